@@ -2,4 +2,8 @@
 #![deny(missing_docs)]
 #![forbid(unsafe_code)]
 
+pub mod events;
+pub mod instruction;
+pub mod session;
+pub mod tls;
 pub mod wire;

@@ -1,0 +1,22 @@
+//! Instruction sets: how commands are described, resolved, given their parameters and run.
+//!
+//! The `#[instruction_set]` macro generates implementations of [`InstructionSet`] with a
+//! static [`InstructionSetSchema`]; the [`Registry`] resolves names across sets; each
+//! running command gets a [`CommandContext`] and answers with an [`Outcome`] or a
+//! [`CommandError`].
+
+mod context;
+mod error;
+mod outcome;
+mod params;
+mod registry;
+mod schema;
+mod set;
+
+pub use context::{CommandContext, StreamError};
+pub use error::{CommandError, ErrorKind};
+pub use outcome::{IntoOutcome, Outcome};
+pub use params::Params;
+pub use registry::{RegisteredCommand, RegisteredEvent, Registry};
+pub use schema::{CommandSchema, EventSchema, FieldSchema, InstructionSetSchema, JsonSchemaFn, ParamSchema};
+pub use set::{CommandFuture, InstructionSet};

@@ -1,0 +1,69 @@
+//! The trait every instruction set implements: the seam between the session engine and
+//! the handlers, written for generated code first.
+
+use std::future::Future;
+use std::pin::Pin;
+
+use super::{CommandContext, CommandError, InstructionSetSchema, Outcome, Params};
+use crate::session::Session;
+
+/// The future of one running command.
+pub type CommandFuture = Pin<Box<dyn Future<Output = Result<Outcome, CommandError>> + Send + 'static>>;
+
+/// A named group of commands and events that a server offers.
+///
+/// The `#[instruction_set]` macro implements this for you; implement it by hand only for
+/// sets whose commands are not known at compile time. `call` receives the index of the
+/// command in `schema().commands`, already resolved from its name or alias, and returns a
+/// `'static` future: implementations hold their state in an `Arc` and clone it into the
+/// future.
+///
+/// ```
+/// use std::borrow::Cow;
+/// use osmp_runtime::instruction::*;
+///
+/// struct Ping;
+///
+/// static SCHEMA: InstructionSetSchema = InstructionSetSchema {
+///     name: Cow::Borrowed("ping"),
+///     description: Cow::Borrowed("Liveness checks."),
+///     commands: Cow::Borrowed(&[CommandSchema {
+///         name: Cow::Borrowed("ping"),
+///         aliases: Cow::Borrowed(&[]),
+///         version: 0,
+///         description: Cow::Borrowed("Answers pong."),
+///         long_description: Cow::Borrowed(""),
+///         params: Cow::Borrowed(&[]),
+///         returns: Cow::Borrowed(&[]),
+///         result_schema: None,
+///         requires: None,
+///     }]),
+///     events: Cow::Borrowed(&[]),
+/// };
+///
+/// impl InstructionSet for Ping {
+///     fn schema(&self) -> &InstructionSetSchema {
+///         &SCHEMA
+///     }
+///     fn call(&self, _command: usize, _params: Params, _cx: CommandContext) -> CommandFuture {
+///         Box::pin(async { Ok(Outcome::text("pong")) })
+///     }
+/// }
+///
+/// let registry = Registry::new([std::sync::Arc::new(Ping) as _]);
+/// assert!(registry.resolve("ping").is_some());
+/// ```
+pub trait InstructionSet: Send + Sync + 'static {
+    /// The set's commands and events.
+    fn schema(&self) -> &InstructionSetSchema;
+
+    /// Starts the command at `command` (an index into `schema().commands`).
+    fn call(&self, command: usize, params: Params, cx: CommandContext) -> CommandFuture;
+
+    /// Called after a session subscribed to one of this set's events, so the set can send
+    /// the current state (the specification's "full snapshot on subscribe") with
+    /// [`Session::emit`].
+    fn on_subscribe(&self, event: &str, session: &Session) {
+        let _ = (event, session);
+    }
+}

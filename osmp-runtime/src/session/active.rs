@@ -1,0 +1,164 @@
+//! The commands the peer sent that are still running here.
+
+use std::collections::HashMap;
+use std::sync::Mutex;
+use std::time::Duration;
+
+use tokio::time::Instant;
+
+use tokio_util::sync::CancellationToken;
+
+use crate::wire::{CancelTarget, Nr, Timestamp};
+
+/// A running command, as `active-cmds` reports it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ActiveCommand {
+    /// The command's `nr` (its `cmd-nr`).
+    pub nr: Nr,
+    /// The command name as the peer sent it.
+    pub name: String,
+    /// When it started.
+    pub started: Timestamp,
+}
+
+struct Entry {
+    name: String,
+    started: Timestamp,
+    started_at: Instant,
+    token: CancellationToken,
+}
+
+/// Why a command could not start.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Refused {
+    DuplicateNr,
+    TooMany(usize),
+}
+
+/// The table of running commands, keyed by `nr`.
+#[derive(Default)]
+pub(crate) struct ActiveCommands {
+    entries: Mutex<HashMap<Nr, Entry>>,
+    /// Woken whenever the table becomes empty (graceful shutdown waits for it).
+    idle: tokio::sync::Notify,
+}
+
+impl ActiveCommands {
+    /// Registers a starting command. Returns its cancellation token and whether the table
+    /// was empty before (the writer then needs waking to start `session-status`).
+    pub(crate) fn insert(&self, nr: Nr, name: &str, limit: usize) -> Result<(CancellationToken, bool), Refused> {
+        let mut entries = lock(&self.entries);
+        if entries.contains_key(&nr) {
+            return Err(Refused::DuplicateNr);
+        }
+        if entries.len() >= limit {
+            return Err(Refused::TooMany(limit));
+        }
+        let token = CancellationToken::new();
+        let was_empty = entries.is_empty();
+        entries.insert(
+            nr,
+            Entry { name: name.to_owned(), started: Timestamp::now(), started_at: Instant::now(), token: token.clone() },
+        );
+        Ok((token, was_empty))
+    }
+
+    pub(crate) fn remove(&self, nr: Nr) {
+        let mut entries = lock(&self.entries);
+        entries.remove(&nr);
+        if entries.is_empty() {
+            drop(entries);
+            self.idle.notify_waiters();
+        }
+    }
+
+    /// Completes once no command is running.
+    pub(crate) async fn wait_idle(&self) {
+        loop {
+            let idle = self.idle.notified();
+            if self.is_empty() {
+                return;
+            }
+            idle.await;
+        }
+    }
+
+    pub(crate) fn contains(&self, nr: Nr) -> bool {
+        lock(&self.entries).contains_key(&nr)
+    }
+
+    /// Cancels the named commands (unknown numbers are ignored); returns how many.
+    pub(crate) fn cancel(&self, target: &CancelTarget) -> usize {
+        let entries = lock(&self.entries);
+        let tokens: Vec<&CancellationToken> = match target {
+            CancelTarget::All => entries.values().map(|entry| &entry.token).collect(),
+            CancelTarget::Commands(nrs) => nrs.iter().filter_map(|nr| entries.get(nr)).map(|entry| &entry.token).collect(),
+        };
+        tokens.iter().for_each(|token| token.cancel());
+        tokens.len()
+    }
+
+    pub(crate) fn is_empty(&self) -> bool {
+        lock(&self.entries).is_empty()
+    }
+
+    pub(crate) fn len(&self) -> usize {
+        lock(&self.entries).len()
+    }
+
+    /// The running commands, oldest first.
+    pub(crate) fn snapshot(&self) -> Vec<ActiveCommand> {
+        let entries = lock(&self.entries);
+        let mut commands: Vec<ActiveCommand> = entries
+            .iter()
+            .map(|(nr, entry)| ActiveCommand { nr: *nr, name: entry.name.clone(), started: entry.started })
+            .collect();
+        commands.sort_by_key(|command| command.nr);
+        commands
+    }
+
+    /// The numbers of all running commands if any of them is older than `age`.
+    pub(crate) fn keepalive_due(&self, age: Duration) -> Option<Vec<Nr>> {
+        let entries = lock(&self.entries);
+        let now = Instant::now();
+        if !entries.values().any(|entry| now.duration_since(entry.started_at) >= age) {
+            return None;
+        }
+        let mut nrs: Vec<Nr> = entries.keys().copied().collect();
+        nrs.sort_unstable();
+        Some(nrs)
+    }
+}
+
+/// Locks a mutex, recovering it if a panicking thread poisoned it: every critical section
+/// in the session leaves its data consistent, so the data is still good.
+pub(crate) fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn refuses_duplicates_and_excess() {
+        let active = ActiveCommands::default();
+        let (_, was_empty) = active.insert(1, "wait", 2).unwrap();
+        assert!(was_empty);
+        assert_eq!(active.insert(1, "wait", 2).unwrap_err(), Refused::DuplicateNr);
+        active.insert(2, "wait", 2).unwrap();
+        assert_eq!(active.insert(3, "wait", 2).unwrap_err(), Refused::TooMany(2));
+    }
+
+    #[test]
+    fn cancels_one_some_or_all() {
+        let active = ActiveCommands::default();
+        let tokens: Vec<_> = (1..=4).map(|nr| active.insert(nr, "wait", 10).unwrap().0).collect();
+        assert_eq!(active.cancel(&CancelTarget::Commands(vec![1, 99])), 1);
+        assert!(tokens[0].is_cancelled() && !tokens[1].is_cancelled());
+        assert_eq!(active.cancel(&CancelTarget::Commands(vec![2, 3])), 2);
+        assert_eq!(active.cancel(&CancelTarget::All), 4);
+        assert!(tokens.iter().all(CancellationToken::is_cancelled));
+        assert_eq!(active.snapshot().iter().map(|c| c.nr).collect::<Vec<_>>(), vec![1, 2, 3, 4]);
+    }
+}

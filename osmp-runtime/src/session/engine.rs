@@ -1,0 +1,408 @@
+//! The session's two loops: the reader, which never waits on handler work, and the writer,
+//! which owns the transport's sending half and the session's timers.
+
+use std::collections::VecDeque;
+use std::fmt::Display;
+use std::panic::AssertUnwindSafe;
+use std::pin::pin;
+use std::sync::Arc;
+use std::time::Duration;
+
+use futures_util::{FutureExt, Sink, SinkExt, Stream, StreamExt};
+use tokio::time::Instant;
+use tokio_util::sync::CancellationToken;
+
+use super::active::Refused;
+use super::outbound::WriterTask;
+use super::{CloseReason, Frame, Session, SessionShared};
+use crate::instruction::{CommandError, CommandFuture, Outcome};
+use crate::wire::{CancelTarget, Command, EventItem, Message, Nr, Payload, Response, Status};
+
+/// A command the peer sent, handed to the [`PeerHandler`].
+pub(crate) struct IncomingCommand {
+    pub(crate) nr: Nr,
+    pub(crate) id: String,
+    pub(crate) data: Option<Payload>,
+    pub(crate) token: CancellationToken,
+}
+
+/// What one side does with the commands and events its peer sends.
+pub(crate) trait PeerHandler: Send + Sync + 'static {
+    /// Starts a command. Called on the reader: resolve and decode, then return a future;
+    /// never block.
+    fn dispatch(&self, session: &Session, command: IncomingCommand) -> CommandFuture;
+
+    /// An event the peer sent (other than `session-status`, which the engine handles).
+    fn on_event(&self, session: &Session, event: EventItem) {
+        let _ = (session, event);
+    }
+}
+
+/// Runs a session until it ends; returns why it ended.
+///
+/// The reader yields frames, or the reason the transport failed. `shutdown` starts a
+/// graceful close: running commands are cancelled, their responses go out, then a close
+/// frame.
+pub(crate) async fn run<R, W>(
+    session: Session,
+    handler: Arc<dyn PeerHandler>,
+    reader: R,
+    writer: W,
+    shutdown: CancellationToken,
+) -> String
+where
+    R: Stream<Item = Result<Frame, CloseReason>> + Send,
+    W: Sink<Frame> + Send + Unpin + 'static,
+    W::Error: Display,
+{
+    let shared = session.0.clone();
+    let writer_done = CancellationToken::new();
+    let mut writer_task = tokio::spawn({
+        let shared = shared.clone();
+        let writer_done = writer_done.clone();
+        async move {
+            if let Err(reason) = write_loop(&shared, writer).await {
+                shared.note_close_reason(&reason);
+            }
+            writer_done.cancel();
+        }
+    });
+
+    Reader { session, handler }.read_loop(reader, &writer_done, &shutdown).await;
+
+    shared.end("session closed");
+    if tokio::time::timeout(shared.config.close_timeout, &mut writer_task).await.is_err() {
+        writer_task.abort();
+    }
+    let reason = shared.close_reason();
+    tracing::debug!(session = %shared.id, %reason, "session ended");
+    reason
+}
+
+struct Reader {
+    session: Session,
+    handler: Arc<dyn PeerHandler>,
+}
+
+impl Reader {
+    async fn read_loop<R>(&self, reader: R, writer_done: &CancellationToken, shutdown: &CancellationToken)
+    where
+        R: Stream<Item = Result<Frame, CloseReason>>,
+    {
+        let shared = &self.session.0;
+        let mut reader = pin!(reader);
+        let mut reading = true;
+        let mut writer_finished = false;
+        let mut shutting_down = false;
+        // Once closing, how long the other half may take to finish.
+        let mut close_deadline: Option<Instant> = None;
+        let mut begin_close = |reason: CloseReason, deadline: &mut Option<Instant>| {
+            shared.note_close_reason(&reason.reason);
+            shared.outbound.close(reason);
+            deadline.get_or_insert(Instant::now() + shared.config.close_timeout);
+        };
+
+        while reading || !writer_finished {
+            tokio::select! {
+                biased;
+                frame = reader.next(), if reading => match frame {
+                    Some(Ok(Frame::Text(text))) => {
+                        shared.touch();
+                        self.on_text(&text);
+                    }
+                    Some(Ok(Frame::Close(_))) | None => {
+                        reading = false;
+                        begin_close(CloseReason::normal("closed by peer"), &mut close_deadline);
+                    }
+                    Some(Ok(Frame::Ping(_) | Frame::Pong(_) | Frame::Binary(_))) => shared.touch(),
+                    Some(Err(reason)) => {
+                        tracing::debug!(session = %shared.id, %reason, "transport failed");
+                        reading = false;
+                        begin_close(reason, &mut close_deadline);
+                    }
+                },
+                () = shutdown.cancelled(), if !shutting_down => {
+                    shutting_down = true;
+                    tokio::spawn(graceful_close(shared.clone()));
+                }
+                () = writer_done.cancelled(), if !writer_finished => {
+                    writer_finished = true;
+                    close_deadline.get_or_insert(Instant::now() + shared.config.close_timeout);
+                }
+                () = sleep_until(close_deadline) => break,
+            }
+        }
+    }
+
+    /// Handles one text frame. Never awaits: commands run on their own tasks.
+    fn on_text(&self, text: &str) {
+        let shared = &self.session.0;
+        match Message::decode(text) {
+            Ok(Message::Cmd(command)) => self.start_command(command),
+            Ok(Message::Cancel(cancel)) => {
+                let cancelled = shared.active.cancel(&cancel.target);
+                tracing::debug!(session = %shared.id, cancelled, "cancel received");
+            }
+            Ok(Message::Response(response)) => {
+                let cmd_nr = response.cmd_nr;
+                if !shared.calls.complete(response) {
+                    tracing::debug!(session = %shared.id, cmd_nr, "response to no waiting command");
+                }
+            }
+            Ok(Message::Stream(stream)) => {
+                shared.calls.stream(stream, shared.now_ms());
+            }
+            Ok(Message::Event(event)) => {
+                for item in event.body.into_items() {
+                    if item.event == "session-status" {
+                        shared.calls.refresh(&status_nrs(item.data.as_ref()), shared.now_ms());
+                    } else {
+                        self.handler.on_event(&self.session, item);
+                    }
+                }
+            }
+            Err(error) => report_undecodable(shared, text, &error),
+        }
+    }
+
+    fn start_command(&self, command: Command) {
+        let shared = &self.session.0;
+        let Command { nr, id, data } = command;
+        match shared.active.insert(nr, &id, shared.config.max_active_commands) {
+            Ok((token, was_empty)) => {
+                if was_empty {
+                    // The writer runs the `session-status` timer only while commands run.
+                    shared.outbound.wake_writer();
+                }
+                let future = self.handler.dispatch(
+                    &self.session,
+                    IncomingCommand { nr, id: id.clone(), data, token: token.clone() },
+                );
+                tokio::spawn(execute(shared.clone(), nr, id, future, token));
+            }
+            Err(Refused::TooMany(limit)) => {
+                tracing::warn!(session = %shared.id, limit, command = %id, "too many active commands");
+                let error = CommandError::limit_exceeded(format!("Too many active commands (limit {limit})"));
+                let _ = shared.outbound.push(response(nr, id, Err(error)));
+            }
+            Err(Refused::DuplicateNr) => {
+                // Answering would complete the command that already has this number, so the
+                // peer learns of its mistake through an error event instead.
+                let description = format!("Command nr {nr} is already active; command '{id}' was ignored.");
+                tracing::warn!(session = %shared.id, nr, command = %id, "duplicate command number");
+                push_error_event(shared, description);
+            }
+        }
+    }
+}
+
+/// Runs one command to its response.
+async fn execute(shared: Arc<SessionShared>, nr: Nr, id: String, future: CommandFuture, token: CancellationToken) {
+    let guarded = AssertUnwindSafe(future).catch_unwind();
+    let result = tokio::select! {
+        biased;
+        result = guarded => result.unwrap_or_else(|panic| {
+            let what = panic_message(panic.as_ref());
+            tracing::error!(session = %shared.id, nr, command = %id, panic = %what, "command handler panicked");
+            Err(CommandError::internal(format!("Internal error: command '{id}' failed unexpectedly")))
+        }),
+        () = abandon_after_grace(&token, shared.config.cancel_grace) => {
+            tracing::warn!(session = %shared.id, nr, command = %id, "cancelled command did not finish in time; dropped");
+            Ok(Outcome::text("Cancelled"))
+        }
+    };
+    // The response ends the command's life: it must be gone from `active-cmds` by the time
+    // the peer can read the response.
+    shared.active.remove(nr);
+    let _ = shared.outbound.push(response(nr, id, result));
+}
+
+/// Completes `grace` after the command was cancelled.
+async fn abandon_after_grace(token: &CancellationToken, grace: Duration) {
+    token.cancelled().await;
+    tokio::time::sleep(grace).await;
+}
+
+fn response(cmd_nr: Nr, id: String, result: Result<Outcome, CommandError>) -> impl FnOnce(Nr) -> Message {
+    move |nr| {
+        let (status, result, data) = match result {
+            Ok(outcome) => {
+                let (result, data) = outcome.into_parts();
+                (Status::Ok, result, data)
+            }
+            Err(error) => {
+                let (message, data) = error.into_parts();
+                (Status::Error, Some(message), data)
+            }
+        };
+        Message::Response(Response { nr, id: Some(id), cmd_nr, status, result, data })
+    }
+}
+
+fn panic_message(panic: &(dyn std::any::Any + Send)) -> &str {
+    panic
+        .downcast_ref::<&str>()
+        .copied()
+        .or_else(|| panic.downcast_ref::<String>().map(String::as_str))
+        .unwrap_or("non-string panic payload")
+}
+
+/// The command numbers a `session-status` event lists.
+fn status_nrs(data: Option<&Payload>) -> Vec<Nr> {
+    let Some(data) = data else { return Vec::new() };
+    let value = data.to_value();
+    let Some(list) = value.get("active-cmds").and_then(serde_json::Value::as_array) else { return Vec::new() };
+    list.iter()
+        .filter_map(|nr| nr.as_u64().or_else(|| nr.as_str().and_then(|text| text.trim().parse().ok())))
+        .collect()
+}
+
+/// Undecodable input gets no response but an `error` event; the session continues.
+fn report_undecodable(shared: &SessionShared, text: &str, error: &crate::wire::DecodeError) {
+    tracing::debug!(session = %shared.id, %error, "undecodable message");
+    let description =
+        format!("Unable to decode message, wrong formatting? Got this: '{}'\n{error}", excerpt(text, 256));
+    push_error_event(shared, description);
+}
+
+fn push_error_event(shared: &SessionShared, description: String) {
+    let data = Payload::from_value(&serde_json::json!({ "description": description }));
+    let _ = shared.outbound.push_protocol_event(EventItem { event: "error".to_owned(), data: Some(data) });
+}
+
+/// The start of `text`, at most `max` bytes, cut at a character boundary.
+fn excerpt(text: &str, max: usize) -> String {
+    if text.len() <= max {
+        return text.to_owned();
+    }
+    let cut = (0..=max).rev().find(|&index| text.is_char_boundary(index)).unwrap_or(0);
+    format!("{}… ({} bytes)", &text[..cut], text.len())
+}
+
+/// Stops accepting work: cancels every command, lets their responses go out, then closes.
+async fn graceful_close(shared: Arc<SessionShared>) {
+    shared.active.cancel(&CancelTarget::All);
+    let patience = shared.config.cancel_grace + Duration::from_secs(1);
+    let _ = tokio::time::timeout(patience, shared.active.wait_idle()).await;
+    shared.outbound.close(CloseReason::going_away("server shutting down"));
+}
+
+async fn sleep_until(deadline: Option<Instant>) {
+    match deadline {
+        Some(deadline) => tokio::time::sleep_until(deadline).await,
+        None => std::future::pending().await,
+    }
+}
+
+/// Writes whatever is queued, one flush per batch, and runs the timers.
+async fn write_loop<W>(shared: &SessionShared, mut sink: W) -> Result<(), String>
+where
+    W: Sink<Frame> + Unpin,
+    W::Error: Display,
+{
+    let mut batch = VecDeque::new();
+    let mut timers = Timers::new(shared);
+    loop {
+        timers.run_due(shared, &mut sink).await?;
+        match shared.outbound.next_task(&mut batch) {
+            WriterTask::Write => {
+                for message in batch.drain(..) {
+                    sink.feed(Frame::Text(message.to_json())).await.map_err(|error| format!("write failed: {error}"))?;
+                }
+                sink.flush().await.map_err(|error| format!("write failed: {error}"))?;
+                shared.outbound.wrote();
+            }
+            WriterTask::Close(reason) => {
+                // The peer may already be gone; the close frame is a courtesy.
+                let _ = sink.send(Frame::Close(Some(reason))).await;
+                return Ok(());
+            }
+            WriterTask::Wait(events_due) => {
+                let deadline = earliest(events_due, timers.next_deadline(shared));
+                tokio::select! {
+                    () = shared.outbound.writer_woken() => {}
+                    () = sleep_until(deadline) => {}
+                }
+            }
+        }
+    }
+}
+
+/// The writer's periodic duties: `session-status` while commands run, and pings.
+struct Timers {
+    next_keepalive: Option<Instant>,
+    next_ping: Option<Instant>,
+}
+
+impl Timers {
+    fn new(shared: &SessionShared) -> Timers {
+        Timers { next_keepalive: None, next_ping: shared.config.ping_interval.map(|interval| Instant::now() + interval) }
+    }
+
+    fn next_deadline(&mut self, shared: &SessionShared) -> Option<Instant> {
+        if let Some(interval) = shared.config.keepalive_interval {
+            if shared.active.is_empty() {
+                self.next_keepalive = None;
+            } else if self.next_keepalive.is_none() {
+                self.next_keepalive = Some(Instant::now() + interval);
+            }
+        }
+        earliest(self.next_keepalive, self.next_ping)
+    }
+
+    async fn run_due<W>(&mut self, shared: &SessionShared, sink: &mut W) -> Result<(), String>
+    where
+        W: Sink<Frame> + Unpin,
+        W::Error: Display,
+    {
+        let now = Instant::now();
+        if let (Some(due), Some(interval)) = (self.next_keepalive, shared.config.keepalive_interval) {
+            if now >= due {
+                if let Some(nrs) = shared.active.keepalive_due(shared.config.keepalive_after) {
+                    let data = Payload::from_value(&serde_json::json!({ "active-cmds": nrs }));
+                    let item = EventItem { event: "session-status".to_owned(), data: Some(data) };
+                    let _ = shared.outbound.push_protocol_event(item);
+                }
+                self.next_keepalive = Some(now + interval);
+            }
+        }
+        if let (Some(due), Some(interval)) = (self.next_ping, shared.config.ping_interval) {
+            if now >= due {
+                let silent = Duration::from_millis(shared.silent_for_ms());
+                if silent > shared.config.dead_peer_timeout {
+                    return Err(format!("no sign of life from the peer for {} s", silent.as_secs()));
+                }
+                sink.send(Frame::Ping(Vec::new())).await.map_err(|error| format!("ping failed: {error}"))?;
+                self.next_ping = Some(now + interval);
+            }
+        }
+        Ok(())
+    }
+}
+
+fn earliest(a: Option<Instant>, b: Option<Instant>) -> Option<Instant> {
+    match (a, b) {
+        (Some(a), Some(b)) => Some(a.min(b)),
+        (a, b) => a.or(b),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn excerpts_cut_at_char_boundaries() {
+        assert_eq!(excerpt("hello?", 256), "hello?");
+        let long = "é".repeat(200);
+        let cut = excerpt(&long, 5);
+        assert!(cut.starts_with("éé…"), "{cut}");
+    }
+
+    #[test]
+    fn reads_session_status_numbers() {
+        let data = Payload::from_value(&serde_json::json!({"active-cmds": [1, "2", "x"]}));
+        assert_eq!(status_nrs(Some(&data)), vec![1, 2]);
+        assert!(status_nrs(None).is_empty());
+    }
+}

@@ -1,0 +1,241 @@
+//! One OSMP session: the transport-agnostic engine and the handle commands use.
+//!
+//! A session is symmetric: each side numbers its own messages, runs the commands its peer
+//! sends and waits on the commands it sent. The server runs the peer's commands through its
+//! registry; the client runs the server's commands (login challenges and the like) through
+//! its handlers. Everything else — numbering, the table of active commands, cancellation,
+//! `session-status`, waiting on calls, event batching, backpressure and closing — is this
+//! module, shared by both.
+//!
+//! The engine reads [`Frame`]s from any `Stream` and writes them to any `Sink`: a WebSocket
+//! in production, channels in tests.
+
+mod active;
+mod calls;
+mod config;
+mod engine;
+mod frame;
+mod outbound;
+mod subscriptions;
+
+use std::fmt;
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, OnceLock};
+use tokio::time::Instant;
+
+use serde::Serialize;
+use tokio_util::sync::CancellationToken;
+
+pub use active::ActiveCommand;
+pub use calls::CallError;
+pub use config::SessionConfig;
+pub use frame::{CloseReason, Frame};
+pub use subscriptions::SubscriptionInfo;
+
+pub(crate) use active::lock;
+pub(crate) use calls::OutgoingCall;
+pub(crate) use engine::{run, IncomingCommand, PeerHandler};
+
+use active::ActiveCommands;
+use calls::PendingCalls;
+use outbound::Outbound;
+use subscriptions::Subscriptions;
+
+use crate::wire::{CancelTarget, EventItem, Message, Payload, Response, Timestamp};
+
+/// Identifies a session within its server (or client) process.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct SessionId(pub u64);
+
+impl fmt::Display for SessionId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "#{}", self.0)
+    }
+}
+
+impl SessionId {
+    fn next() -> SessionId {
+        static NEXT: AtomicU64 = AtomicU64::new(1);
+        SessionId(NEXT.fetch_add(1, Ordering::Relaxed))
+    }
+}
+
+/// The state of one session, shared by its reader, its writer, its running commands and
+/// the handles given out.
+pub(crate) struct SessionShared {
+    pub(crate) id: SessionId,
+    pub(crate) peer: Option<SocketAddr>,
+    pub(crate) config: Arc<SessionConfig>,
+    pub(crate) outbound: Outbound,
+    pub(crate) active: ActiveCommands,
+    pub(crate) calls: PendingCalls,
+    pub(crate) subscriptions: Mutex<Subscriptions>,
+    /// Cancelled when the session has ended.
+    pub(crate) ended: CancellationToken,
+    close_reason: OnceLock<String>,
+    epoch: Instant,
+    last_seen_ms: AtomicU64,
+}
+
+impl SessionShared {
+    pub(crate) fn new(peer: Option<SocketAddr>, config: Arc<SessionConfig>) -> Arc<SessionShared> {
+        Arc::new(SessionShared {
+            id: SessionId::next(),
+            peer,
+            outbound: Outbound::new(&config),
+            config,
+            active: ActiveCommands::default(),
+            calls: PendingCalls::default(),
+            subscriptions: Mutex::new(Subscriptions::default()),
+            ended: CancellationToken::new(),
+            close_reason: OnceLock::new(),
+            epoch: Instant::now(),
+            last_seen_ms: AtomicU64::new(0),
+        })
+    }
+
+    /// Milliseconds since the session started (the clock of activity timestamps).
+    pub(crate) fn now_ms(&self) -> u64 {
+        u64::try_from(self.epoch.elapsed().as_millis()).unwrap_or(u64::MAX)
+    }
+
+    pub(crate) fn touch(&self) {
+        self.last_seen_ms.store(self.now_ms(), Ordering::Relaxed);
+    }
+
+    pub(crate) fn silent_for_ms(&self) -> u64 {
+        self.now_ms().saturating_sub(self.last_seen_ms.load(Ordering::Relaxed))
+    }
+
+    /// Records why the session ends, unless a reason is known already.
+    pub(crate) fn note_close_reason(&self, reason: &str) {
+        let _ = self.close_reason.set(reason.to_owned());
+    }
+
+    pub(crate) fn close_reason(&self) -> String {
+        self.close_reason.get().cloned().unwrap_or_else(|| "session closed".to_owned())
+    }
+
+    pub(crate) fn send_cancel(&self, target: CancelTarget) {
+        // A closed session has nothing left to cancel.
+        let _ = self.outbound.push(|nr| Message::Cancel(crate::wire::Cancel { nr, target }));
+    }
+
+    /// Delivers an event if the session subscribed it; returns whether it did.
+    pub(crate) fn deliver_event(&self, event: &str, data: Option<Payload>) -> bool {
+        let subscribed = lock(&self.subscriptions).is_subscribed(event, Instant::now());
+        subscribed && self.outbound.push_event(EventItem { event: event.to_owned(), data }).is_ok()
+    }
+
+    /// Marks the session as ended: commands are cancelled, calls fail, the queue closes.
+    pub(crate) fn end(&self, reason: &str) {
+        let _ = self.close_reason.set(reason.to_owned());
+        self.ended.cancel();
+        self.active.cancel(&CancelTarget::All);
+        self.calls.fail_all();
+        self.outbound.close(CloseReason::normal(reason));
+    }
+}
+
+/// A handle to a session, given to commands through their context.
+///
+/// Cloning is cheap; a handle kept after the session ended reports it as closed.
+#[derive(Clone)]
+pub struct Session(pub(crate) Arc<SessionShared>);
+
+impl Session {
+    /// The session's identifier.
+    pub fn id(&self) -> SessionId {
+        self.0.id
+    }
+
+    /// The peer's address, when the transport has one.
+    pub fn peer_addr(&self) -> Option<SocketAddr> {
+        self.0.peer
+    }
+
+    /// Whether the session has ended.
+    pub fn is_closed(&self) -> bool {
+        self.0.ended.is_cancelled()
+    }
+
+    /// Completes when the session ends.
+    pub async fn closed(&self) {
+        self.0.ended.cancelled().await
+    }
+
+    /// Closes the session: queued messages are sent, then a close frame.
+    pub fn close(&self, reason: CloseReason) {
+        self.0.outbound.close(reason);
+    }
+
+    /// The commands of the peer running now.
+    pub fn active_commands(&self) -> Vec<ActiveCommand> {
+        self.0.active.snapshot()
+    }
+
+    /// Cancels running commands of the peer, as its `cancel` message would.
+    pub fn cancel(&self, target: &CancelTarget) -> usize {
+        self.0.active.cancel(target)
+    }
+
+    /// Subscribes the session to an event (by canonical name) until a deadline; false if
+    /// the session holds the maximum number of subscriptions already.
+    pub fn subscribe(&self, event: &str, until: Timestamp) -> bool {
+        lock(&self.0.subscriptions).subscribe(event, until, self.0.config.max_subscriptions)
+    }
+
+    /// Ends a subscription; false if the event was not subscribed.
+    pub fn unsubscribe(&self, event: &str) -> bool {
+        lock(&self.0.subscriptions).unsubscribe(event)
+    }
+
+    /// Until when the event is subscribed, if it is.
+    pub fn subscribed_until(&self, event: &str) -> Option<Timestamp> {
+        lock(&self.0.subscriptions).until(event)
+    }
+
+    /// The session's current subscriptions.
+    pub fn subscriptions(&self) -> Vec<SubscriptionInfo> {
+        lock(&self.0.subscriptions).list()
+    }
+
+    /// Sends an event to this session only, if it subscribed it (used for the snapshot a
+    /// set sends on subscription). Returns whether the event was queued.
+    pub fn emit<T: Serialize + ?Sized>(&self, event: &str, data: &T) -> Result<bool, serde_json::Error> {
+        let payload = Payload::from_serialize(data)?;
+        Ok(self.0.deliver_event(event, (!payload.is_null()).then_some(payload)))
+    }
+
+    /// Sends a command to the peer and waits for its response (a server-to-client command,
+    /// such as a login challenge). Fails on `ERROR`, on timeout and when the session ends.
+    pub async fn ask<T: Serialize + ?Sized>(&self, command: &str, data: &T) -> Result<Response, CallError> {
+        let data = params_payload(command, data)?;
+        let call = OutgoingCall::start(&self.0, command, data, Some(self.0.config.call_timeout), false)?;
+        let response = call.response().await?;
+        into_result(command, response)
+    }
+}
+
+impl fmt::Debug for Session {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Session").field("id", &self.0.id).field("peer", &self.0.peer).finish()
+    }
+}
+
+/// Serializes call parameters; `null` (such as `()`) means no `data`.
+pub(crate) fn params_payload<T: Serialize + ?Sized>(command: &str, data: &T) -> Result<Option<Payload>, CallError> {
+    let payload = Payload::from_serialize(data)
+        .map_err(|source| CallError::InvalidParams { command: command.to_owned(), source })?;
+    Ok((!payload.is_null()).then_some(payload))
+}
+
+/// `ERROR` responses become errors.
+pub(crate) fn into_result(command: &str, response: Response) -> Result<Response, CallError> {
+    if response.is_ok() {
+        Ok(response)
+    } else {
+        Err(CallError::Failed { command: command.to_owned(), response: Box::new(response) })
+    }
+}

@@ -1,0 +1,307 @@
+//! The outgoing side of a session: numbering, queueing, event batching and backpressure.
+//!
+//! Every message gets its `nr` when it enters the queue, under the queue's lock, so the
+//! numbers on the wire always increase. The writer task takes everything queued at once and
+//! writes it with a single flush: replies that are ready together share one write.
+//!
+//! Three kinds of traffic are treated differently when the peer does not read:
+//! - stream messages wait for room (the handler slows down to the reader's pace);
+//! - responses are always queued; a peer that lets the queue reach the hard limit is
+//!   disconnected, since dropping a response would leave its command unanswered;
+//! - events wait in a bounded buffer from which the oldest are dropped.
+
+use std::collections::VecDeque;
+use std::sync::Mutex;
+use std::time::Duration;
+
+use tokio::time::Instant;
+
+use tokio::sync::Notify;
+
+use super::active::lock;
+use super::{CloseReason, SessionConfig};
+use crate::wire::{Event, EventBody, EventItem, Message, Nr};
+
+/// The queue no longer accepts messages: the session is closing or closed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Closed;
+
+pub(crate) struct Outbound {
+    state: Mutex<State>,
+    /// Wakes the writer: something was queued, or a timer it does not know about changed.
+    wake_writer: Notify,
+    /// Wakes stream senders waiting for room, and everyone when the queue closes.
+    room: Notify,
+    high_water: usize,
+    hard_limit: usize,
+    max_pending_events: usize,
+    batch_window: Duration,
+}
+
+struct State {
+    next_nr: Nr,
+    queue: VecDeque<Message>,
+    /// Events waiting for the end of the batching window.
+    events: VecDeque<EventItem>,
+    /// While set and in the future, new events join `events` instead of going out at once.
+    window_until: Option<Instant>,
+    dropped_events: u64,
+    /// Set once a close was requested; the writer sends what is queued, then the close.
+    close: Option<CloseReason>,
+}
+
+/// What the writer should do next.
+pub(crate) enum WriterTask {
+    /// Write the messages swapped into the writer's batch, then flush.
+    Write,
+    /// Everything is written: send this close frame and stop.
+    Close(CloseReason),
+    /// Nothing to do until woken or until the deadline (the end of an event window).
+    Wait(Option<Instant>),
+}
+
+impl Outbound {
+    pub(crate) fn new(config: &SessionConfig) -> Outbound {
+        Outbound {
+            state: Mutex::new(State {
+                next_nr: 1,
+                queue: VecDeque::new(),
+                events: VecDeque::new(),
+                window_until: None,
+                dropped_events: 0,
+                close: None,
+            }),
+            wake_writer: Notify::new(),
+            room: Notify::new(),
+            high_water: config.outgoing_high_water.max(1),
+            hard_limit: config.outgoing_hard_limit.max(config.outgoing_high_water.max(1)),
+            max_pending_events: config.max_pending_events.max(1),
+            batch_window: config.event_batch_window,
+        }
+    }
+
+    /// Queues a message that must not be dropped (responses, commands, cancels).
+    pub(crate) fn push(&self, make: impl FnOnce(Nr) -> Message) -> Result<Nr, Closed> {
+        let mut state = lock(&self.state);
+        if state.close.is_some() {
+            return Err(Closed);
+        }
+        let nr = state.take_nr();
+        state.queue.push_back(make(nr));
+        if state.queue.len() > self.hard_limit {
+            tracing::warn!(queued = state.queue.len(), "peer does not read; closing the session");
+            state.close = Some(CloseReason::policy("outgoing queue overflow: the peer does not read"));
+            drop(state);
+            self.room.notify_waiters();
+        } else {
+            drop(state);
+        }
+        self.wake_writer.notify_one();
+        Ok(nr)
+    }
+
+    /// Queues a stream message, first waiting while the peer is behind.
+    pub(crate) async fn push_stream(&self, make: impl FnOnce(Nr) -> Message) -> Result<Nr, Closed> {
+        loop {
+            let room = self.room.notified();
+            {
+                let state = lock(&self.state);
+                if state.close.is_some() {
+                    return Err(Closed);
+                }
+                if state.queue.len() < self.high_water {
+                    drop(state);
+                    return self.push(make);
+                }
+            }
+            room.await;
+        }
+    }
+
+    /// Queues an event: at once if no event went out recently, else into the current batch.
+    pub(crate) fn push_event(&self, item: EventItem) -> Result<(), Closed> {
+        let mut state = lock(&self.state);
+        if state.close.is_some() {
+            return Err(Closed);
+        }
+        let now = Instant::now();
+        let window_open = state.window_until.is_some_and(|until| now < until);
+        if window_open || state.queue.len() >= self.high_water {
+            if state.events.len() >= self.max_pending_events {
+                state.events.pop_front();
+                state.dropped_events += 1;
+                if state.dropped_events.is_power_of_two() {
+                    tracing::warn!(dropped = state.dropped_events, "peer does not read; dropping oldest events");
+                }
+            }
+            state.events.push_back(item);
+            if state.window_until.is_none() {
+                state.window_until = Some(now + self.batch_window);
+            }
+        } else {
+            let nr = state.take_nr();
+            state.queue.push_back(Message::Event(Event { nr, body: EventBody::Single(item) }));
+            if !self.batch_window.is_zero() {
+                state.window_until = Some(now + self.batch_window);
+            }
+        }
+        drop(state);
+        self.wake_writer.notify_one();
+        Ok(())
+    }
+
+    /// Asks the writer to send what is queued and then close.
+    pub(crate) fn close(&self, reason: CloseReason) {
+        let mut state = lock(&self.state);
+        if state.close.is_none() {
+            state.close = Some(reason);
+        }
+        drop(state);
+        self.wake_writer.notify_one();
+        self.room.notify_waiters();
+    }
+
+    pub(crate) fn is_closing(&self) -> bool {
+        lock(&self.state).close.is_some()
+    }
+
+    pub(crate) fn wake_writer(&self) {
+        self.wake_writer.notify_one();
+    }
+
+    /// Completes when the writer should look at the queue again.
+    pub(crate) async fn writer_woken(&self) {
+        self.wake_writer.notified().await;
+    }
+
+    /// Called by the writer after a write: stream senders may continue.
+    pub(crate) fn wrote(&self) {
+        self.room.notify_waiters();
+    }
+
+    /// Hands the writer its next task. Queued messages are swapped into `batch` (which the
+    /// writer has emptied), so the two buffers are reused instead of reallocated.
+    pub(crate) fn next_task(&self, batch: &mut VecDeque<Message>) -> WriterTask {
+        let mut state = lock(&self.state);
+        let now = Instant::now();
+        if state.window_until.is_some_and(|until| now >= until) {
+            let had_events = !state.events.is_empty();
+            state.flush_events(self.high_water);
+            // A window that carried events stays open, so a sustained flow keeps being
+            // batched; a quiet one closes and the next event goes out at once.
+            state.window_until = had_events.then(|| now + self.batch_window);
+        }
+        if !state.queue.is_empty() {
+            std::mem::swap(&mut state.queue, batch);
+            return WriterTask::Write;
+        }
+        if let Some(reason) = state.close.clone() {
+            return WriterTask::Close(reason);
+        }
+        WriterTask::Wait(if state.events.is_empty() { None } else { state.window_until })
+    }
+
+    /// Queues a protocol event (`session-status`, `error`) that bypasses subscriptions and
+    /// batching.
+    pub(crate) fn push_protocol_event(&self, item: EventItem) -> Result<Nr, Closed> {
+        self.push(|nr| Message::Event(Event { nr, body: EventBody::Single(item) }))
+    }
+}
+
+impl State {
+    fn take_nr(&mut self) -> Nr {
+        let nr = self.next_nr;
+        self.next_nr += 1;
+        nr
+    }
+
+    /// Moves the batched events into the queue: one as a single event, several as one
+    /// multi-event. Events stay batched while the peer is behind.
+    fn flush_events(&mut self, high_water: usize) {
+        if self.events.is_empty() || self.queue.len() >= high_water {
+            return;
+        }
+        let mut events: Vec<EventItem> = self.events.drain(..).collect();
+        let body = match events.pop() {
+            Some(only) if events.is_empty() => EventBody::Single(only),
+            Some(last) => {
+                events.push(last);
+                EventBody::Multi(events)
+            }
+            None => return,
+        };
+        let nr = self.take_nr();
+        self.queue.push_back(Message::Event(Event { nr, body }));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn event(name: &str) -> EventItem {
+        EventItem { event: name.into(), data: None }
+    }
+
+    fn take(outbound: &Outbound) -> Vec<Message> {
+        let mut batch = VecDeque::new();
+        match outbound.next_task(&mut batch) {
+            WriterTask::Write => batch.into(),
+            _ => Vec::new(),
+        }
+    }
+
+    #[test]
+    fn numbers_in_queue_order() {
+        let outbound = Outbound::new(&SessionConfig::default());
+        for _ in 0..3 {
+            outbound.push_protocol_event(event("x")).unwrap();
+        }
+        let nrs: Vec<Nr> = take(&outbound).iter().map(Message::nr).collect();
+        assert_eq!(nrs, vec![1, 2, 3]);
+    }
+
+    #[test]
+    fn batches_events_after_the_first() {
+        let mut config = SessionConfig::default();
+        config.event_batch_window = Duration::from_millis(20);
+        let outbound = Outbound::new(&config);
+        outbound.push_event(event("a")).unwrap();
+        outbound.push_event(event("b")).unwrap();
+        outbound.push_event(event("c")).unwrap();
+        let first = take(&outbound);
+        assert!(matches!(&first[..], [Message::Event(Event { body: EventBody::Single(item), .. })] if item.event == "a"));
+        assert!(matches!(outbound.next_task(&mut VecDeque::new()), WriterTask::Wait(Some(_))));
+        std::thread::sleep(Duration::from_millis(25));
+        let batch = take(&outbound);
+        let [Message::Event(Event { body: EventBody::Multi(items), .. })] = &batch[..] else { panic!("{batch:?}") };
+        assert_eq!(items.iter().map(|i| i.event.as_str()).collect::<Vec<_>>(), vec!["b", "c"]);
+    }
+
+    #[test]
+    fn drops_oldest_events_when_the_peer_is_behind() {
+        let mut config = SessionConfig::default();
+        config.max_pending_events = 2;
+        config.event_batch_window = Duration::from_secs(60);
+        let outbound = Outbound::new(&config);
+        for name in ["a", "b", "c", "d"] {
+            outbound.push_event(event(name)).unwrap();
+        }
+        let state = lock(&outbound.state);
+        assert_eq!(state.events.iter().map(|i| i.event.as_str()).collect::<Vec<_>>(), vec!["c", "d"]);
+        assert_eq!(state.dropped_events, 1);
+    }
+
+    #[test]
+    fn closes_when_responses_overflow() {
+        let mut config = SessionConfig::default();
+        config.outgoing_high_water = 1;
+        config.outgoing_hard_limit = 2;
+        let outbound = Outbound::new(&config);
+        assert!(outbound.push_protocol_event(event("x")).is_ok());
+        assert!(outbound.push_protocol_event(event("x")).is_ok());
+        assert!(outbound.push_protocol_event(event("x")).is_ok());
+        assert!(outbound.is_closing());
+        assert_eq!(outbound.push_protocol_event(event("x")), Err(Closed));
+    }
+}
