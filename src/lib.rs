@@ -1,1 +1,43 @@
-//! placeholder
+//! # OSMP for Rust
+//!
+//! The Open System Management Protocol: JSON commands, progress streams, cancellation and
+//! server events over a secure WebSocket. This crate is the one dependency you need:
+//! it re-exports the runtime (server, client, session engine, standard instruction set)
+//! and the `#[instruction_set]` macro.
+//!
+//! ```no_run
+//! use osmp::prelude::*;
+//!
+//! # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
+//! let server = Server::builder().bind("127.0.0.1:0").build().await?.spawn();
+//! let client = Client::builder(server.url()).fingerprint(server.fingerprint().unwrap()).connect().await?;
+//! let time = client.call("time", &()).await?;
+//! println!("server time: {}", time.data.unwrap());
+//! server.shutdown().await;
+//! # Ok(()) }
+//! ```
+#![deny(missing_docs)]
+#![forbid(unsafe_code)]
+
+pub use osmp_runtime::{
+    client, events, instruction, server, session, standard, tls, transport, wire,
+};
+
+pub use osmp_runtime::client::{Call, Client, ClientBuilder, ClientError, Subscription};
+pub use osmp_runtime::events::EventBus;
+pub use osmp_runtime::instruction::{CommandContext, CommandError, InstructionSet, Outcome};
+pub use osmp_runtime::server::{Server, ServerBuilder, ServerHandle};
+pub use osmp_runtime::session::{CallError, Session};
+
+/// The names most programs need: `use osmp::prelude::*;`.
+pub mod prelude {
+    pub use osmp_runtime::client::{
+        Call, Client, ClientBuilder, ClientError, ReconnectPolicy, Subscription,
+    };
+    pub use osmp_runtime::events::EventBus;
+    pub use osmp_runtime::instruction::{CommandContext, CommandError, InstructionSet, Outcome};
+    pub use osmp_runtime::server::{Server, ServerBuilder, ServerHandle};
+    pub use osmp_runtime::session::{CallError, Session};
+    pub use osmp_runtime::tls::{ClientTls, Fingerprint, ServerTls};
+    pub use osmp_runtime::wire::{Payload, Response, Status, StreamItem, Timestamp};
+}

@@ -9,7 +9,7 @@ use tokio_util::sync::CancellationToken;
 use super::{CommandError, Registry};
 use crate::events::EventBus;
 use crate::session::{CallError, Session};
-use crate::wire::{Message, Nr, Payload, Response, StreamMessage};
+use crate::wire::{Message, Nr, Payload, Response, StreamItem, StreamMessage};
 
 /// Why a stream message could not be sent.
 #[derive(Debug, thiserror::Error)]
@@ -70,7 +70,14 @@ impl CommandContext {
         registry: Arc<Registry>,
         events: EventBus,
     ) -> CommandContext {
-        CommandContext { session, nr, command, token, registry, events }
+        CommandContext {
+            session,
+            nr,
+            command,
+            token,
+            registry,
+            events,
+        }
     }
 
     /// The command's `nr` (the `cmd-nr` of its stream messages and response).
@@ -115,33 +122,48 @@ impl CommandContext {
 
     /// Sends `{"type":"progress","value":…,"total":…}`.
     pub async fn progress(&self, value: u64, total: u64) -> Result<(), StreamError> {
-        self.stream(&serde_json::json!({"type": "progress", "value": value, "total": total})).await
+        self.stream(&StreamItem::progress(value, total)).await
     }
 
     /// Sends `{"type":"progress","value":…,"total":…,"message":…}`.
-    pub async fn progress_message(&self, value: u64, total: u64, message: &str) -> Result<(), StreamError> {
-        self.stream(&serde_json::json!({"type": "progress", "value": value, "total": total, "message": message}))
-            .await
+    pub async fn progress_message(
+        &self,
+        value: u64,
+        total: u64,
+        message: impl Into<String>,
+    ) -> Result<(), StreamError> {
+        let item = StreamItem::Progress {
+            value: value as f64,
+            total: total as f64,
+            message: Some(message.into()),
+        };
+        self.stream(&item).await
     }
 
     /// Sends `{"type":"progress-indeterminate","message":…}`.
-    pub async fn progress_indeterminate(&self, message: &str) -> Result<(), StreamError> {
-        self.stream(&serde_json::json!({"type": "progress-indeterminate", "message": message})).await
+    pub async fn progress_indeterminate(
+        &self,
+        message: impl Into<String>,
+    ) -> Result<(), StreamError> {
+        self.stream(&StreamItem::ProgressIndeterminate {
+            message: Some(message.into()),
+        })
+        .await
     }
 
     /// Sends `{"type":"progress-complete"}`.
     pub async fn progress_complete(&self) -> Result<(), StreamError> {
-        self.stream(&serde_json::json!({"type": "progress-complete"})).await
+        self.stream(&StreamItem::ProgressComplete).await
     }
 
     /// Sends a text fragment: `{"text":…}`.
     pub async fn text(&self, text: impl Into<String>) -> Result<(), StreamError> {
-        self.stream(&serde_json::json!({"text": text.into()})).await
+        self.stream(&StreamItem::Text(text.into())).await
     }
 
     /// Sends a line of text: `{"line":…}`.
     pub async fn line(&self, line: impl Into<String>) -> Result<(), StreamError> {
-        self.stream(&serde_json::json!({"line": line.into()})).await
+        self.stream(&StreamItem::Line(line.into())).await
     }
 
     /// Sends structured stream data. Waits while the client is behind in reading, so a
@@ -156,7 +178,14 @@ impl CommandContext {
         self.session
             .0
             .outbound
-            .push_stream(move |nr| Message::Stream(StreamMessage { nr, cmd_nr, id: Some(id), data: Some(data) }))
+            .push_stream(move |nr| {
+                Message::Stream(StreamMessage {
+                    nr,
+                    cmd_nr,
+                    id: Some(id),
+                    data: Some(data),
+                })
+            })
             .await
             .map(drop)
             .map_err(|_| StreamError::Closed)
@@ -164,7 +193,11 @@ impl CommandContext {
 
     /// Sends a command to the client and waits for its response (login challenges,
     /// confirmations). The client must answer within the session's call timeout.
-    pub async fn ask<T: Serialize + ?Sized>(&self, command: &str, data: &T) -> Result<Response, CallError> {
+    pub async fn ask<T: Serialize + ?Sized>(
+        &self,
+        command: &str,
+        data: &T,
+    ) -> Result<Response, CallError> {
         self.session.ask(command, data).await
     }
 }

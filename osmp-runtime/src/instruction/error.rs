@@ -63,7 +63,11 @@ impl CommandError {
 
     /// An error of a given kind.
     pub fn with_kind(kind: ErrorKind, message: impl Into<String>) -> CommandError {
-        CommandError { kind, message: message.into(), data: None }
+        CommandError {
+            kind,
+            message: message.into(),
+            data: None,
+        }
     }
 
     /// Invalid parameters.
@@ -73,7 +77,10 @@ impl CommandError {
 
     /// Unknown command, with the reference's exact text: `Error: command 'x' not found`.
     pub fn command_not_found(command: &str) -> CommandError {
-        CommandError::with_kind(ErrorKind::NotFound, format!("Error: command '{command}' not found"))
+        CommandError::with_kind(
+            ErrorKind::NotFound,
+            format!("Error: command '{command}' not found"),
+        )
     }
 
     /// Something named by the parameters does not exist.
@@ -83,7 +90,10 @@ impl CommandError {
 
     /// The reference's answer to every command but `login` while not logged in.
     pub fn authentication_required() -> CommandError {
-        CommandError::with_kind(ErrorKind::AuthenticationRequired, "Authentication required!")
+        CommandError::with_kind(
+            ErrorKind::AuthenticationRequired,
+            "Authentication required!",
+        )
     }
 
     /// The session's user lacks the permission the command requires.
@@ -105,7 +115,9 @@ impl CommandError {
     pub fn with_data<T: Serialize + ?Sized>(mut self, data: &T) -> CommandError {
         match Payload::from_serialize(data) {
             Ok(payload) => self.data = Some(payload),
-            Err(error) => tracing::warn!(%error, "error data could not be serialized; sent without data"),
+            Err(error) => {
+                tracing::warn!(%error, "error data could not be serialized; sent without data")
+            }
         }
         self
     }
@@ -132,7 +144,10 @@ impl CommandError {
 
 impl fmt::Debug for CommandError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("CommandError").field("kind", &self.kind).field("message", &self.message).finish()
+        f.debug_struct("CommandError")
+            .field("kind", &self.kind)
+            .field("message", &self.message)
+            .finish()
     }
 }
 

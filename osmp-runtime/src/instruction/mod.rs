@@ -18,5 +18,7 @@ pub use error::{CommandError, ErrorKind};
 pub use outcome::{IntoOutcome, Outcome};
 pub use params::Params;
 pub use registry::{RegisteredCommand, RegisteredEvent, Registry};
-pub use schema::{CommandSchema, EventSchema, FieldSchema, InstructionSetSchema, JsonSchemaFn, ParamSchema};
+pub use schema::{
+    CommandSchema, EventSchema, FieldSchema, InstructionSetSchema, JsonSchemaFn, ParamSchema,
+};
 pub use set::{CommandFuture, InstructionSet};

@@ -5,14 +5,15 @@
 //! `session-status` refreshes here without ever waiting: a caller that does not consume its
 //! stream loses the oldest stream messages, never blocks the session.
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use tokio::sync::{oneshot, Notify};
+use tokio::sync::oneshot;
 
 use super::active::lock;
+use super::lossy::LossyQueue;
 use super::SessionShared;
 use crate::wire::{CancelTarget, Command, Message, Nr, Payload, Response, StreamMessage};
 
@@ -75,33 +76,8 @@ type Activity = Arc<AtomicU64>;
 
 struct PendingCall {
     reply: oneshot::Sender<Response>,
-    stream: Option<Arc<StreamBuffer>>,
+    stream: Option<Arc<LossyQueue<StreamMessage>>>,
     activity: Activity,
-}
-
-/// Stream messages waiting for their caller, bounded: the oldest go first when it is full.
-pub(crate) struct StreamBuffer {
-    items: Mutex<VecDeque<StreamMessage>>,
-    dropped: AtomicU64,
-    capacity: usize,
-    ready: Notify,
-}
-
-impl StreamBuffer {
-    fn push(&self, message: StreamMessage) {
-        let mut items = lock(&self.items);
-        if items.len() >= self.capacity {
-            items.pop_front();
-            self.dropped.fetch_add(1, Ordering::Relaxed);
-        }
-        items.push_back(message);
-        drop(items);
-        self.ready.notify_one();
-    }
-
-    fn pop(&self) -> Option<StreamMessage> {
-        lock(&self.items).pop_front()
-    }
 }
 
 /// The table of calls waiting for the peer, keyed by the `nr` of their command.
@@ -113,9 +89,11 @@ pub(crate) struct PendingCalls {
 impl PendingCalls {
     /// Hands a response to its caller; false if nobody waits for it.
     pub(crate) fn complete(&self, response: Response) -> bool {
-        let Some(call) = lock(&self.calls).remove(&response.cmd_nr) else { return false };
+        let Some(call) = lock(&self.calls).remove(&response.cmd_nr) else {
+            return false;
+        };
         if let Some(stream) = &call.stream {
-            stream.ready.notify_one();
+            stream.close();
         }
         call.reply.send(response).is_ok()
     }
@@ -123,7 +101,9 @@ impl PendingCalls {
     /// Hands a stream message to its caller and counts it as a sign of life.
     pub(crate) fn stream(&self, message: StreamMessage, now: u64) -> bool {
         let calls = lock(&self.calls);
-        let Some(call) = calls.get(&message.cmd_nr) else { return false };
+        let Some(call) = calls.get(&message.cmd_nr) else {
+            return false;
+        };
         call.activity.store(now, Ordering::Relaxed);
         if let Some(stream) = &call.stream {
             stream.push(message);
@@ -150,7 +130,7 @@ impl PendingCalls {
         let calls = std::mem::take(&mut *lock(&self.calls));
         for call in calls.into_values() {
             if let Some(stream) = &call.stream {
-                stream.ready.notify_one();
+                stream.close();
             }
         }
     }
@@ -164,7 +144,7 @@ pub(crate) struct OutgoingCall {
     nr: Nr,
     command: String,
     reply: oneshot::Receiver<Response>,
-    stream: Option<Arc<StreamBuffer>>,
+    stream: Option<Arc<LossyQueue<StreamMessage>>>,
     activity: Activity,
     timeout: Option<Duration>,
     response: Option<Response>,
@@ -182,24 +162,28 @@ impl OutgoingCall {
     ) -> Result<OutgoingCall, CallError> {
         let (reply_tx, reply) = oneshot::channel();
         let activity: Activity = Arc::new(AtomicU64::new(session.now_ms()));
-        let stream = with_stream.then(|| {
-            Arc::new(StreamBuffer {
-                items: Mutex::new(VecDeque::new()),
-                dropped: AtomicU64::new(0),
-                capacity: session.config.call_stream_buffer.max(1),
-                ready: Notify::new(),
-            })
-        });
-        let pending = PendingCall { reply: reply_tx, stream: stream.clone(), activity: activity.clone() };
+        let stream =
+            with_stream.then(|| Arc::new(LossyQueue::new(session.config.call_stream_buffer)));
+        let pending = PendingCall {
+            reply: reply_tx,
+            stream: stream.clone(),
+            activity: activity.clone(),
+        };
         // The call is registered under the outbound lock, before the command can be written,
         // so its response cannot arrive before anyone waits for it.
         let nr = session
             .outbound
             .push(|nr| {
                 lock(&session.calls.calls).insert(nr, pending);
-                Message::Cmd(Command { nr, id: command.to_owned(), data })
+                Message::Cmd(Command {
+                    nr,
+                    id: command.to_owned(),
+                    data,
+                })
             })
-            .map_err(|_| CallError::Closed { reason: session.close_reason() })?;
+            .map_err(|_| CallError::Closed {
+                reason: session.close_reason(),
+            })?;
         Ok(OutgoingCall {
             session: session.clone(),
             nr,
@@ -223,13 +207,13 @@ impl OutgoingCall {
 
     /// How many stream messages were dropped because the caller did not keep up.
     pub(crate) fn dropped_stream_messages(&self) -> u64 {
-        self.stream.as_ref().map_or(0, |stream| stream.dropped.load(Ordering::Relaxed))
+        self.stream.as_ref().map_or(0, |stream| stream.dropped())
     }
 
     /// The next stream message; `Ok(None)` once the response has arrived.
     pub(crate) async fn next_stream(&mut self) -> Result<Option<StreamMessage>, CallError> {
         loop {
-            if let Some(message) = self.stream.as_ref().and_then(|stream| stream.pop()) {
+            if let Some(message) = self.stream.as_ref().and_then(|stream| stream.try_pop()) {
                 return Ok(Some(message));
             }
             if self.response.is_some() || self.finished {
@@ -237,7 +221,7 @@ impl OutgoingCall {
             }
             let ready = async {
                 match &self.stream {
-                    Some(stream) => stream.ready.notified().await,
+                    Some(stream) => stream.readable().await,
                     None => std::future::pending().await,
                 }
             };
@@ -270,37 +254,54 @@ impl OutgoingCall {
     /// Asks the peer to cancel the command; its response still arrives.
     pub(crate) fn cancel(&self) {
         if !self.finished && self.response.is_none() {
-            self.session.send_cancel(CancelTarget::Commands(vec![self.nr]));
+            self.session
+                .send_cancel(CancelTarget::Commands(vec![self.nr]));
         }
     }
 
-    fn take_reply(&mut self, reply: Result<Response, oneshot::error::RecvError>) -> Result<Response, CallError> {
+    fn take_reply(
+        &mut self,
+        reply: Result<Response, oneshot::error::RecvError>,
+    ) -> Result<Response, CallError> {
         self.finished = true;
-        reply.map_err(|_| CallError::Closed { reason: self.session.close_reason() })
+        reply.map_err(|_| CallError::Closed {
+            reason: self.session.close_reason(),
+        })
     }
 
     fn time_out(&mut self) -> CallError {
         self.finished = true;
         if self.session.calls.remove(self.nr) {
             // The peer may still be working on it; tell it to stop.
-            self.session.send_cancel(CancelTarget::Commands(vec![self.nr]));
+            self.session
+                .send_cancel(CancelTarget::Commands(vec![self.nr]));
         }
-        CallError::Timeout { command: self.command.clone(), after: self.timeout.unwrap_or_default() }
+        CallError::Timeout {
+            command: self.command.clone(),
+            after: self.timeout.unwrap_or_default(),
+        }
     }
 }
 
 impl Drop for OutgoingCall {
     fn drop(&mut self) {
         if !self.finished && self.session.calls.remove(self.nr) {
-            self.session.send_cancel(CancelTarget::Commands(vec![self.nr]));
+            self.session
+                .send_cancel(CancelTarget::Commands(vec![self.nr]));
         }
     }
 }
 
 /// Completes when the peer has been silent about the call for the whole timeout: every
 /// stream message and `session-status` that names the call restarts the clock.
-async fn wait_for_silence(session: &SessionShared, activity: &AtomicU64, timeout: Option<Duration>) {
-    let Some(timeout) = timeout else { return std::future::pending().await };
+async fn wait_for_silence(
+    session: &SessionShared,
+    activity: &AtomicU64,
+    timeout: Option<Duration>,
+) {
+    let Some(timeout) = timeout else {
+        return std::future::pending().await;
+    };
     let timeout_ms = u64::try_from(timeout.as_millis()).unwrap_or(u64::MAX);
     loop {
         let last = activity.load(Ordering::Relaxed);

@@ -78,6 +78,9 @@ impl SessionConfig {
     /// The defaults for the client side of a session: no `session-status` (that is the
     /// server's duty).
     pub fn client() -> SessionConfig {
-        SessionConfig { keepalive_interval: None, ..SessionConfig::default() }
+        SessionConfig {
+            keepalive_interval: None,
+            ..SessionConfig::default()
+        }
     }
 }

@@ -1,0 +1,184 @@
+//! Configuring a client.
+
+use std::collections::HashMap;
+use std::future::Future;
+use std::sync::{Arc, RwLock};
+use std::time::Duration;
+
+use tokio_util::sync::CancellationToken;
+
+use super::connect::{self, Target};
+use super::handler::{CommandHandler, PeerCommand};
+use super::subscription::EventRouter;
+use super::{supervise, Client, ClientError, ClientInner, ClientShared};
+use crate::instruction::{CommandError, Outcome};
+use crate::session::SessionConfig;
+use crate::tls::{ClientTls, Fingerprint};
+use crate::transport::WebSocketLimits;
+
+/// How a client reconnects after losing its connection.
+///
+/// Calls in flight when the connection drops fail with [`CallError::Closed`]; after the
+/// reconnect, every event subscription is renewed and [`Subscription`]s keep delivering
+/// (events sent while disconnected are lost).
+///
+/// [`CallError::Closed`]: crate::session::CallError::Closed
+/// [`Subscription`]: super::Subscription
+#[derive(Debug, Clone)]
+pub struct ReconnectPolicy {
+    /// Delay before the first attempt; doubled after each failure.
+    pub initial_delay: Duration,
+    /// Longest delay between attempts.
+    pub max_delay: Duration,
+    /// Attempts before giving up; `None` retries forever.
+    pub max_attempts: Option<u32>,
+}
+
+impl Default for ReconnectPolicy {
+    fn default() -> ReconnectPolicy {
+        ReconnectPolicy {
+            initial_delay: Duration::from_millis(250),
+            max_delay: Duration::from_secs(30),
+            max_attempts: None,
+        }
+    }
+}
+
+/// Configures and connects a [`Client`].
+///
+/// `wss://` URLs verify the server against the system's roots unless told otherwise:
+/// [`tls`](Self::tls) for a CA file, [`fingerprint`](Self::fingerprint) to pin a
+/// certificate, [`insecure`](Self::insecure) to accept anything (development only).
+#[must_use]
+pub struct ClientBuilder {
+    url: String,
+    tls: Option<ClientTls>,
+    session: SessionConfig,
+    websocket: WebSocketLimits,
+    connect_timeout: Duration,
+    handlers: HashMap<String, CommandHandler>,
+    reconnect: Option<ReconnectPolicy>,
+    event_buffer: usize,
+}
+
+impl ClientBuilder {
+    pub(super) fn new(url: impl Into<String>) -> ClientBuilder {
+        ClientBuilder {
+            url: url.into(),
+            tls: None,
+            session: SessionConfig::client(),
+            websocket: WebSocketLimits::default(),
+            connect_timeout: Duration::from_secs(10),
+            handlers: HashMap::new(),
+            reconnect: None,
+            event_buffer: 1024,
+        }
+    }
+
+    /// How to verify the server's certificate.
+    pub fn tls(mut self, tls: ClientTls) -> ClientBuilder {
+        self.tls = Some(tls);
+        self
+    }
+
+    /// Trusts exactly the server whose certificate has this SHA-256 fingerprint.
+    pub fn fingerprint(self, fingerprint: Fingerprint) -> ClientBuilder {
+        self.tls(ClientTls::pinned(fingerprint))
+    }
+
+    /// Accepts any server certificate. Development only: anyone on the path can
+    /// impersonate the server.
+    pub fn insecure(self) -> ClientBuilder {
+        self.tls(ClientTls::insecure())
+    }
+
+    /// How long a call waits for a response, stream message or `session-status`
+    /// (default 10 s, as the reference).
+    pub fn call_timeout(mut self, timeout: Duration) -> ClientBuilder {
+        self.session.call_timeout = timeout;
+        self
+    }
+
+    /// Time allowed for connecting, each handshake, and the server's greeting (default 10 s).
+    pub fn connect_timeout(mut self, timeout: Duration) -> ClientBuilder {
+        self.connect_timeout = timeout;
+        self
+    }
+
+    /// Timings and limits of the session.
+    pub fn session_config(mut self, config: SessionConfig) -> ClientBuilder {
+        self.session = config;
+        self
+    }
+
+    /// WebSocket limits (message and frame size, buffers).
+    pub fn websocket_limits(mut self, limits: WebSocketLimits) -> ClientBuilder {
+        self.websocket = limits;
+        self
+    }
+
+    /// Events buffered per subscription before the oldest are dropped (default 1024).
+    pub fn event_buffer(mut self, events: usize) -> ClientBuilder {
+        self.event_buffer = events;
+        self
+    }
+
+    /// Reconnects automatically after the connection is lost, renewing subscriptions.
+    pub fn reconnect(mut self, policy: ReconnectPolicy) -> ClientBuilder {
+        self.reconnect = Some(policy);
+        self
+    }
+
+    /// Answers a command the server sends to the client (a server-to-client command).
+    /// The handler must not send commands back to the server (the specification forbids
+    /// it, to avoid loops).
+    ///
+    /// ```no_run
+    /// # async fn demo() -> Result<(), osmp_runtime::client::ClientError> {
+    /// use osmp_runtime::client::Client;
+    /// use osmp_runtime::instruction::Outcome;
+    ///
+    /// let client = Client::builder("wss://127.0.0.1:9000/osmp/v1")
+    ///     .insecure()
+    ///     .on_command("confirm", |command| async move {
+    ///         println!("server asks: {:?}", command.data());
+    ///         Outcome::data(&serde_json::json!({"confirmed": true}))
+    ///     })
+    ///     .connect()
+    ///     .await?;
+    /// # Ok(()) }
+    /// ```
+    pub fn on_command<F, Fut>(mut self, command: &str, handler: F) -> ClientBuilder
+    where
+        F: Fn(PeerCommand) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = Result<Outcome, CommandError>> + Send + 'static,
+    {
+        let handler: CommandHandler = Arc::new(move |command| Box::pin(handler(command)));
+        self.handlers.insert(command.to_ascii_lowercase(), handler);
+        self
+    }
+
+    /// Connects and waits for the server's `session-initiated`.
+    pub async fn connect(self) -> Result<Client, ClientError> {
+        let target = Target::parse(&self.url)?;
+        let shared = Arc::new(ClientShared {
+            target,
+            tls: self.tls,
+            session_config: Arc::new(self.session),
+            websocket: self.websocket,
+            connect_timeout: self.connect_timeout,
+            handlers: Arc::new(self.handlers),
+            router: EventRouter::new(self.event_buffer),
+            reconnect: self.reconnect,
+            connection: RwLock::new(None),
+            shutdown: CancellationToken::new(),
+            finished: CancellationToken::new(),
+        });
+        let connection = connect::open(&shared).await?;
+        shared.set_connection(Some(Arc::new(connection)));
+        tokio::spawn(supervise(shared.clone()));
+        Ok(Client {
+            inner: Arc::new(ClientInner { shared }),
+        })
+    }
+}

@@ -1,0 +1,448 @@
+//! The OSMP client: connects to any OSMP server, calls its commands, follows their streams,
+//! cancels them, subscribes to events and answers the server's own commands.
+//!
+//! ```no_run
+//! use osmp_runtime::client::Client;
+//! use osmp_runtime::tls::Fingerprint;
+//!
+//! # async fn demo(fingerprint: Fingerprint) -> Result<(), Box<dyn std::error::Error>> {
+//! let client = Client::builder("wss://127.0.0.1:9000/osmp/v1").fingerprint(fingerprint).connect().await?;
+//! let echo = client.call("echo", &serde_json::json!({"token": "hi"})).await?;
+//! assert_eq!(echo.data.unwrap().get(), r#"{"token":"hi"}"#);
+//! # Ok(()) }
+//! ```
+
+mod builder;
+mod call;
+mod connect;
+mod handler;
+mod subscription;
+
+use std::collections::HashMap;
+use std::sync::{Arc, RwLock};
+use std::time::Duration;
+
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+use tokio_util::sync::CancellationToken;
+
+pub use builder::{ClientBuilder, ReconnectPolicy};
+pub use call::Call;
+pub use handler::PeerCommand;
+pub use subscription::Subscription;
+
+use crate::session::{
+    into_result, params_payload, CallError, OutgoingCall, SessionConfig, SessionShared,
+};
+use crate::tls::{ClientTls, TlsError};
+use crate::transport::WebSocketLimits;
+use crate::wire::{format_timespan, CancelTarget, Nr, Payload, Response, Timestamp};
+use connect::Target;
+use handler::CommandHandler;
+use subscription::EventRouter;
+
+/// Why a connection could not be made.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ClientError {
+    /// The URL is not a `wss://` (or `ws://`) URL.
+    #[error("invalid URL '{url}': {reason}")]
+    InvalidUrl {
+        /// The URL.
+        url: String,
+        /// What is wrong with it.
+        reason: String,
+    },
+    /// The TCP connection failed.
+    #[error("cannot connect to {addr}: {source}")]
+    Connect {
+        /// The address.
+        addr: String,
+        /// The cause.
+        source: std::io::Error,
+    },
+    /// A stage of connecting took too long.
+    #[error("{stage} timed out after {after:?}")]
+    Timeout {
+        /// What was being done.
+        stage: &'static str,
+        /// The timeout.
+        after: Duration,
+    },
+    /// The TLS configuration is unusable.
+    #[error(transparent)]
+    Tls(#[from] TlsError),
+    /// The TLS handshake failed (for instance the certificate was not trusted).
+    #[error("TLS handshake failed: {0}")]
+    TlsHandshake(std::io::Error),
+    /// The server refused the WebSocket upgrade.
+    #[error("the server refused the connection: HTTP {status} {body}")]
+    Rejected {
+        /// The HTTP status.
+        status: u16,
+        /// The body of the refusal.
+        body: String,
+    },
+    /// The WebSocket handshake failed.
+    #[error("WebSocket handshake failed: {0}")]
+    WebSocket(Box<tokio_tungstenite::tungstenite::Error>),
+    /// The peer does not speak OSMP.
+    #[error("not an OSMP server: {0}")]
+    NotOsmp(String),
+    /// The connection closed while being set up.
+    #[error("connection closed: {reason}")]
+    Closed {
+        /// Why.
+        reason: String,
+    },
+}
+
+/// What the server announced in `session-initiated`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SessionInfo {
+    /// The protocol name (`Open System Management Protocol`).
+    pub protocol: String,
+    /// The protocol version (1).
+    pub version: u64,
+    /// The server's time when the session started.
+    pub date_time: Option<Timestamp>,
+    /// The server's RSA public key (`<RSAKeyValue>…`), used by password login.
+    pub public_key: Option<String>,
+}
+
+impl SessionInfo {
+    fn from_data(data: Option<&Payload>) -> SessionInfo {
+        let value = data.map(Payload::to_value).unwrap_or_default();
+        let text = |key: &str| {
+            value
+                .get(key)
+                .and_then(serde_json::Value::as_str)
+                .map(str::to_owned)
+        };
+        SessionInfo {
+            protocol: text("protocol").unwrap_or_default(),
+            version: value
+                .get("version")
+                .and_then(serde_json::Value::as_u64)
+                .unwrap_or(0),
+            date_time: text("date-time").and_then(|text| text.parse().ok()),
+            public_key: text("public-key"),
+        }
+    }
+}
+
+/// One live connection.
+pub(crate) struct Connection {
+    pub(crate) session: Arc<SessionShared>,
+    pub(crate) info: SessionInfo,
+}
+
+/// What survives reconnects: configuration, handlers, subscriptions.
+pub(crate) struct ClientShared {
+    pub(crate) target: Target,
+    tls: Option<ClientTls>,
+    pub(crate) session_config: Arc<SessionConfig>,
+    pub(crate) websocket: WebSocketLimits,
+    pub(crate) connect_timeout: Duration,
+    pub(crate) handlers: Arc<HashMap<String, CommandHandler>>,
+    pub(crate) router: EventRouter,
+    reconnect: Option<ReconnectPolicy>,
+    connection: RwLock<Option<Arc<Connection>>>,
+    /// Cancelled when the client is closed or dropped.
+    pub(crate) shutdown: CancellationToken,
+    /// Cancelled when the client is gone for good (closed, or disconnected without reconnect).
+    finished: CancellationToken,
+}
+
+impl ClientShared {
+    fn tls(&self) -> Result<ClientTls, ClientError> {
+        match &self.tls {
+            Some(tls) => Ok(tls.clone()),
+            None => Ok(ClientTls::system_roots()?),
+        }
+    }
+
+    fn connection(&self) -> Option<Arc<Connection>> {
+        self.connection
+            .read()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .clone()
+    }
+
+    fn set_connection(&self, connection: Option<Arc<Connection>>) {
+        *self
+            .connection
+            .write()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = connection;
+    }
+
+    fn session(&self) -> Result<Arc<SessionShared>, CallError> {
+        match self.connection() {
+            Some(connection) if !connection.session.ended.is_cancelled() => {
+                Ok(connection.session.clone())
+            }
+            Some(connection) => Err(CallError::Closed {
+                reason: connection.session.close_reason(),
+            }),
+            None => Err(CallError::Closed {
+                reason: "not connected".to_owned(),
+            }),
+        }
+    }
+
+    fn start(
+        &self,
+        command: &str,
+        data: Option<Payload>,
+        with_stream: bool,
+    ) -> Result<OutgoingCall, CallError> {
+        let session = self.session()?;
+        let timeout = Some(session.config.call_timeout);
+        OutgoingCall::start(&session, command, data, timeout, with_stream)
+    }
+
+    async fn call(&self, command: &str, data: Option<Payload>) -> Result<Response, CallError> {
+        into_result(command, self.start(command, data, false)?.response().await?)
+    }
+
+    /// Sends `event-unsubscribe` without waiting (a subscription was dropped).
+    fn unsubscribe_in_background(self: &Arc<Self>, event: &str) {
+        let Ok(runtime) = tokio::runtime::Handle::try_current() else {
+            return;
+        };
+        let client = self.clone();
+        let data = Payload::from_value(&serde_json::json!({ "event": event }));
+        runtime.spawn(async move {
+            if let Err(error) = client.call("event-unsubscribe", Some(data)).await {
+                tracing::debug!(%error, "event-unsubscribe failed");
+            }
+        });
+    }
+
+    /// Subscribes every locally subscribed event again on a new connection.
+    async fn resubscribe(&self) {
+        for event in self.router.events() {
+            let data = Payload::from_value(&serde_json::json!({ "event": event }));
+            if let Err(error) = self.call("event-subscribe", Some(data)).await {
+                tracing::warn!(%event, %error, "could not subscribe again after reconnecting");
+            }
+        }
+    }
+}
+
+/// Keeps the connection: waits for it to end, then reconnects if asked to.
+async fn supervise(client: Arc<ClientShared>) {
+    loop {
+        let Some(connection) = client.connection() else {
+            break;
+        };
+        connection.session.ended.cancelled().await;
+        let reason = connection.session.close_reason();
+        let Some(policy) = client
+            .reconnect
+            .clone()
+            .filter(|_| !client.shutdown.is_cancelled())
+        else {
+            tracing::debug!(%reason, "connection ended");
+            break;
+        };
+        tracing::warn!(%reason, "connection lost; reconnecting");
+        if !reconnect(&client, &policy).await {
+            break;
+        }
+        client.resubscribe().await;
+    }
+    client.router.close_all();
+    client.finished.cancel();
+}
+
+/// Tries to connect again with exponential backoff; false when giving up or closed.
+async fn reconnect(client: &Arc<ClientShared>, policy: &ReconnectPolicy) -> bool {
+    let mut delay = policy.initial_delay;
+    let mut attempt = 0u32;
+    loop {
+        attempt += 1;
+        if policy.max_attempts.is_some_and(|max| attempt > max) {
+            tracing::warn!(attempts = attempt - 1, "giving up reconnecting");
+            return false;
+        }
+        tokio::select! {
+            () = tokio::time::sleep(delay) => {}
+            () = client.shutdown.cancelled() => return false,
+        }
+        match connect::open(client).await {
+            Ok(connection) => {
+                tracing::info!(attempt, "reconnected");
+                client.set_connection(Some(Arc::new(connection)));
+                return true;
+            }
+            Err(error) => {
+                tracing::debug!(attempt, %error, "reconnect attempt failed");
+                delay = (delay * 2).min(policy.max_delay);
+            }
+        }
+    }
+}
+
+/// Closes the connection when the last `Client` clone is dropped.
+struct ClientInner {
+    shared: Arc<ClientShared>,
+}
+
+impl Drop for ClientInner {
+    fn drop(&mut self) {
+        self.shared.shutdown.cancel();
+    }
+}
+
+/// A connection to an OSMP server. Cheap to clone; the connection closes when the last
+/// clone is dropped or [`close`](Client::close) is called.
+#[derive(Clone)]
+pub struct Client {
+    inner: Arc<ClientInner>,
+}
+
+impl Client {
+    /// Starts configuring a client for a `wss://host:port/osmp/v1` URL.
+    pub fn builder(url: impl Into<String>) -> ClientBuilder {
+        ClientBuilder::new(url)
+    }
+
+    /// Connects with the default settings (TLS verified against the system's roots).
+    pub async fn connect(url: impl Into<String>) -> Result<Client, ClientError> {
+        ClientBuilder::new(url).connect().await
+    }
+
+    fn shared(&self) -> &Arc<ClientShared> {
+        &self.inner.shared
+    }
+
+    /// What the server announced for the current connection.
+    pub fn session_info(&self) -> Option<SessionInfo> {
+        self.shared()
+            .connection()
+            .map(|connection| connection.info.clone())
+    }
+
+    /// Whether a connection is up.
+    pub fn is_connected(&self) -> bool {
+        self.shared().session().is_ok()
+    }
+
+    /// Calls a command and waits for its response. `data` is any serializable value
+    /// (`&()` for none). `ERROR` responses become [`CallError::Failed`].
+    pub async fn call<T: Serialize + ?Sized>(
+        &self,
+        command: &str,
+        data: &T,
+    ) -> Result<Response, CallError> {
+        self.shared()
+            .call(command, params_payload(command, data)?)
+            .await
+    }
+
+    /// Calls a command and decodes its response data.
+    pub async fn call_as<R: DeserializeOwned, T: Serialize + ?Sized>(
+        &self,
+        command: &str,
+        data: &T,
+    ) -> Result<R, CallError> {
+        let response = self.call(command, data).await?;
+        call::decode_data(command, &response)
+    }
+
+    /// Starts a command whose stream messages you want to read (progress, logs), or which
+    /// you may want to cancel.
+    pub async fn start<T: Serialize + ?Sized>(
+        &self,
+        command: &str,
+        data: &T,
+    ) -> Result<Call, CallError> {
+        Ok(Call::new(self.shared().start(
+            command,
+            params_payload(command, data)?,
+            true,
+        )?))
+    }
+
+    /// Asks the server to cancel commands by number.
+    pub fn cancel(&self, nrs: &[Nr]) -> Result<(), CallError> {
+        self.shared()
+            .session()?
+            .send_cancel(CancelTarget::Commands(nrs.to_vec()));
+        Ok(())
+    }
+
+    /// Asks the server to cancel every command of this session.
+    pub fn cancel_all(&self) -> Result<(), CallError> {
+        self.shared().session()?.send_cancel(CancelTarget::All);
+        Ok(())
+    }
+
+    /// Subscribes to an event (`*` for all) until the session ends.
+    pub async fn subscribe(&self, event: &str) -> Result<Subscription, CallError> {
+        self.subscribe_with(event, None).await
+    }
+
+    /// Subscribes to an event for a limited time.
+    pub async fn subscribe_for(
+        &self,
+        event: &str,
+        duration: Duration,
+    ) -> Result<Subscription, CallError> {
+        self.subscribe_with(event, Some(duration)).await
+    }
+
+    async fn subscribe_with(
+        &self,
+        event: &str,
+        duration: Option<Duration>,
+    ) -> Result<Subscription, CallError> {
+        let shared = self.shared();
+        // Registered before asking the server, so that a snapshot event sent right after
+        // subscribing is not missed.
+        let (id, queue, first) = shared.router.add(event);
+        let subscription = Subscription::new(event, id, queue, Arc::downgrade(shared));
+        if first || duration.is_some() {
+            let mut data = serde_json::json!({ "event": event });
+            if let Some(duration) = duration {
+                data["timeout"] = format_timespan(duration).into();
+            }
+            shared
+                .call("event-subscribe", Some(Payload::from_value(&data)))
+                .await?;
+        }
+        Ok(subscription)
+    }
+
+    /// Closes the connection gracefully and waits until it has ended.
+    pub async fn close(&self) {
+        let shared = self.shared();
+        if let Some(connection) = shared.connection() {
+            connection
+                .session
+                .outbound
+                .close(crate::session::CloseReason::normal("client closed"));
+        }
+        shared.shutdown.cancel();
+        if let Some(connection) = shared.connection() {
+            connection.session.ended.cancelled().await;
+        }
+        shared.finished.cancelled().await;
+    }
+
+    /// Completes when the client has disconnected for good (closed, or lost its connection
+    /// and did not or could not reconnect).
+    pub async fn closed(&self) {
+        self.shared().finished.cancelled().await;
+    }
+}
+
+impl std::fmt::Debug for Client {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Client")
+            .field("url", &self.shared().target.url)
+            .field("connected", &self.is_connected())
+            .finish()
+    }
+}

@@ -1,0 +1,164 @@
+//! Event subscriptions on the client: the server-side subscription plus local routing of
+//! every received event (single or unpacked from a multi-event) to its subscribers.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, Weak};
+
+use futures_util::Stream;
+
+use super::ClientShared;
+use crate::session::{lock, LossyQueue};
+use crate::wire::EventItem;
+
+/// The local subscribers of one event: their ids and queues.
+type Subscribers = Vec<(u64, Arc<LossyQueue<EventItem>>)>;
+
+/// Routes received events to local subscribers, by lower-cased event name; `*`
+/// subscribers receive everything.
+pub(crate) struct EventRouter {
+    subscribers: Mutex<HashMap<String, Subscribers>>,
+    next_id: std::sync::atomic::AtomicU64,
+    capacity: usize,
+}
+
+impl EventRouter {
+    pub(crate) fn new(capacity: usize) -> EventRouter {
+        EventRouter {
+            subscribers: Mutex::new(HashMap::new()),
+            next_id: Default::default(),
+            capacity,
+        }
+    }
+
+    /// Adds a local subscriber; returns its id, its queue and whether it is the event's first.
+    pub(crate) fn add(&self, event: &str) -> (u64, Arc<LossyQueue<EventItem>>, bool) {
+        let id = self
+            .next_id
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let queue = Arc::new(LossyQueue::new(self.capacity));
+        let mut subscribers = lock(&self.subscribers);
+        let list = subscribers.entry(event.to_ascii_lowercase()).or_default();
+        list.push((id, queue.clone()));
+        (id, queue, list.len() == 1)
+    }
+
+    /// Removes a local subscriber; returns whether it was the event's last.
+    pub(crate) fn remove(&self, event: &str, id: u64) -> bool {
+        let key = event.to_ascii_lowercase();
+        let mut subscribers = lock(&self.subscribers);
+        let Some(list) = subscribers.get_mut(&key) else {
+            return false;
+        };
+        list.retain(|(other, _)| *other != id);
+        let last = list.is_empty();
+        if last {
+            subscribers.remove(&key);
+        }
+        last
+    }
+
+    pub(crate) fn route(&self, item: &EventItem) {
+        let subscribers = lock(&self.subscribers);
+        let named = subscribers
+            .get(&item.event.to_ascii_lowercase())
+            .into_iter()
+            .flatten();
+        let all = subscribers.get("*").into_iter().flatten();
+        for (_, queue) in named.chain(all) {
+            queue.push(item.clone());
+        }
+    }
+
+    /// The events with local subscribers (to subscribe again after a reconnect).
+    pub(crate) fn events(&self) -> Vec<String> {
+        lock(&self.subscribers).keys().cloned().collect()
+    }
+
+    /// Ends every subscription: the client is gone for good.
+    pub(crate) fn close_all(&self) {
+        for (_, queue) in lock(&self.subscribers).values().flatten() {
+            queue.close();
+        }
+    }
+}
+
+/// The events of one subscription, as they arrive.
+///
+/// Dropping the last subscription of an event unsubscribes it on the server. When the
+/// subscriber falls behind, the oldest events are dropped ([`dropped`](Self::dropped) counts
+/// them); the session itself never waits for a subscriber.
+///
+/// ```no_run
+/// # async fn demo(client: osmp_runtime::client::Client) -> Result<(), osmp_runtime::session::CallError> {
+/// let mut changes = client.subscribe("vcall-status-changed").await?;
+/// while let Some(event) = changes.next().await {
+///     println!("{}: {:?}", event.event, event.data);
+/// }
+/// # Ok(()) }
+/// ```
+pub struct Subscription {
+    event: String,
+    id: u64,
+    queue: Arc<LossyQueue<EventItem>>,
+    client: Weak<ClientShared>,
+}
+
+impl Subscription {
+    pub(crate) fn new(
+        event: &str,
+        id: u64,
+        queue: Arc<LossyQueue<EventItem>>,
+        client: Weak<ClientShared>,
+    ) -> Subscription {
+        Subscription {
+            event: event.to_owned(),
+            id,
+            queue,
+            client,
+        }
+    }
+
+    /// The subscribed event (`*` for all).
+    pub fn event(&self) -> &str {
+        &self.event
+    }
+
+    /// The next event; `None` once the client is closed for good.
+    pub async fn next(&mut self) -> Option<EventItem> {
+        self.queue.pop().await
+    }
+
+    /// Events dropped because this subscriber fell behind.
+    pub fn dropped(&self) -> u64 {
+        self.queue.dropped()
+    }
+
+    /// The events as a `Stream`.
+    pub fn into_stream(self) -> impl Stream<Item = EventItem> + Send + Unpin {
+        Box::pin(futures_util::stream::unfold(
+            self,
+            |mut subscription| async move {
+                subscription.next().await.map(|event| (event, subscription))
+            },
+        ))
+    }
+}
+
+impl Drop for Subscription {
+    fn drop(&mut self) {
+        let Some(client) = self.client.upgrade() else {
+            return;
+        };
+        if client.router.remove(&self.event, self.id) {
+            client.unsubscribe_in_background(&self.event);
+        }
+    }
+}
+
+impl std::fmt::Debug for Subscription {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Subscription")
+            .field("event", &self.event)
+            .finish()
+    }
+}

@@ -1,0 +1,176 @@
+//! Configuring a server.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::net::TcpListener;
+use tokio::sync::Semaphore;
+use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
+
+use super::handler::ServerHandler;
+use super::{Server, ServerError, ServerShared};
+use crate::events::EventBus;
+use crate::instruction::{InstructionSet, Registry};
+use crate::session::SessionConfig;
+use crate::standard::StandardSet;
+use crate::tls::ServerTls;
+use crate::transport::WebSocketLimits;
+
+/// How the server secures its connections.
+enum TlsMode {
+    /// A certificate generated at start-up (development).
+    SelfSigned,
+    /// A configured identity.
+    Identity(ServerTls),
+    /// Plain `ws://`, only when explicitly asked.
+    Plain,
+}
+
+/// Configures and binds a [`Server`].
+///
+/// The standard instruction set is always registered first; sets added with
+/// [`instruction_set`](Self::instruction_set) extend it and may override its commands by
+/// version. Without [`tls`](Self::tls) or [`no_tls`](Self::no_tls) the server generates a
+/// self-signed certificate at start-up, for development.
+#[must_use]
+pub struct ServerBuilder {
+    bind: String,
+    tls: TlsMode,
+    sets: Vec<Arc<dyn InstructionSet>>,
+    session: SessionConfig,
+    websocket: WebSocketLimits,
+    max_sessions: usize,
+    handshake_timeout: Duration,
+}
+
+impl ServerBuilder {
+    pub(super) fn new() -> ServerBuilder {
+        ServerBuilder {
+            bind: "127.0.0.1:0".to_owned(),
+            tls: TlsMode::SelfSigned,
+            sets: Vec::new(),
+            session: SessionConfig::default(),
+            websocket: WebSocketLimits::default(),
+            max_sessions: 10_000,
+            handshake_timeout: Duration::from_secs(10),
+        }
+    }
+
+    /// The address to listen on (default `127.0.0.1:0`, an ephemeral port on loopback).
+    pub fn bind(mut self, addr: impl Into<String>) -> ServerBuilder {
+        self.bind = addr.into();
+        self
+    }
+
+    /// Serves TLS with this identity (see [`ServerTls::from_pem_files`]).
+    pub fn tls(mut self, identity: ServerTls) -> ServerBuilder {
+        self.tls = TlsMode::Identity(identity);
+        self
+    }
+
+    /// Serves TLS with a certificate generated at start-up (the default).
+    pub fn self_signed(mut self) -> ServerBuilder {
+        self.tls = TlsMode::SelfSigned;
+        self
+    }
+
+    /// Serves plain, unencrypted `ws://`. Only for trusted networks and tests.
+    pub fn no_tls(mut self) -> ServerBuilder {
+        self.tls = TlsMode::Plain;
+        self
+    }
+
+    /// Adds an instruction set. Later sets override earlier ones (and the standard set)
+    /// command by command: the higher version wins, the later one on equal versions.
+    pub fn instruction_set(mut self, set: impl InstructionSet) -> ServerBuilder {
+        self.sets.push(Arc::new(set));
+        self
+    }
+
+    /// Adds a shared instruction set.
+    pub fn instruction_set_arc(mut self, set: Arc<dyn InstructionSet>) -> ServerBuilder {
+        self.sets.push(set);
+        self
+    }
+
+    /// Timings and limits of each session.
+    pub fn session_config(mut self, config: SessionConfig) -> ServerBuilder {
+        self.session = config;
+        self
+    }
+
+    /// WebSocket limits (message and frame size, buffers).
+    pub fn websocket_limits(mut self, limits: WebSocketLimits) -> ServerBuilder {
+        self.websocket = limits;
+        self
+    }
+
+    /// Sessions served at once (default 10,000); further connections are refused with
+    /// HTTP 503.
+    pub fn max_sessions(mut self, max: usize) -> ServerBuilder {
+        self.max_sessions = max;
+        self
+    }
+
+    /// Time allowed for the TLS and WebSocket handshakes (default 10 s).
+    pub fn handshake_timeout(mut self, timeout: Duration) -> ServerBuilder {
+        self.handshake_timeout = timeout;
+        self
+    }
+
+    /// Binds the listening socket.
+    pub async fn build(self) -> Result<Server, ServerError> {
+        let tls = match self.tls {
+            TlsMode::SelfSigned => Some(ServerTls::self_signed(self_signed_names(&self.bind))?),
+            TlsMode::Identity(identity) => Some(identity),
+            TlsMode::Plain => None,
+        };
+        let listener = TcpListener::bind(&self.bind)
+            .await
+            .map_err(|source| ServerError::Bind {
+                addr: self.bind.clone(),
+                source,
+            })?;
+        let local_addr = listener.local_addr().map_err(|source| ServerError::Bind {
+            addr: self.bind.clone(),
+            source,
+        })?;
+
+        let sets = std::iter::once(Arc::new(StandardSet::new()) as Arc<dyn InstructionSet>)
+            .chain(self.sets);
+        let registry = Arc::new(Registry::new(sets));
+        let events = EventBus::new(registry.clone());
+        let shared = ServerShared {
+            handler: Arc::new(ServerHandler {
+                registry: registry.clone(),
+                events: events.clone(),
+            }),
+            registry,
+            events,
+            session_config: Arc::new(self.session),
+            websocket: self.websocket,
+            tls,
+            sessions: Arc::new(Semaphore::new(self.max_sessions)),
+            max_sessions: self.max_sessions,
+            handshake_timeout: self.handshake_timeout,
+            shutdown: CancellationToken::new(),
+            connections: TaskTracker::new(),
+        };
+        Ok(Server {
+            listener,
+            local_addr,
+            shared: Arc::new(shared),
+        })
+    }
+}
+
+/// The bind host goes into the development certificate besides the loopback names.
+fn self_signed_names(bind: &str) -> Vec<String> {
+    let host = bind.rsplit_once(':').map_or(bind, |(host, _)| host);
+    let host = host.trim_start_matches('[').trim_end_matches(']');
+    match host {
+        "" | "0.0.0.0" | "::" | "localhost" | "127.0.0.1" | "::1" => Vec::new(),
+        host => vec![host.to_owned()],
+    }
+}

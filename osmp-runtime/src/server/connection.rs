@@ -1,0 +1,138 @@
+//! From an accepted TCP connection to a running session: TLS, the WebSocket upgrade at
+//! `/osmp/v1`, the `session-initiated` event, then the engine.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::io::{AsyncRead, AsyncWrite};
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::OwnedSemaphorePermit;
+use tokio::time::Instant;
+use tokio_tungstenite::tungstenite::handshake::server::{ErrorResponse, Request, Response};
+use tokio_tungstenite::tungstenite::http::StatusCode;
+use tracing::Instrument;
+
+use super::{ServerShared, OSMP_PATH};
+use crate::session::{self, Session, SessionShared};
+use crate::transport::websocket;
+use crate::wire::{EventItem, Payload, Timestamp};
+
+/// Accepts connections until shutdown; each is served on its own tracked task.
+pub(super) async fn accept_loop(listener: TcpListener, shared: Arc<ServerShared>) {
+    tracing::info!(addr = ?listener.local_addr().ok(), tls = shared.tls.is_some(), "accepting sessions");
+    loop {
+        let accepted = tokio::select! {
+            accepted = listener.accept() => accepted,
+            () = shared.shutdown.cancelled() => break,
+        };
+        match accepted {
+            Ok((stream, peer)) => {
+                let span = tracing::info_span!("connection", %peer);
+                shared
+                    .connections
+                    .spawn(serve(shared.clone(), stream, peer).instrument(span));
+            }
+            Err(error) => {
+                // Usually out of file descriptors: back off instead of spinning.
+                tracing::warn!(%error, "accept failed");
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+        }
+    }
+}
+
+async fn serve(shared: Arc<ServerShared>, stream: TcpStream, peer: SocketAddr) {
+    let _ = stream.set_nodelay(true);
+    let deadline = Instant::now() + shared.handshake_timeout;
+    match &shared.tls {
+        Some(tls) => match tokio::time::timeout_at(deadline, tls.acceptor().accept(stream)).await {
+            Ok(Ok(stream)) => upgrade(shared, stream, peer, deadline).await,
+            Ok(Err(error)) => tracing::debug!(%error, "TLS handshake failed"),
+            Err(_) => tracing::debug!("TLS handshake timed out"),
+        },
+        None => upgrade(shared, stream, peer, deadline).await,
+    }
+}
+
+/// Upgrades to WebSocket (only at `/osmp/v1`, only while below the session limit) and runs
+/// the session.
+async fn upgrade<S>(shared: Arc<ServerShared>, stream: S, peer: SocketAddr, deadline: Instant)
+where
+    S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
+{
+    let permit: Option<OwnedSemaphorePermit> = shared.sessions.clone().try_acquire_owned().ok();
+    let admitted = permit.is_some();
+    // The signature is tungstenite's callback type; its error is an HTTP response by design.
+    #[allow(clippy::result_large_err)]
+    let check = move |request: &Request, response: Response| -> Result<Response, ErrorResponse> {
+        let path = request.uri().path();
+        if path != OSMP_PATH && path.strip_suffix('/') != Some(OSMP_PATH) {
+            return Err(refusal(
+                StatusCode::NOT_FOUND,
+                format!("OSMP v1 is served at {OSMP_PATH}"),
+            ));
+        }
+        if !admitted {
+            return Err(refusal(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "too many sessions, try again later".to_owned(),
+            ));
+        }
+        Ok(response)
+    };
+    let config = Some(shared.websocket.to_config());
+    let socket = match tokio::time::timeout_at(
+        deadline,
+        tokio_tungstenite::accept_hdr_async_with_config(stream, check, config),
+    )
+    .await
+    {
+        Ok(Ok(socket)) => socket,
+        Ok(Err(error)) => return tracing::debug!(%error, "WebSocket handshake refused or failed"),
+        Err(_) => return tracing::debug!("WebSocket handshake timed out"),
+    };
+    let Some(permit) = permit else { return };
+
+    let session = SessionShared::new(Some(peer), shared.session_config.clone());
+    let span = tracing::info_span!("session", id = %session.id);
+    async move {
+        tracing::info!("session started");
+        let _attached = shared.events.attach(&session);
+        send_session_initiated(&session);
+        let (reader, writer) = websocket::frames(socket);
+        let handler = shared.handler.clone();
+        let reason = session::run(
+            Session(session),
+            handler,
+            reader,
+            writer,
+            shared.shutdown.child_token(),
+        )
+        .await;
+        tracing::info!(%reason, "session ended");
+        drop(permit);
+    }
+    .instrument(span)
+    .await;
+}
+
+fn refusal(status: StatusCode, body: String) -> ErrorResponse {
+    let mut response = ErrorResponse::new(Some(body));
+    *response.status_mut() = status;
+    response
+}
+
+/// The first message of every session.
+fn send_session_initiated(session: &SessionShared) {
+    let data = serde_json::json!({
+        "protocol": "Open System Management Protocol",
+        "version": 1,
+        "date-time": Timestamp::now(),
+    });
+    let item = EventItem {
+        event: "session-initiated".to_owned(),
+        data: Some(Payload::from_value(&data)),
+    };
+    let _ = session.outbound.push_protocol_event(item);
+}

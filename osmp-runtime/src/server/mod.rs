@@ -1,0 +1,216 @@
+//! The OSMP server: accepts WebSocket sessions at `/osmp/v1` over TLS (or, when explicitly
+//! asked, plain TCP) and serves the registered instruction sets.
+//!
+//! ```no_run
+//! use osmp_runtime::server::Server;
+//!
+//! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
+//! let server = Server::builder().bind("127.0.0.1:9000").build().await?;
+//! println!("listening on {}", server.url());
+//! if let Some(fingerprint) = server.fingerprint() {
+//!     println!("certificate SHA-256 fingerprint {fingerprint}");
+//! }
+//! server.run().await?;
+//! # Ok(())
+//! # }
+//! ```
+
+mod builder;
+mod connection;
+mod handler;
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::net::TcpListener;
+use tokio::sync::Semaphore;
+use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
+
+pub use builder::ServerBuilder;
+
+use crate::events::EventBus;
+use crate::instruction::Registry;
+use crate::session::SessionConfig;
+use crate::tls::{Fingerprint, ServerTls, TlsError};
+use crate::transport::WebSocketLimits;
+
+/// The path every OSMP v1 session connects to.
+pub const OSMP_PATH: &str = "/osmp/v1";
+
+/// Why a server could not start or stopped.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ServerError {
+    /// The address could not be bound.
+    #[error("cannot listen on {addr}: {source}")]
+    Bind {
+        /// The address.
+        addr: String,
+        /// The cause.
+        source: std::io::Error,
+    },
+    /// The TLS identity could not be created or loaded.
+    #[error(transparent)]
+    Tls(#[from] TlsError),
+}
+
+/// What every connection task shares.
+pub(crate) struct ServerShared {
+    pub(crate) registry: Arc<Registry>,
+    pub(crate) events: EventBus,
+    pub(crate) handler: Arc<handler::ServerHandler>,
+    pub(crate) session_config: Arc<SessionConfig>,
+    pub(crate) websocket: WebSocketLimits,
+    pub(crate) tls: Option<ServerTls>,
+    pub(crate) sessions: Arc<Semaphore>,
+    pub(crate) max_sessions: usize,
+    pub(crate) handshake_timeout: Duration,
+    pub(crate) shutdown: CancellationToken,
+    pub(crate) connections: TaskTracker,
+}
+
+/// A bound server, ready to run.
+pub struct Server {
+    listener: TcpListener,
+    local_addr: SocketAddr,
+    shared: Arc<ServerShared>,
+}
+
+impl Server {
+    /// Starts configuring a server.
+    pub fn builder() -> ServerBuilder {
+        ServerBuilder::new()
+    }
+
+    /// The address the server listens on (with the actual port when bound to port 0).
+    pub fn local_addr(&self) -> SocketAddr {
+        self.local_addr
+    }
+
+    /// The URL clients connect to: `wss://ADDR/osmp/v1`, or `ws://…` without TLS.
+    pub fn url(&self) -> String {
+        url(self.local_addr, self.shared.tls.is_some())
+    }
+
+    /// The SHA-256 fingerprint of the server's certificate, when it uses TLS.
+    pub fn fingerprint(&self) -> Option<Fingerprint> {
+        self.shared.tls.as_ref().map(ServerTls::fingerprint)
+    }
+
+    /// The server's TLS identity, when it uses TLS.
+    pub fn tls(&self) -> Option<&ServerTls> {
+        self.shared.tls.as_ref()
+    }
+
+    /// Publishes events to every subscribed session.
+    pub fn events(&self) -> &EventBus {
+        &self.shared.events
+    }
+
+    /// The commands and events the server offers.
+    pub fn registry(&self) -> &Arc<Registry> {
+        &self.shared.registry
+    }
+
+    /// Serves until shut down through a [`ShutdownHandle`] (see [`Server::shutdown_handle`]).
+    pub async fn run(self) -> Result<(), ServerError> {
+        let Server {
+            listener, shared, ..
+        } = self;
+        connection::accept_loop(listener, shared).await;
+        Ok(())
+    }
+
+    /// A handle that stops the server gracefully from elsewhere.
+    pub fn shutdown_handle(&self) -> ShutdownHandle {
+        ShutdownHandle {
+            shared: self.shared.clone(),
+        }
+    }
+
+    /// Runs the server on a background task.
+    pub fn spawn(self) -> ServerHandle {
+        let local_addr = self.local_addr;
+        let shared = self.shared.clone();
+        let task = tokio::spawn(self.run());
+        ServerHandle {
+            local_addr,
+            shared,
+            task,
+        }
+    }
+}
+
+/// Stops a server gracefully.
+#[derive(Clone)]
+pub struct ShutdownHandle {
+    shared: Arc<ServerShared>,
+}
+
+impl ShutdownHandle {
+    /// Stops accepting, cancels every running command, lets the responses go out and
+    /// closes every session with a close frame; completes when all sessions have ended.
+    pub async fn shutdown(&self) {
+        shutdown(&self.shared).await;
+    }
+}
+
+/// A server running on a background task.
+pub struct ServerHandle {
+    local_addr: SocketAddr,
+    shared: Arc<ServerShared>,
+    task: tokio::task::JoinHandle<Result<(), ServerError>>,
+}
+
+impl ServerHandle {
+    /// The address the server listens on.
+    pub fn local_addr(&self) -> SocketAddr {
+        self.local_addr
+    }
+
+    /// The URL clients connect to.
+    pub fn url(&self) -> String {
+        url(self.local_addr, self.shared.tls.is_some())
+    }
+
+    /// The SHA-256 fingerprint of the server's certificate, when it uses TLS.
+    pub fn fingerprint(&self) -> Option<Fingerprint> {
+        self.shared.tls.as_ref().map(ServerTls::fingerprint)
+    }
+
+    /// Publishes events to every subscribed session.
+    pub fn events(&self) -> &EventBus {
+        &self.shared.events
+    }
+
+    /// The number of sessions connected now.
+    pub fn session_count(&self) -> usize {
+        self.shared.max_sessions - self.shared.sessions.available_permits()
+    }
+
+    /// A handle that stops the server from elsewhere.
+    pub fn shutdown_handle(&self) -> ShutdownHandle {
+        ShutdownHandle {
+            shared: self.shared.clone(),
+        }
+    }
+
+    /// Shuts the server down gracefully and waits for it to finish.
+    pub async fn shutdown(self) {
+        shutdown(&self.shared).await;
+        let _ = self.task.await;
+    }
+}
+
+async fn shutdown(shared: &ServerShared) {
+    tracing::info!("shutting down");
+    shared.shutdown.cancel();
+    shared.connections.close();
+    shared.connections.wait().await;
+}
+
+fn url(addr: SocketAddr, tls: bool) -> String {
+    format!("{}://{addr}{OSMP_PATH}", if tls { "wss" } else { "ws" })
+}

@@ -1,0 +1,5 @@
+//! Transports the session engine runs over.
+
+pub(crate) mod websocket;
+
+pub use websocket::WebSocketLimits;

@@ -1,0 +1,6 @@
+//! Integration tests: real servers on 127.0.0.1:0, real sockets, literal JSON from the
+//! specification. One test binary with a module per topic keeps link times down.
+
+mod support;
+
+mod smoke;
