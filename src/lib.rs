@@ -29,6 +29,11 @@ pub use osmp_runtime::instruction::{CommandContext, CommandError, InstructionSet
 pub use osmp_runtime::server::{Server, ServerBuilder, ServerHandle};
 pub use osmp_runtime::session::{CallError, Session};
 
+/// The README's code blocks, compiled as doctests so that it cannot drift from the API.
+#[doc = include_str!("../README.md")]
+#[cfg(doctest)]
+pub struct ReadmeDoctests;
+
 /// The names most programs need: `use osmp::prelude::*;`.
 pub mod prelude {
     pub use osmp_runtime::client::{

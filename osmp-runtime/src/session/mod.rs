@@ -18,6 +18,8 @@ mod frame;
 mod lossy;
 mod outbound;
 mod subscriptions;
+#[cfg(test)]
+mod tests;
 
 use std::fmt;
 use std::net::SocketAddr;
