@@ -17,6 +17,7 @@ mod call;
 mod connect;
 mod handler;
 mod subscription;
+mod typed;
 
 use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
@@ -30,6 +31,9 @@ pub use builder::{ClientBuilder, ReconnectPolicy};
 pub use call::Call;
 pub use handler::PeerCommand;
 pub use subscription::Subscription;
+pub use typed::{
+    decode_response, keep_response, DecodeResponse, EventDecodeError, TypedCall, TypedSubscription,
+};
 
 use crate::session::{
     into_result, params_payload, CallError, OutgoingCall, SessionConfig, SessionShared,

@@ -132,7 +132,7 @@ impl CommandContext {
         total: u64,
         message: impl Into<String>,
     ) -> Result<(), StreamError> {
-        let item = StreamItem::Progress {
+        let item = StreamItem::<Payload>::Progress {
             value: value as f64,
             total: total as f64,
             message: Some(message.into()),
@@ -145,7 +145,7 @@ impl CommandContext {
         &self,
         message: impl Into<String>,
     ) -> Result<(), StreamError> {
-        self.stream(&StreamItem::ProgressIndeterminate {
+        self.stream(&StreamItem::<Payload>::ProgressIndeterminate {
             message: Some(message.into()),
         })
         .await
@@ -153,17 +153,17 @@ impl CommandContext {
 
     /// Sends `{"type":"progress-complete"}`.
     pub async fn progress_complete(&self) -> Result<(), StreamError> {
-        self.stream(&StreamItem::ProgressComplete).await
+        self.stream(&StreamItem::<Payload>::ProgressComplete).await
     }
 
     /// Sends a text fragment: `{"text":…}`.
     pub async fn text(&self, text: impl Into<String>) -> Result<(), StreamError> {
-        self.stream(&StreamItem::Text(text.into())).await
+        self.stream(&StreamItem::<Payload>::Text(text.into())).await
     }
 
     /// Sends a line of text: `{"line":…}`.
     pub async fn line(&self, line: impl Into<String>) -> Result<(), StreamError> {
-        self.stream(&StreamItem::Line(line.into())).await
+        self.stream(&StreamItem::<Payload>::Line(line.into())).await
     }
 
     /// Sends structured stream data. Waits while the client is behind in reading, so a

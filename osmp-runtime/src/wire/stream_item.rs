@@ -19,8 +19,11 @@ use super::Payload;
 /// let read = StreamItem::from_data(Some(&Payload::from_value(&json!({"line": "hello"}))));
 /// assert_eq!(read, StreamItem::Line("hello".into()));
 /// ```
+///
+/// `T` is the type of structured data: raw [`Payload`] by default, a command's own type in
+/// generated typed clients (see [`StreamItem::try_map`]).
 #[derive(Debug, Clone, PartialEq)]
-pub enum StreamItem {
+pub enum StreamItem<T = Payload> {
     /// `{"type":"progress","value":3,"total":10,"message":"…"}`
     Progress {
         /// Work done.
@@ -42,7 +45,34 @@ pub enum StreamItem {
     /// `{"line":"…"}`: a line of text.
     Line(String),
     /// Anything else: structured data whose shape the command defines.
-    Data(Payload),
+    Data(T),
+}
+
+impl<T> StreamItem<T> {
+    /// Converts the structured data, keeping every other shape as it is.
+    pub fn try_map<U, E>(
+        self,
+        convert: impl FnOnce(T) -> Result<U, E>,
+    ) -> Result<StreamItem<U>, E> {
+        Ok(match self {
+            StreamItem::Progress {
+                value,
+                total,
+                message,
+            } => StreamItem::Progress {
+                value,
+                total,
+                message,
+            },
+            StreamItem::ProgressIndeterminate { message } => {
+                StreamItem::ProgressIndeterminate { message }
+            }
+            StreamItem::ProgressComplete => StreamItem::ProgressComplete,
+            StreamItem::Text(text) => StreamItem::Text(text),
+            StreamItem::Line(line) => StreamItem::Line(line),
+            StreamItem::Data(data) => StreamItem::Data(convert(data)?),
+        })
+    }
 }
 
 impl StreamItem {
@@ -92,7 +122,7 @@ impl StreamItem {
     }
 }
 
-impl Serialize for StreamItem {
+impl<T: Serialize> Serialize for StreamItem<T> {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         match self {
             StreamItem::Progress {
