@@ -3,9 +3,11 @@
 
 use std::collections::VecDeque;
 use std::fmt::Display;
-use std::panic::AssertUnwindSafe;
+use std::future::Future;
+use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::pin::pin;
 use std::sync::Arc;
+use std::task::Context;
 use std::time::Duration;
 
 use futures_util::{FutureExt, Sink, SinkExt, Stream, StreamExt};
@@ -188,16 +190,20 @@ impl Reader {
                     // The writer runs the `session-status` timer only while commands run.
                     shared.outbound.wake_writer();
                 }
-                let future = self.handler.dispatch(
-                    &self.session,
-                    IncomingCommand {
-                        nr,
-                        id: id.clone(),
-                        data,
-                        token: token.clone(),
-                    },
-                );
-                tokio::spawn(execute(shared.clone(), nr, id, future, token));
+                let incoming = IncomingCommand {
+                    nr,
+                    id: id.clone(),
+                    data,
+                    token: token.clone(),
+                };
+                let future = catch_unwind(AssertUnwindSafe(|| {
+                    self.handler.dispatch(&self.session, incoming)
+                }))
+                .unwrap_or_else(|panic| {
+                    let error = panicked(shared, nr, &id, panic.as_ref());
+                    Box::pin(std::future::ready(Err(error)))
+                });
+                run_or_spawn(execute(shared.clone(), nr, id, future, token));
             }
             Err(Refused::TooMany(limit)) => {
                 tracing::warn!(session = %shared.id, limit, command = %id, "too many active commands");
@@ -218,6 +224,18 @@ impl Reader {
     }
 }
 
+/// Polls a command once here; only if it has to wait does it get a task of its own. Most
+/// commands complete without waiting, and a spawn costs more than the command.
+fn run_or_spawn(command: impl Future<Output = ()> + Send + 'static) {
+    let mut command = Box::pin(command);
+    // A pending future registers this no-op waker, but the spawned task polls it again at
+    // once with its real waker, which then replaces the registration.
+    let mut context = Context::from_waker(std::task::Waker::noop());
+    if command.as_mut().poll(&mut context).is_pending() {
+        tokio::spawn(command);
+    }
+}
+
 /// Runs one command to its response.
 async fn execute(
     shared: Arc<SessionShared>,
@@ -229,11 +247,7 @@ async fn execute(
     let guarded = AssertUnwindSafe(future).catch_unwind();
     let result = tokio::select! {
         biased;
-        result = guarded => result.unwrap_or_else(|panic| {
-            let what = panic_message(panic.as_ref());
-            tracing::error!(session = %shared.id, nr, command = %id, panic = %what, "command handler panicked");
-            Err(CommandError::internal(format!("Internal error: command '{id}' failed unexpectedly")))
-        }),
+        result = guarded => result.unwrap_or_else(|panic| Err(panicked(&shared, nr, &id, panic.as_ref()))),
         () = abandon_after_grace(&token, shared.config.cancel_grace) => {
             tracing::warn!(session = %shared.id, nr, command = %id, "cancelled command did not finish in time; dropped");
             Ok(Outcome::text("Cancelled"))
@@ -276,6 +290,20 @@ fn response(
             data,
         })
     }
+}
+
+/// Logs a handler's panic and turns it into the error its command answers.
+fn panicked(
+    shared: &SessionShared,
+    nr: Nr,
+    id: &str,
+    panic: &(dyn std::any::Any + Send),
+) -> CommandError {
+    let what = panic_message(panic);
+    tracing::error!(session = %shared.id, nr, command = %id, panic = %what, "command handler panicked");
+    CommandError::internal(format!(
+        "Internal error: command '{id}' failed unexpectedly"
+    ))
 }
 
 fn panic_message(panic: &(dyn std::any::Any + Send)) -> &str {

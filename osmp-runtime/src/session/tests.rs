@@ -38,6 +38,7 @@ impl PeerHandler for TestHandler {
                 Ok(Outcome::ok())
             }),
             "boom" => Box::pin(async move { panic!("handler bug") }),
+            "dispatch-boom" => panic!("bug while decoding parameters"),
             other => Box::pin(std::future::ready(Err(CommandError::command_not_found(
                 other,
             )))),
@@ -197,8 +198,19 @@ async fn a_panicking_handler_gets_an_error_response() {
         response["result"],
         "Internal error: command 'boom' failed unexpectedly"
     );
-    h.send(r#"{"nr":2,"type":"cmd","id":"echo"}"#).await;
-    assert_eq!(h.recv().await["status"], "OK");
+    h.send(r#"{"nr":2,"type":"cmd","id":"dispatch-boom"}"#)
+        .await;
+    let response = h.recv().await;
+    assert_eq!(
+        (response["cmd-nr"].as_u64(), response["status"].as_str()),
+        (Some(2), Some("ERROR"))
+    );
+    h.send(r#"{"nr":3,"type":"cmd","id":"echo"}"#).await;
+    assert_eq!(
+        h.recv().await["status"],
+        "OK",
+        "the session survives both panics"
+    );
 }
 
 #[tokio::test(start_paused = true)]
