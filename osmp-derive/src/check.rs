@@ -1,0 +1,202 @@
+//! Rules across items: names must be valid OSMP names and unique within the set.
+//!
+//! A duplicate is reported at its second occurrence and names the first, so the error
+//! points where the conflict was introduced (usually the newer line).
+
+use std::collections::HashMap;
+
+use crate::errors::Errors;
+use crate::ir::{ArgDef, EventData, Name, ParamDef, SetDef};
+
+/// Lowercase letters and digits in dash-separated words, starting with a letter:
+/// `^[a-z][a-z0-9]*(-[a-z0-9]+)*$`.
+pub fn is_valid_name(name: &str) -> bool {
+    let mut words = name.split('-');
+    let first_ok = words.next().is_some_and(|first| first.starts_with(|c: char| c.is_ascii_lowercase()));
+    first_ok
+        && name.split('-').all(|word| !word.is_empty() && word.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit()))
+}
+
+/// Checks the whole set.
+pub fn check(set: &SetDef, errors: &Errors) {
+    check_name(&set.name, "instruction set", "#[instruction_set(name = \"…\")]", errors);
+    check_command_names(set, errors);
+    check_event_names(set, errors);
+    for command in &set.commands {
+        let params = command.args.iter().filter_map(|arg| if let ArgDef::Param(param) = arg { Some(param) } else { None });
+        check_params(params, "parameter", errors);
+    }
+    for event in &set.events {
+        if let EventData::Fields(fields) = &event.data {
+            check_params(fields.iter(), "field", errors);
+        }
+    }
+}
+
+fn check_name(name: &Name, what: &str, attribute: &str, errors: &Errors) {
+    if is_valid_name(&name.value) {
+        return;
+    }
+    const RULE: &str = "OSMP names are lowercase letters and digits in dash-separated words, starting with a letter";
+    if name.derived {
+        errors.at(
+            name.span,
+            format!(
+                "the {what} name `{}` derived from this identifier is not a valid OSMP name ({RULE}); \
+                 set one with `{attribute}`",
+                name.value
+            ),
+        );
+    } else {
+        errors.at(name.span, format!("invalid {what} name `{}`: {RULE}, like `vcall-create`", name.value));
+    }
+}
+
+/// Names and aliases share one namespace: a client can call a command by either.
+fn check_command_names(set: &SetDef, errors: &Errors) {
+    // name → (method that answers to it, whether as an alias)
+    let mut taken: HashMap<&str, (&syn::Ident, bool)> = HashMap::new();
+    for command in &set.commands {
+        check_name(&command.name, "command", "#[command(name = \"…\")]", errors);
+        claim(&mut taken, &command.name, &command.ident, false, errors);
+        for alias in &command.aliases {
+            check_name(alias, "alias", "#[command(alias = \"…\")]", errors);
+            if alias.value == command.name.value {
+                errors.at(alias.span, format!("the alias `{}` is the command's own name: remove it", alias.value));
+                continue;
+            }
+            claim(&mut taken, alias, &command.ident, true, errors);
+        }
+    }
+}
+
+fn claim<'a>(
+    taken: &mut HashMap<&'a str, (&'a syn::Ident, bool)>,
+    name: &'a Name,
+    owner: &'a syn::Ident,
+    is_alias: bool,
+    errors: &Errors,
+) {
+    match taken.get(name.value.as_str()) {
+        Some((first, first_is_alias)) => {
+            let what = if is_alias { "alias" } else { "command name" };
+            let first_role = if *first_is_alias { "an alias" } else { "its name" };
+            let whose = if *first == owner { "this command".to_owned() } else { format!("the command `{first}`") };
+            errors.at(name.span, format!("duplicate {what} `{}`: {whose} already has it as {first_role}", name.value));
+        }
+        None => {
+            taken.insert(&name.value, (owner, is_alias));
+        }
+    }
+}
+
+fn check_event_names(set: &SetDef, errors: &Errors) {
+    let mut taken: HashMap<&str, &syn::Ident> = HashMap::new();
+    for event in &set.events {
+        check_name(&event.name, "event", "#[event(name = \"…\")]", errors);
+        match taken.get(event.name.value.as_str()) {
+            Some(first) => errors.at(
+                event.name.span,
+                format!("duplicate event name `{}`: the event `{first}` already has it", event.name.value),
+            ),
+            None => {
+                taken.insert(&event.name.value, &event.ident);
+            }
+        }
+    }
+}
+
+/// Parameter names are free-form (devices use `IPAddress` as well as `call-id`), but must
+/// be non-empty and unique within their command or event.
+fn check_params<'a>(params: impl Iterator<Item = &'a ParamDef>, what: &str, errors: &Errors) {
+    let mut taken: HashMap<&str, &syn::Ident> = HashMap::new();
+    for param in params {
+        if param.name.value.is_empty() {
+            errors.at(param.name.span, format!("a {what} name cannot be empty"));
+            continue;
+        }
+        match taken.get(param.name.value.as_str()) {
+            Some(first) => errors.at(
+                param.name.span,
+                format!("duplicate {what} name `{}`: the argument `{first}` already has it", param.name.value),
+            ),
+            None => {
+                taken.insert(&param.name.value, &param.ident);
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::parse::parse_set;
+    use quote::quote;
+
+    #[test]
+    fn valid_names() {
+        for name in ["vd1", "vcall-create", "a", "event-list", "io-2", "x1-y2-z3"] {
+            assert!(is_valid_name(name), "{name}");
+        }
+        for name in ["", "Vd1", "vcall_create", "-a", "a-", "a--b", "1a", "a b", "ä", "vcall-Create"] {
+            assert!(!is_valid_name(name), "{name}");
+        }
+    }
+
+    fn problems(item: proc_macro2::TokenStream) -> Vec<String> {
+        let errors = Errors::new();
+        let set = parse_set(quote!(), &syn::parse2(item).unwrap(), &errors);
+        assert!(errors.is_empty(), "{:?}", errors.messages());
+        check(&set, &errors);
+        errors.messages()
+    }
+
+    #[test]
+    fn duplicates_across_names_and_aliases() {
+        let problems = problems(quote! {
+            trait Set {
+                #[command(alias = "vcc", alias = "a")]
+                async fn vcall_create(&self) -> Result<(), E>;
+                #[command(name = "vcc")]
+                async fn other(&self) -> Result<(), E>;
+                #[command(alias = "vcall-create", alias = "vcall-list", alias = "a")]
+                async fn vcall_list(&self) -> Result<(), E>;
+                #[event] fn changed();
+                #[event(name = "changed")] fn changed_too();
+            }
+        });
+        assert_eq!(
+            problems,
+            [
+                "duplicate command name `vcc`: the command `vcall_create` already has it as an alias",
+                "duplicate alias `vcall-create`: the command `vcall_create` already has it as its name",
+                "the alias `vcall-list` is the command's own name: remove it",
+                "duplicate alias `a`: the command `vcall_create` already has it as an alias",
+                "duplicate event name `changed`: the event `changed` already has it",
+            ]
+        );
+    }
+
+    #[test]
+    fn invalid_and_derived_names() {
+        let problems = problems(quote! {
+            trait Set {
+                #[command(name = "Vcall_Create", alias = "ok")]
+                async fn a(&self, #[param(name = "x")] one: u8, x: u8) -> Result<(), E>;
+                async fn grüße(&self, #[param(name = "")] one: u8) -> Result<(), E>;
+            }
+        });
+        assert_eq!(
+            problems,
+            [
+                "invalid command name `Vcall_Create`: OSMP names are lowercase letters and digits in dash-separated \
+                 words, starting with a letter, like `vcall-create`",
+                "the command name `grüße` derived from this identifier is not a valid OSMP name (OSMP names are \
+                 lowercase letters and digits in dash-separated words, starting with a letter); set one with \
+                 `#[command(name = \"…\")]`",
+                "duplicate parameter name `x`: the argument `one` already has it",
+                "a parameter name cannot be empty",
+            ]
+        );
+    }
+}

@@ -1,0 +1,612 @@
+//! Syntax tree → [`SetDef`]. Every rule that concerns one item is checked here, with an
+//! error at the offending tokens that says how to fix it; rules across items are in
+//! `check`. Parsing goes on after an error so that all of them are reported together.
+
+use heck::ToKebabCase;
+use proc_macro2::TokenStream;
+use syn::ext::IdentExt;
+use syn::{
+    Attribute, FnArg, GenericArgument, Ident, ItemTrait, LitStr, Pat, PathArguments, ReturnType, Signature, TraitItem,
+    TraitItemFn, Type, TypePath,
+};
+
+use crate::attr::{Args, Spec};
+use crate::docs::Docs;
+use crate::errors::Errors;
+use crate::ir::{ArgDef, CommandDef, EventData, EventDef, FlattenDef, Name, OutputDef, OutputKind, ParamDef, SetDef};
+
+const SET: Spec = Spec { attr: "instruction_set", keys: &["name", "version", "requires", "crate"], repeatable: &[] };
+const COMMAND: Spec =
+    Spec { attr: "command", keys: &["name", "alias", "aliases", "version", "requires", "stream"], repeatable: &["alias"] };
+const EVENT: Spec = Spec { attr: "event", keys: &["name", "requires"], repeatable: &[] };
+const PARAM: Spec = Spec { attr: "param", keys: &["name", "doc"], repeatable: &[] };
+const FLATTEN: Spec = Spec { attr: "flatten", keys: &[], repeatable: &[] };
+
+/// The attributes this macro gives meaning to inside the trait; they are removed from the
+/// trait it emits.
+pub const HELPER_ATTRS: &[&str] = &["command", "event", "param", "flatten"];
+
+/// Whether an attribute is one of ours (`#[command]`, `#[param]`, …).
+pub fn is_helper(attr: &Attribute) -> bool {
+    HELPER_ATTRS.iter().any(|name| attr.path().is_ident(name))
+}
+
+/// What the set gives its commands and events unless they say otherwise.
+struct Defaults {
+    version: u32,
+    requires: Option<String>,
+}
+
+/// Reads the macro's arguments and the trait.
+pub fn parse_set(args: TokenStream, item: &ItemTrait, errors: &Errors) -> SetDef {
+    let args = Args::parse(&SET, args, errors);
+    let krate = args.path("crate", errors).unwrap_or_else(|| syn::parse_quote!(::osmp));
+    let defaults = Defaults {
+        version: args.u32("version", errors).unwrap_or(0),
+        requires: args.string("requires", errors).map(|text| text.value()),
+    };
+    check_trait_shape(item, errors);
+
+    let mut commands = Vec::new();
+    let mut events = Vec::new();
+    for trait_item in &item.items {
+        match trait_item {
+            TraitItem::Fn(method) => match helper(&method.attrs, "event") {
+                Some(attr) => events.extend(parse_event(method, attr, &defaults, errors)),
+                None => commands.extend(parse_command(method, &defaults, errors)),
+            },
+            other => errors.spanned(
+                other,
+                "an instruction set trait declares only commands (`async fn name(&self, …) -> Result<T, CommandError>;`) \
+                 and events (`#[event] fn name(…);`)",
+            ),
+        }
+    }
+
+    SetDef {
+        krate,
+        vis: item.vis.clone(),
+        ident: item.ident.clone(),
+        attrs: item.attrs.clone(),
+        name: name_or_derived(args.string("name", errors), &item.ident),
+        docs: Docs::from_attrs(&item.attrs),
+        supertraits: item.supertraits.clone(),
+        commands,
+        events,
+    }
+}
+
+/// The trait itself must be a plain, non-generic trait.
+fn check_trait_shape(item: &ItemTrait, errors: &Errors) {
+    if !item.generics.params.is_empty() {
+        errors.spanned(
+            &item.generics,
+            "an instruction set trait cannot be generic: the server needs one concrete table of commands; \
+             remove the generic parameters",
+        );
+    }
+    if let Some(clause) = &item.generics.where_clause {
+        errors.spanned(clause, "remove the `where` clause: an instruction set trait cannot be generic");
+    }
+    if let Some(unsafety) = &item.unsafety {
+        errors.spanned(unsafety, "an instruction set trait cannot be `unsafe`");
+    }
+    if let Some(auto) = &item.auto_token {
+        errors.spanned(auto, "an instruction set trait cannot be an `auto` trait");
+    }
+}
+
+fn parse_command(method: &TraitItemFn, defaults: &Defaults, errors: &Errors) -> Option<CommandDef> {
+    let sig = &method.sig;
+    if sig.asyncness.is_none() && sig.receiver().is_none() && helper(&method.attrs, "command").is_none() {
+        // No marker and neither `async` nor `&self`: probably an event without `#[event]`.
+        errors.spanned(
+            &sig.ident,
+            format!(
+                "`{0}` is neither a command nor an event: declare a command as \
+                 `async fn {0}(&self, …) -> Result<T, CommandError>;` or an event as `#[event] fn {0}(…);`",
+                sig.ident
+            ),
+        );
+        return None;
+    }
+    let args = command_attr(&method.attrs, errors);
+    reject_helpers_except(&method.attrs, "command", errors);
+    reject_body(method, "command", errors);
+    reject_qualifiers(sig, errors);
+    reject_generics(sig, "commands", errors);
+    if sig.asyncness.is_none() {
+        errors.spanned(
+            sig.fn_token,
+            format!("commands are `async fn`: write `async fn {}(&self, …) -> Result<T, CommandError>;`", sig.ident),
+        );
+    }
+    check_receiver(sig, errors);
+    let output = parse_output(sig, errors);
+    let arguments = parse_command_args(sig, errors);
+
+    let mut aliases: Vec<Name> = args.strings("alias", errors).iter().map(written_name).collect();
+    aliases.extend(args.string_list("aliases", errors).iter().map(written_name));
+    Some(CommandDef {
+        ident: sig.ident.clone(),
+        attrs: method.attrs.iter().filter(|attr| !is_helper(attr)).cloned().collect(),
+        name: name_or_derived(args.string("name", errors), &sig.ident),
+        aliases,
+        version: args.u32("version", errors).unwrap_or(defaults.version),
+        requires: args.string("requires", errors).map(|text| text.value()).or_else(|| defaults.requires.clone()),
+        stream: args.ty("stream", errors),
+        docs: Docs::from_attrs(&method.attrs),
+        args: arguments?,
+        output: output?,
+    })
+}
+
+/// The arguments of `#[command(…)]`, or none when the attribute is absent (it is optional).
+fn command_attr(attrs: &[Attribute], errors: &Errors) -> Args {
+    let mut found = attrs.iter().filter(|attr| attr.path().is_ident("command"));
+    let Some(first) = found.next() else { return Args::empty() };
+    for duplicate in found {
+        errors.spanned(duplicate, "duplicate `#[command]` attribute: put all arguments into one");
+    }
+    Args::from_attr(&COMMAND, first, errors)
+}
+
+fn parse_event(method: &TraitItemFn, attr: &Attribute, defaults: &Defaults, errors: &Errors) -> Option<EventDef> {
+    let sig = &method.sig;
+    let args = Args::from_attr(&EVENT, attr, errors);
+    reject_helpers_except(&method.attrs, "event", errors);
+    for duplicate in method.attrs.iter().filter(|a| a.path().is_ident("event")).skip(1) {
+        errors.spanned(duplicate, "duplicate `#[event]` attribute: put all arguments into one");
+    }
+    reject_body(method, "event", errors);
+    reject_qualifiers(sig, errors);
+    reject_generics(sig, "events", errors);
+    if let Some(asyncness) = &sig.asyncness {
+        errors.spanned(asyncness, "events are not `async`: remove `async`; an event only declares its data");
+    }
+    if let Some(receiver) = sig.receiver() {
+        errors.spanned(receiver, "events take no receiver: remove `self`; the arguments are the fields of the event's data");
+    }
+    if let ReturnType::Type(arrow, ty) = &sig.output {
+        errors.spanned(
+            quote::quote!(#arrow #ty),
+            "events have no return type: remove it; the arguments declare the event's data \
+             (emitting returns `Result<usize, EmitError>`)",
+        );
+    }
+
+    let mut fields = Vec::new();
+    let mut flatten: Option<FlattenDef> = None;
+    let mut failed = false;
+    for arg in &sig.inputs {
+        let FnArg::Typed(arg) = arg else { continue };
+        let Some(ident) = arg_ident(&arg.pat, errors) else {
+            failed = true;
+            continue;
+        };
+        if context_type(&arg.ty, errors) {
+            errors.spanned(&arg.ty, "events have no `CommandContext`: remove this argument");
+            failed = true;
+            continue;
+        }
+        match parse_data_arg(arg, ident, &mut flatten, errors) {
+            Some(DataArg::Param(param)) => fields.push(param),
+            Some(DataArg::Flatten) => {}
+            None => failed = true,
+        }
+    }
+    let data = match flatten {
+        Some(flatten) => {
+            reject_beside_flatten(&fields, &flatten, errors);
+            EventData::Flatten(flatten)
+        }
+        None => EventData::Fields(fields),
+    };
+    if failed {
+        return None;
+    }
+    Some(EventDef {
+        ident: sig.ident.clone(),
+        attrs: method.attrs.iter().filter(|attr| !is_helper(attr)).cloned().collect(),
+        name: name_or_derived(args.string("name", errors), &sig.ident),
+        requires: args.string("requires", errors).map(|text| text.value()).or_else(|| defaults.requires.clone()),
+        docs: Docs::from_attrs(&method.attrs),
+        data,
+    })
+}
+
+/// The first helper attribute of a kind.
+fn helper<'a>(attrs: &'a [Attribute], name: &str) -> Option<&'a Attribute> {
+    attrs.iter().find(|attr| attr.path().is_ident(name))
+}
+
+/// Helper attributes that do not belong on a method (`#[param]` there, or both
+/// `#[command]` and `#[event]`).
+fn reject_helpers_except(attrs: &[Attribute], allowed: &str, errors: &Errors) {
+    for attr in attrs.iter().filter(|attr| is_helper(attr) && !attr.path().is_ident(allowed)) {
+        let message = if attr.path().is_ident("command") || attr.path().is_ident("event") {
+            "a method is either a `#[command]` or an `#[event]`, not both".to_owned()
+        } else {
+            format!("`#[{}]` applies to an argument, not to a method", attr.path().get_ident().map_or_else(String::new, Ident::to_string))
+        };
+        errors.spanned(attr, message);
+    }
+}
+
+fn reject_body(method: &TraitItemFn, kind: &str, errors: &Errors) {
+    if let Some(body) = &method.default {
+        errors.at(
+            body.brace_token.span.open(),
+            format!(
+                "remove the body: an instruction set trait only declares its {kind}s{}",
+                if kind == "command" { "; implement them in `impl Trait for YourType`" } else { "" }
+            ),
+        );
+    }
+}
+
+fn reject_qualifiers(sig: &Signature, errors: &Errors) {
+    if let Some(constness) = &sig.constness {
+        errors.spanned(constness, "remove `const`: commands and events cannot be `const fn`");
+    }
+    if let Some(unsafety) = &sig.unsafety {
+        errors.spanned(unsafety, "remove `unsafe`: commands and events cannot be `unsafe fn`");
+    }
+    if let Some(abi) = &sig.abi {
+        errors.spanned(abi, "remove the ABI: commands and events are Rust functions");
+    }
+    if let Some(variadic) = &sig.variadic {
+        errors.spanned(variadic, "commands and events cannot be variadic");
+    }
+}
+
+fn reject_generics(sig: &Signature, kind: &str, errors: &Errors) {
+    if !sig.generics.params.is_empty() {
+        let only_lifetimes = sig.generics.lifetimes().count() == sig.generics.params.len();
+        let message = if only_lifetimes {
+            format!("{kind} cannot have lifetime parameters: take `&self` and owned arguments (`String`, not `&'a str`)")
+        } else {
+            format!(
+                "{kind} cannot be generic: their parameters are decoded from JSON and described in the schema, \
+                 so every type must be concrete; remove the generic parameters"
+            )
+        };
+        errors.spanned(&sig.generics, message);
+    }
+    if let Some(clause) = &sig.generics.where_clause {
+        errors.spanned(clause, format!("remove the `where` clause: {kind} cannot be generic"));
+    }
+}
+
+/// Commands run concurrently on one shared instance: `&self` it is.
+fn check_receiver(sig: &Signature, errors: &Errors) {
+    let Some(receiver) = sig.receiver() else {
+        errors.at(
+            sig.paren_token.span.join(),
+            format!(
+                "commands take `&self` first: write `async fn {}(&self, …)` (the server calls them on a shared \
+                 instance); an event is declared with `#[event]`",
+                sig.ident
+            ),
+        );
+        return;
+    };
+    let by_shared_reference = receiver.colon_token.is_none()
+        && matches!(&receiver.reference, Some((_, None)))
+        && receiver.mutability.is_none();
+    if !by_shared_reference {
+        let message = if matches!(&receiver.reference, Some((_, Some(_)))) {
+            "remove the lifetime: take `&self`".to_owned()
+        } else {
+            "take `&self`: the server calls commands concurrently on a shared instance, so a command cannot take \
+             `self` by value, `&mut self` or a typed `self`; keep mutable state behind a `Mutex`"
+                .to_owned()
+        };
+        errors.spanned(receiver, message);
+    }
+}
+
+/// `Result<T, E>` (or an alias `Result<T>`) with `E: Into<CommandError>`.
+fn parse_output(sig: &Signature, errors: &Errors) -> Option<OutputDef> {
+    let ReturnType::Type(_, ty) = &sig.output else {
+        errors.at(
+            sig.paren_token.span.close(),
+            "commands return a `Result`: add `-> Result<(), CommandError>` (or `-> Result<T, CommandError>` with \
+             data `T`, or `-> Result<Outcome, CommandError>`)",
+        );
+        return None;
+    };
+    let Some(ok) = result_ok_type(ty) else {
+        errors.spanned(
+            ty,
+            format!(
+                "commands return `Result<T, E>` where `E` converts into `CommandError`: write \
+                 `-> Result<{}, CommandError>`",
+                quote::quote!(#ty)
+            ),
+        );
+        return None;
+    };
+    let kind = if is_unit(ok) || last_segment_is(ok, "Outcome") { OutputKind::IntoOutcome } else { OutputKind::Data };
+    Some(OutputDef { ty: (**ty).clone(), ok: ok.clone(), kind })
+}
+
+fn parse_command_args(sig: &Signature, errors: &Errors) -> Option<Vec<ArgDef>> {
+    let mut args = Vec::new();
+    let mut flatten: Option<FlattenDef> = None;
+    let mut context: Option<Ident> = None;
+    let mut failed = false;
+    for arg in &sig.inputs {
+        let FnArg::Typed(arg) = arg else { continue };
+        let Some(ident) = arg_ident(&arg.pat, errors) else {
+            failed = true;
+            continue;
+        };
+        if context_type(&arg.ty, errors) {
+            for attr in arg.attrs.iter().filter(|attr| is_helper(attr)) {
+                errors.spanned(attr, "this attribute does not apply to the `CommandContext` argument");
+            }
+            if let Some(first) = &context {
+                errors.spanned(&arg.pat, format!("a command takes one `CommandContext`; `{first}` is already one"));
+                failed = true;
+            }
+            context = Some(ident.clone());
+            args.push(ArgDef::Context { ident, ty: (*arg.ty).clone() });
+            continue;
+        }
+        match parse_data_arg(arg, ident, &mut flatten, errors) {
+            Some(DataArg::Param(param)) => args.push(ArgDef::Param(param)),
+            Some(DataArg::Flatten) => args.extend(flatten.clone().map(ArgDef::Flatten)),
+            None => failed = true,
+        }
+    }
+    if let Some(flatten) = &flatten {
+        let beside: Vec<&ParamDef> =
+            args.iter().filter_map(|arg| if let ArgDef::Param(param) = arg { Some(param) } else { None }).collect();
+        reject_beside_flatten(beside, flatten, errors);
+    }
+    (!failed).then_some(args)
+}
+
+enum DataArg {
+    Param(ParamDef),
+    /// The first `#[flatten]` argument, recorded in the `flatten` slot passed in.
+    Flatten,
+}
+
+/// A data argument of a command or event: a parameter, or the `#[flatten]` struct.
+fn parse_data_arg(arg: &syn::PatType, ident: Ident, flatten: &mut Option<FlattenDef>, errors: &Errors) -> Option<DataArg> {
+    for attr in arg.attrs.iter().filter(|attr| attr.path().is_ident("command") || attr.path().is_ident("event")) {
+        errors.spanned(attr, "this attribute applies to a method, not to an argument");
+    }
+    let param_attr = helper(&arg.attrs, "param");
+    for duplicate in arg.attrs.iter().filter(|attr| attr.path().is_ident("param")).skip(1) {
+        errors.spanned(duplicate, "duplicate `#[param]` attribute: put all arguments into one");
+    }
+    if !owned_type(&arg.ty, errors) {
+        return None;
+    }
+    if let Some(attr) = helper(&arg.attrs, "flatten") {
+        Args::from_attr(&FLATTEN, attr, errors);
+        if let Some(param_attr) = param_attr {
+            errors.spanned(
+                param_attr,
+                "`#[param]` does not apply to a `#[flatten]` argument: name and document the fields of the \
+                 parameter struct instead (serde's `rename` and doc comments)",
+            );
+        }
+        if let Some(first) = flatten {
+            errors.spanned(
+                attr,
+                format!(
+                    "only one argument can be `#[flatten]`: `{}` already holds all parameters; \
+                     move these fields into its type",
+                    first.ident
+                ),
+            );
+            return None;
+        }
+        *flatten = Some(FlattenDef { ident, ty: (*arg.ty).clone() });
+        return Some(DataArg::Flatten);
+    }
+    let args = param_attr.map_or_else(Args::empty, |attr| Args::from_attr(&PARAM, attr, errors));
+    Some(DataArg::Param(ParamDef {
+        name: name_or_derived(args.string("name", errors), &ident),
+        description: args.string("doc", errors).map(|doc| Docs::from_text(&doc.value()).description).unwrap_or_default(),
+        optional: option_inner(&arg.ty).cloned(),
+        ty: (*arg.ty).clone(),
+        ident,
+    }))
+}
+
+fn reject_beside_flatten<'a>(params: impl IntoIterator<Item = &'a ParamDef>, flatten: &FlattenDef, errors: &Errors) {
+    for param in params {
+        errors.spanned(
+            &param.ident,
+            format!(
+                "`{}` cannot be a parameter beside the `#[flatten]` argument `{}`, which holds all parameters: \
+                 move it into the parameter struct, or remove `#[flatten]`",
+                param.ident, flatten.ident
+            ),
+        );
+    }
+}
+
+/// The argument's name: a plain identifier, since it names the parameter.
+fn arg_ident(pat: &Pat, errors: &Errors) -> Option<Ident> {
+    match pat {
+        Pat::Ident(pat) if pat.by_ref.is_none() && pat.mutability.is_none() && pat.subpat.is_none() => {
+            Some(pat.ident.clone())
+        }
+        _ => {
+            errors.spanned(
+                pat,
+                "use a plain identifier as the argument: its name is the parameter's name (`mut`, `_` and \
+                 destructuring belong in the implementation)",
+            );
+            None
+        }
+    }
+}
+
+/// Whether the type is the `CommandContext`; a reference to it is reported.
+fn context_type(ty: &Type, errors: &Errors) -> bool {
+    match ty {
+        Type::Reference(reference) if last_segment_is(&reference.elem, "CommandContext") => {
+            errors.spanned(
+                ty,
+                "take the `CommandContext` by value (`cx: CommandContext`): it is cheap to `Clone` and the \
+                 command's future must be `'static`",
+            );
+            true
+        }
+        _ => last_segment_is(ty, "CommandContext"),
+    }
+}
+
+/// Parameters and event fields are decoded from (or built into) JSON: owned types only.
+fn owned_type(ty: &Type, errors: &Errors) -> bool {
+    match ty {
+        Type::Reference(_) => {
+            errors.spanned(
+                ty,
+                "use an owned type (`String`, `Vec<T>`, …): parameters are decoded from JSON, and the event \
+                 emitter takes its fields by reference already",
+            );
+            false
+        }
+        Type::ImplTrait(_) => {
+            errors.spanned(ty, "use a concrete type: `impl Trait` cannot be decoded from JSON or described in a schema");
+            false
+        }
+        _ => true,
+    }
+}
+
+fn name_or_derived(written: Option<LitStr>, ident: &Ident) -> Name {
+    match written {
+        Some(literal) => written_name(&literal),
+        None => Name { value: ident.unraw().to_string().to_kebab_case(), span: ident.span(), derived: true },
+    }
+}
+
+fn written_name(literal: &LitStr) -> Name {
+    Name { value: literal.value(), span: literal.span(), derived: false }
+}
+
+/// `T` of `Option<T>`.
+fn option_inner(ty: &Type) -> Option<&Type> {
+    generic_args(ty, "Option").filter(|args| args.len() == 1).and_then(|args| args.first().copied())
+}
+
+/// `T` of `Result<T, E>` or of an alias `Result<T>`.
+fn result_ok_type(ty: &Type) -> Option<&Type> {
+    generic_args(ty, "Result").filter(|args| args.len() <= 2).and_then(|args| args.first().copied())
+}
+
+/// The type arguments of a path type whose last segment is `name`.
+fn generic_args<'a>(ty: &'a Type, name: &str) -> Option<Vec<&'a Type>> {
+    let Type::Path(TypePath { qself: None, path }) = ty else { return None };
+    let last = path.segments.last().filter(|segment| segment.ident == name)?;
+    let PathArguments::AngleBracketed(args) = &last.arguments else { return None };
+    args.args.iter().map(|arg| if let GenericArgument::Type(ty) = arg { Some(ty) } else { None }).collect()
+}
+
+/// Whether a type is a path whose last segment is `name` without arguments (`Outcome`,
+/// `osmp::instruction::CommandContext`).
+fn last_segment_is(ty: &Type, name: &str) -> bool {
+    match ty {
+        Type::Path(TypePath { qself: None, path }) => {
+            path.segments.last().is_some_and(|segment| segment.ident == name && segment.arguments.is_empty())
+        }
+        Type::Paren(inner) => last_segment_is(&inner.elem, name),
+        _ => false,
+    }
+}
+
+fn is_unit(ty: &Type) -> bool {
+    matches!(ty, Type::Tuple(tuple) if tuple.elems.is_empty())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use quote::quote;
+
+    fn parse(args: TokenStream, item: TokenStream) -> (Option<SetDef>, Vec<String>) {
+        let errors = Errors::new();
+        let item: ItemTrait = syn::parse2(item).unwrap();
+        let set = parse_set(args, &item, &errors);
+        let messages = errors.messages();
+        (messages.is_empty().then_some(set), messages)
+    }
+
+    #[test]
+    fn reads_the_example() {
+        let (set, problems) = parse(
+            quote!(name = "vd1", version = 1, requires = "vd1.read", crate = "crate"),
+            quote! {
+                /// Announcements.
+                pub trait Vd1 {
+                    /// Create.
+                    ///
+                    /// Long.
+                    #[command(name = "vcall-create", alias = "vcc", aliases = ["vc"], requires = "vd1.write")]
+                    async fn vcall_create(&self, #[flatten] call: VcallCreate) -> Result<VcallCreated, CommandError>;
+                    #[command(alias = "vcall-start", version = 2)]
+                    async fn vcall_play(&self, #[param(doc = "Call id")] call_id: String, level: Option<u8>) -> Result<(), CommandError>;
+                    async fn log_stream(&self, cx: CommandContext) -> osmp::Result<Outcome>;
+                    #[event(name = "vcall-status-changed")]
+                    fn status_changed(#[flatten] status: CallStatus);
+                    #[event]
+                    fn io_changed(address: String, #[param(name = "on")] state: bool);
+                }
+            },
+        );
+        assert!(problems.is_empty(), "{problems:?}");
+        let set = set.unwrap();
+        assert_eq!(set.name.value, "vd1");
+        let krate = &set.krate;
+        assert_eq!(quote!(#krate).to_string(), "crate");
+        assert_eq!(set.docs.description, "Announcements.");
+        let [create, play, log] = &set.commands[..] else { panic!("three commands") };
+        assert_eq!(create.name.value, "vcall-create");
+        assert_eq!(create.aliases.iter().map(|a| a.value.as_str()).collect::<Vec<_>>(), ["vcc", "vc"]);
+        assert_eq!((create.version, create.requires.as_deref()), (1, Some("vd1.write")));
+        assert_eq!(create.docs.long_description, "Long.");
+        assert!(matches!(&create.args[..], [ArgDef::Flatten(_)]));
+        assert_eq!(create.output.kind, OutputKind::Data);
+        assert_eq!((play.name.value.as_str(), play.version, play.requires.as_deref()), ("vcall-play", 2, Some("vd1.read")));
+        let [ArgDef::Param(call_id), ArgDef::Param(level)] = &play.args[..] else { panic!("two params") };
+        assert_eq!((call_id.name.value.as_str(), call_id.description.as_str(), call_id.optional.is_some()), ("call-id", "Call id", false));
+        assert!(level.optional.is_some());
+        assert_eq!(play.output.kind, OutputKind::IntoOutcome);
+        assert!(matches!(&log.args[..], [ArgDef::Context { .. }]));
+        assert_eq!(log.output.kind, OutputKind::IntoOutcome);
+        let [changed, io] = &set.events[..] else { panic!("two events") };
+        assert_eq!(changed.name.value, "vcall-status-changed");
+        assert!(matches!(changed.data, EventData::Flatten(_)));
+        assert_eq!(io.name.value, "io-changed");
+        let EventData::Fields(fields) = &io.data else { panic!("fields") };
+        assert_eq!(fields.iter().map(|f| f.name.value.as_str()).collect::<Vec<_>>(), ["address", "on"]);
+    }
+
+    #[test]
+    fn reports_every_problem_at_once() {
+        let (_, problems) = parse(
+            quote!(colour = "red"),
+            quote! {
+                trait Broken<T> {
+                    fn not_async(&self) -> Result<(), E>;
+                    async fn no_result(&self);
+                    async fn no_self() -> Result<(), E>;
+                    async fn by_ref(&self, cx: &CommandContext) -> Result<(), E>;
+                    #[event]
+                    async fn evented() -> u8;
+                }
+            },
+        );
+        assert_eq!(problems.len(), 8, "{problems:#?}");
+        assert!(problems[0].starts_with("unknown argument `colour` of `#[instruction_set]`"), "{}", problems[0]);
+    }
+}

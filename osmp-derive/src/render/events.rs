@@ -1,0 +1,96 @@
+//! `Vd1Events`: one typed method per event, emitting to a server's bus or to one session.
+
+use proc_macro2::TokenStream;
+use quote::{quote, quote_spanned};
+use syn::spanned::Spanned;
+
+use super::{allow_dead_code, events_ident, local, private, private_at};
+use crate::ir::{EventData, EventDef, SetDef};
+
+pub fn render(set: &SetDef) -> TokenStream {
+    // A set without events gets no emitter rather than an empty one.
+    if set.events.is_empty() {
+        return TokenStream::new();
+    }
+    let p = private(set);
+    let (vis, emitter) = (&set.vis, events_ident(set));
+    let allow = allow_dead_code(vis);
+    let methods = set.events.iter().map(|event| method(set, event));
+    let doc = format!(
+        "Emits the events of the OSMP instruction set `{}` ([`{}`]) with typed data.\n\n\
+         [`{emitter}::new`] emits to every session of a server that subscribed an event; \
+         [`{emitter}::session`] to one session, for the current state a set sends when a session subscribes.",
+        set.name.value, set.ident
+    );
+    quote! {
+        #[doc = #doc]
+        #[derive(::core::clone::Clone, ::core::fmt::Debug)]
+        #vis struct #emitter {
+            target: #p::EventTarget,
+        }
+
+        #allow
+        impl #emitter {
+            /// Emits to every session of the server that subscribed the event (the bus of
+            /// the server, or `cx.events()` in a command).
+            #vis fn new(bus: &#p::EventBus) -> Self {
+                Self { target: #p::EventTarget::Bus(::core::clone::Clone::clone(bus)) }
+            }
+
+            /// Emits to this session only, and only if it subscribed the event: each method
+            /// then returns 0 or 1.
+            #vis fn session(session: &#p::Session) -> Self {
+                Self { target: #p::EventTarget::Session(::core::clone::Clone::clone(session)) }
+            }
+
+            #(#methods)*
+        }
+    }
+}
+
+fn method(set: &SetDef, event: &EventDef) -> TokenStream {
+    let p = private(set);
+    let (vis, ident, attrs) = (&set.vis, &event.ident, &event.attrs);
+    let name = &event.name.value;
+    let data = local("__data");
+    let (args, build) = match &event.data {
+        EventData::Flatten(flatten) => {
+            let (arg, ty) = (&flatten.ident, &flatten.ty);
+            let build = quote!(let #data = #arg;);
+            (vec![quote!(#arg: &#ty)], build)
+        }
+        EventData::Fields(fields) => {
+            let args = fields.iter().map(|field| {
+                let (arg, ty) = (&field.ident, &field.ty);
+                quote!(#arg: &#ty)
+            });
+            // Each field is serialized where its type was declared, so a type that is not
+            // `Serialize` is reported there.
+            let adds = fields.iter().map(|field| {
+                let (arg, ty, field_name) = (&field.ident, &field.ty, &field.name.value);
+                let p_at = private_at(set, ty.span());
+                quote_spanned!(ty.span()=> let #data = #p_at::EventFields::field(#data, #field_name, #arg)?;)
+            });
+            (args.collect(), quote!(let #data = #p::EventFields::new(); #(#adds)*))
+        }
+    };
+    let separator = attrs.iter().any(crate::docs::is_doc).then(|| quote!(#[doc = ""]));
+    let note = format!("Emits the event `{name}`; returns to how many sessions it was queued.");
+    let emit = match &event.data {
+        EventData::Flatten(flatten) => {
+            let ty = &flatten.ty;
+            let p_at = private_at(set, ty.span());
+            quote_spanned!(ty.span()=> #p_at::EventTarget::emit(&self.target, #name, #data))
+        }
+        EventData::Fields(_) => quote!(#p::EventTarget::emit(&self.target, #name, &#data)),
+    };
+    quote! {
+        #(#attrs)*
+        #separator
+        #[doc = #note]
+        #vis fn #ident(&self #(, #args)*) -> ::core::result::Result<usize, #p::EmitError> {
+            #build
+            #emit
+        }
+    }
+}

@@ -1,0 +1,94 @@
+//! IR → tokens. One module per generated item, each reading only the [`SetDef`]; a typed
+//! client can be added as one more module over the same IR.
+
+pub mod events;
+pub mod schema;
+pub mod server;
+pub mod trait_def;
+
+use heck::ToSnakeCase;
+use proc_macro2::{Span, TokenStream, TokenTree};
+use quote::{format_ident, quote};
+use syn::{Ident, Visibility};
+
+use crate::ir::SetDef;
+
+/// Everything generated for a valid set.
+pub fn render(set: &SetDef) -> TokenStream {
+    let trait_def = trait_def::render(set);
+    let schema = schema::render(set);
+    let server = server::render(set);
+    let events = events::render(set);
+    quote! {
+        #trait_def
+        #schema
+        #server
+        #events
+    }
+}
+
+/// `#krate::__private`: generated code reaches the runtime only through this module.
+pub fn private(set: &SetDef) -> TokenStream {
+    let krate = &set.krate;
+    quote!(#krate::__private)
+}
+
+/// `#krate::__private` with every token at `span`, for calls whose trait bounds should be
+/// reported at the user's type rather than at the attribute.
+pub fn private_at(set: &SetDef, span: Span) -> TokenStream {
+    respan(private(set), span)
+}
+
+fn respan(tokens: TokenStream, span: Span) -> TokenStream {
+    tokens
+        .into_iter()
+        .map(|mut tree| {
+            if let TokenTree::Group(group) = &tree {
+                let mut inner = proc_macro2::Group::new(group.delimiter(), respan(group.stream(), span));
+                inner.set_span(span);
+                tree = TokenTree::Group(inner);
+            } else {
+                tree.set_span(span);
+            }
+            tree
+        })
+        .collect()
+}
+
+/// `Vd1Server`.
+pub fn server_ident(set: &SetDef) -> Ident {
+    format_ident!("{}Server", set.ident)
+}
+
+/// `Vd1Events`.
+pub fn events_ident(set: &SetDef) -> Ident {
+    format_ident!("{}Events", set.ident)
+}
+
+/// `vd1_schema`.
+pub fn schema_fn_ident(set: &SetDef) -> Ident {
+    format_ident!("{}_schema", set.ident.to_string().to_snake_case())
+}
+
+/// A local variable of generated code that user code can neither see nor shadow.
+pub fn local(name: &str) -> Ident {
+    Ident::new(name, Span::mixed_site())
+}
+
+/// Generated items are as visible as the trait; when that is less than `pub`, the parts a
+/// program does not use would be reported as dead code.
+pub fn allow_dead_code(vis: &Visibility) -> TokenStream {
+    match vis {
+        Visibility::Public(_) => TokenStream::new(),
+        _ => quote!(#[allow(dead_code)]),
+    }
+}
+
+/// `&'static str` literal tokens for an optional string: `None` or `Some(Cow::Borrowed("…"))`.
+pub fn optional_cow(set: &SetDef, value: Option<&str>) -> TokenStream {
+    let p = private(set);
+    match value {
+        Some(value) => quote!(::core::option::Option::Some(#p::Cow::Borrowed(#value))),
+        None => quote!(::core::option::Option::None),
+    }
+}

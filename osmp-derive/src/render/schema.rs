@@ -1,0 +1,173 @@
+//! `vd1_schema()`: the set's description, built once on first use.
+//!
+//! Everything written in the trait is known here; what depends on other types (the
+//! parameters of a parameter struct, the fields of a result type) is read from their JSON
+//! Schema at run time by the runtime's `__private` helpers, which is why the schema lives
+//! in a `LazyLock` rather than a `static` literal.
+
+use proc_macro2::{Literal, TokenStream};
+use quote::{quote, quote_spanned};
+use syn::spanned::Spanned;
+
+use super::{allow_dead_code, optional_cow, private, private_at, schema_fn_ident};
+use crate::ir::{ArgDef, CommandDef, EventData, EventDef, OutputKind, ParamDef, SetDef};
+
+pub fn render(set: &SetDef) -> TokenStream {
+    let p = private(set);
+    let vis = &set.vis;
+    let schema_fn = schema_fn_ident(set);
+    let allow = allow_dead_code(vis);
+    let name = &set.name.value;
+    let description = &set.docs.description;
+    let commands = set.commands.iter().map(|command| command_schema(set, command));
+    let events = set.events.iter().map(|event| event_schema(set, event));
+    let doc = format!(
+        "The schema of the OSMP instruction set `{name}` ([`{}`]): its commands and events as `help` and \
+         `event-list` show them.",
+        set.ident
+    );
+    quote! {
+        #[doc = #doc]
+        #allow
+        #vis fn #schema_fn() -> &'static #p::InstructionSetSchema {
+            static SCHEMA: #p::LazyLock<#p::InstructionSetSchema> = #p::LazyLock::new(|| #p::InstructionSetSchema {
+                name: #p::Cow::Borrowed(#name),
+                description: #p::Cow::Borrowed(#description),
+                commands: #p::Cow::Owned(::std::vec![#(#commands),*]),
+                events: #p::Cow::Owned(::std::vec![#(#events),*]),
+            });
+            &SCHEMA
+        }
+    }
+}
+
+fn command_schema(set: &SetDef, command: &CommandDef) -> TokenStream {
+    let p = private(set);
+    let name = &command.name.value;
+    let aliases = command.aliases.iter().map(|alias| &alias.value);
+    let version = Literal::u32_unsuffixed(command.version);
+    let description = &command.docs.description;
+    let long_description = &command.docs.long_description;
+    let params = params_schema(set, command);
+    let (returns, result_schema) = returns_schema(set, command);
+    let requires = optional_cow(set, command.requires.as_deref());
+    quote! {
+        #p::CommandSchema {
+            name: #p::Cow::Borrowed(#name),
+            aliases: #p::Cow::Owned(::std::vec![#(#p::Cow::Borrowed(#aliases)),*]),
+            version: #version,
+            description: #p::Cow::Borrowed(#description),
+            long_description: #p::Cow::Borrowed(#long_description),
+            params: #params,
+            returns: #returns,
+            result_schema: #result_schema,
+            requires: #requires,
+        }
+    }
+}
+
+/// Plain parameters are listed here, mandatory ones first; a parameter struct's are read
+/// from its schema.
+fn params_schema(set: &SetDef, command: &CommandDef) -> TokenStream {
+    let p = private(set);
+    if let Some(ArgDef::Flatten(flatten)) = command.args.iter().find(|arg| matches!(arg, ArgDef::Flatten(_))) {
+        let ty = &flatten.ty;
+        let p_at = private_at(set, ty.span());
+        let params_of = quote_spanned!(ty.span()=> #p_at::params_of::<#ty>());
+        return quote!(#p::Cow::Owned(#params_of));
+    }
+    let params: Vec<&ParamDef> =
+        command.args.iter().filter_map(|arg| if let ArgDef::Param(param) = arg { Some(param) } else { None }).collect();
+    let mandatory = params.iter().filter(|param| param.optional.is_none());
+    let optional = params.iter().filter(|param| param.optional.is_some());
+    let entries = mandatory.chain(optional).map(|param| {
+        let name = &param.name.value;
+        let description = &param.description;
+        let required = param.optional.is_none();
+        let schema = json_schema_fn(set, param.value_ty());
+        quote! {
+            #p::ParamSchema {
+                name: #p::Cow::Borrowed(#name),
+                description: #p::Cow::Borrowed(#description),
+                required: #required,
+                schema: ::core::option::Option::Some(#schema),
+            }
+        }
+    });
+    quote!(#p::Cow::Owned(::std::vec![#(#entries),*]))
+}
+
+/// `returns` and `result_schema`: the fields of a data result, nothing for `()`/`Outcome`.
+fn returns_schema(set: &SetDef, command: &CommandDef) -> (TokenStream, TokenStream) {
+    let p = private(set);
+    match command.output.kind {
+        OutputKind::IntoOutcome => (quote!(#p::Cow::Borrowed(&[])), quote!(::core::option::Option::None)),
+        OutputKind::Data => {
+            let ty = &command.output.ok;
+            let p_at = private_at(set, ty.span());
+            let fields = quote_spanned!(ty.span()=> #p_at::fields_of::<#ty>());
+            let schema = json_schema_fn(set, ty);
+            (quote!(#p::Cow::Owned(#fields)), quote!(::core::option::Option::Some(#schema)))
+        }
+    }
+}
+
+fn event_schema(set: &SetDef, event: &EventDef) -> TokenStream {
+    let p = private(set);
+    let name = &event.name.value;
+    let description = &event.docs.description;
+    let requires = optional_cow(set, event.requires.as_deref());
+    let (fields, schema) = match &event.data {
+        EventData::Flatten(flatten) => {
+            let ty = &flatten.ty;
+            let p_at = private_at(set, ty.span());
+            let fields = quote_spanned!(ty.span()=> #p_at::fields_of::<#ty>());
+            (quote!(#p::Cow::Owned(#fields)), json_schema_fn(set, ty))
+        }
+        EventData::Fields(fields) => (field_list(set, fields), object_schema_fn(set, fields)),
+    };
+    quote! {
+        #p::EventSchema {
+            name: #p::Cow::Borrowed(#name),
+            description: #p::Cow::Borrowed(#description),
+            fields: #fields,
+            schema: ::core::option::Option::Some(#schema),
+            requires: #requires,
+        }
+    }
+}
+
+fn field_list(set: &SetDef, fields: &[ParamDef]) -> TokenStream {
+    let p = private(set);
+    let entries = fields.iter().map(|field| {
+        let (name, description) = (&field.name.value, &field.description);
+        quote!(#p::FieldSchema { name: #p::Cow::Borrowed(#name), description: #p::Cow::Borrowed(#description) })
+    });
+    quote!(#p::Cow::Owned(::std::vec![#(#entries),*]))
+}
+
+/// A function that builds the object schema of an event declared with an argument list
+/// (a `fn` item, since the schema table holds function pointers).
+fn object_schema_fn(set: &SetDef, fields: &[ParamDef]) -> TokenStream {
+    let p = private(set);
+    let entries = fields.iter().map(|field| {
+        let (name, description) = (&field.name.value, &field.description);
+        let required = field.optional.is_none();
+        let ty = &field.ty;
+        let p_at = private_at(set, ty.span());
+        let subschema = quote_spanned!(ty.span()=> #p_at::schemars::SchemaGenerator::subschema_for::<#ty>);
+        quote!(#p::ObjectField { name: #name, description: #description, required: #required, schema: #subschema })
+    });
+    quote! {{
+        fn schema(generator: &mut #p::schemars::SchemaGenerator) -> #p::schemars::Schema {
+            #p::object_schema(generator, &[#(#entries),*])
+        }
+        schema
+    }}
+}
+
+/// `<T as JsonSchema>::json_schema`, reported at `T` when it does not implement it.
+fn json_schema_fn(set: &SetDef, ty: &syn::Type) -> TokenStream {
+    let p = private_at(set, ty.span());
+    quote_spanned!(ty.span()=> <#ty as #p::schemars::JsonSchema>::json_schema)
+}

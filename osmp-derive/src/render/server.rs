@@ -1,0 +1,140 @@
+//! `Vd1Server<T>`: the `InstructionSet` that decodes each command's parameters and calls
+//! the user's implementation.
+
+use proc_macro2::{Literal, TokenStream};
+use quote::{quote, quote_spanned};
+use syn::spanned::Spanned;
+
+use super::{allow_dead_code, local, private, private_at, schema_fn_ident, server_ident};
+use crate::ir::{ArgDef, CommandDef, OutputKind, SetDef};
+
+pub fn render(set: &SetDef) -> TokenStream {
+    let p = private(set);
+    let (vis, trait_ident, server) = (&set.vis, &set.ident, server_ident(set));
+    let schema_fn = schema_fn_ident(set);
+    let allow = allow_dead_code(vis);
+    let (command, params, cx) = (local("__command"), local("__params"), local("__cx"));
+    let arms = set.commands.iter().enumerate().map(|(index, command)| arm(set, index, command));
+    let set_name = &set.name.value;
+    let doc = format!(
+        "Serves [`{trait_ident}`] as the OSMP instruction set `{set_name}`: decodes the parameters of each \
+         command and calls the implementation.\n\nRegister it with a server, or in a \
+         `Registry`, as `Arc::new({server}::new(implementation))`."
+    );
+    let stringified = server.to_string();
+    quote! {
+        #[doc = #doc]
+        #vis struct #server<T> {
+            inner: #p::Arc<T>,
+        }
+
+        #allow
+        impl<T> #server<T> {
+            /// Serves `implementation`.
+            #vis fn new(implementation: T) -> Self {
+                Self { inner: #p::Arc::new(implementation) }
+            }
+
+            /// Serves an implementation that is shared already.
+            #vis fn from_arc(implementation: #p::Arc<T>) -> Self {
+                Self { inner: implementation }
+            }
+        }
+
+        impl<T> ::core::clone::Clone for #server<T> {
+            fn clone(&self) -> Self {
+                Self { inner: #p::Arc::clone(&self.inner) }
+            }
+        }
+
+        impl<T> ::core::fmt::Debug for #server<T> {
+            fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+                f.debug_struct(#stringified).finish_non_exhaustive()
+            }
+        }
+
+        impl<T: #trait_ident> #p::InstructionSet for #server<T> {
+            fn schema(&self) -> &#p::InstructionSetSchema {
+                #schema_fn()
+            }
+
+            fn call(&self, #command: usize, #params: #p::Params, #cx: #p::CommandContext) -> #p::CommandFuture {
+                match #command {
+                    #(#arms)*
+                    _ => #p::ready_err(#p::CommandError::internal(::std::format!(
+                        "the instruction set '{}' has no command number {}", #set_name, #command
+                    ))),
+                }
+            }
+        }
+    }
+}
+
+/// Decodes the arguments (a parameter error is answered at once), then runs the method
+/// in a `'static` future that owns a clone of the `Arc`.
+fn arm(set: &SetDef, index: usize, command: &CommandDef) -> TokenStream {
+    let p = private(set);
+    let (params, this, value) = (local("__params"), local("__this"), local("__value"));
+    let index = Literal::usize_unsuffixed(index);
+    let has_params = command.args.iter().any(|arg| matches!(arg, ArgDef::Param(_)));
+    let mutable_params = has_params.then(|| quote!(let mut #params = #params;));
+    let decode = command.args.iter().map(|arg| decode(set, arg));
+    let call_args = command.args.iter().map(|arg| match arg {
+        ArgDef::Context { ident, .. } => ident,
+        ArgDef::Param(param) => &param.ident,
+        ArgDef::Flatten(flatten) => &flatten.ident,
+    });
+    let trait_ident = &set.ident;
+    let method = &command.ident;
+    let output = &command.output;
+    // Bounds on the declared types are reported at those types.
+    let into_error = quote_spanned!(output.ty.span()=> .map_err(::core::convert::Into::<#p::CommandError>::into));
+    let finish = match output.kind {
+        OutputKind::IntoOutcome => {
+            let p = private_at(set, output.ok.span());
+            quote_spanned!(output.ok.span()=> #p::IntoOutcome::into_outcome(#value))
+        }
+        OutputKind::Data => {
+            let p = private_at(set, output.ok.span());
+            quote_spanned!(output.ok.span()=> #p::outcome_of_data(&#value))
+        }
+    };
+    quote! {
+        #index => {
+            #mutable_params
+            #(#decode)*
+            let #this = #p::Arc::clone(&self.inner);
+            ::std::boxed::Box::pin(async move {
+                let #value = <T as #trait_ident>::#method(&#this #(, #call_args)*).await #into_error ?;
+                #finish
+            })
+        }
+    }
+}
+
+/// `let <arg> = …;` for one argument.
+fn decode(set: &SetDef, arg: &ArgDef) -> TokenStream {
+    let p = private(set);
+    let (params, cx) = (local("__params"), local("__cx"));
+    let (ident, taken) = match arg {
+        ArgDef::Context { ident, .. } => return quote!(let #ident = #cx;),
+        ArgDef::Param(param) => {
+            let ty = param.value_ty();
+            let name = &param.name.value;
+            let take = if param.optional.is_some() { quote!(optional) } else { quote!(required) };
+            let p = private_at(set, ty.span());
+            (&param.ident, quote_spanned!(ty.span()=> #p::Params::#take::<#ty>(&mut #params, #name)))
+        }
+        ArgDef::Flatten(flatten) => {
+            let ty = &flatten.ty;
+            let p = private_at(set, ty.span());
+            (&flatten.ident, quote_spanned!(ty.span()=> #p::Params::into_struct::<#ty>(#params)))
+        }
+    };
+    quote! {
+        let #ident = match #taken {
+            ::core::result::Result::Ok(value) => value,
+            ::core::result::Result::Err(error) => return #p::ready_err(error),
+        };
+    }
+}

@@ -1,0 +1,83 @@
+//! The trait as the user's implementations see it: every `async fn` becomes a `fn`
+//! returning `impl Future + Send` (so an `impl` block writes plain `async fn` and the
+//! server can run the futures on any thread), helper attributes are gone, events are
+//! removed (they live on the emitter) and `Send + Sync + 'static` are required.
+
+use proc_macro2::TokenStream;
+use quote::quote;
+use syn::{FnArg, ItemTrait, TraitItem};
+
+use crate::ir::{ArgDef, CommandDef, SetDef};
+use crate::parse::is_helper;
+
+pub fn render(set: &SetDef) -> TokenStream {
+    let SetDef { vis, ident, attrs, supertraits, .. } = set;
+    let plus = (!supertraits.is_empty()).then(|| quote!(+));
+    let methods = set.commands.iter().map(method);
+    quote! {
+        #(#attrs)*
+        #vis trait #ident: #supertraits #plus ::core::marker::Send + ::core::marker::Sync + 'static {
+            #(#methods)*
+        }
+    }
+}
+
+fn method(command: &CommandDef) -> TokenStream {
+    let CommandDef { ident, attrs, output, .. } = command;
+    let output = &output.ty;
+    let args = command.args.iter().map(|arg| match arg {
+        ArgDef::Context { ident, ty } => quote!(#ident: #ty),
+        ArgDef::Param(param) => {
+            let (ident, ty) = (&param.ident, &param.ty);
+            quote!(#ident: #ty)
+        }
+        ArgDef::Flatten(flatten) => {
+            let (ident, ty) = (&flatten.ident, &flatten.ty);
+            quote!(#ident: #ty)
+        }
+    });
+    let separator = attrs.iter().any(crate::docs::is_doc).then(|| quote!(#[doc = ""]));
+    let note = wire_note(command);
+    quote! {
+        #(#attrs)*
+        #separator
+        #[doc = #note]
+        fn #ident(&self #(, #args)*) -> impl ::core::future::Future<Output = #output> + ::core::marker::Send;
+    }
+}
+
+/// The line added to the method's documentation: how clients reach the command.
+fn wire_note(command: &CommandDef) -> String {
+    let mut note = format!("OSMP command `{}`", command.name.value);
+    if !command.aliases.is_empty() {
+        let aliases: Vec<String> = command.aliases.iter().map(|alias| format!("`{}`", alias.value)).collect();
+        note.push_str(&format!(", aliases {}", aliases.join(", ")));
+    }
+    if command.version != 0 {
+        note.push_str(&format!(", version {}", command.version));
+    }
+    if let Some(stream) = &command.stream {
+        note.push_str(&format!(", streams `{}`", quote!(#stream).to_string().replace(' ', "")));
+    }
+    note.push('.');
+    note
+}
+
+/// The trait emitted beside the errors when the input is invalid: helper attributes and
+/// events removed, everything else as written, so that code using the trait does not add
+/// "cannot find trait" errors to the real ones.
+pub fn fallback(item: &ItemTrait) -> TokenStream {
+    let mut item = item.clone();
+    item.items.retain(|item| !matches!(item, TraitItem::Fn(method) if method.attrs.iter().any(|a| a.path().is_ident("event"))));
+    for trait_item in &mut item.items {
+        if let TraitItem::Fn(method) = trait_item {
+            method.attrs.retain(|attr| !is_helper(attr));
+            for arg in &mut method.sig.inputs {
+                if let FnArg::Typed(arg) = arg {
+                    arg.attrs.retain(|attr| !is_helper(attr));
+                }
+            }
+        }
+    }
+    quote!(#item)
+}
