@@ -1,0 +1,268 @@
+//! Support for the code `#[instruction_set]` generates. Not a public API: anything here may
+//! change in any release.
+//!
+//! Generated code names every runtime item through this one module, so a crate that
+//! re-exports the runtime (the `osmp` facade) only has to re-export `__private` for the
+//! macro to work under its name. What cannot be known at compile time — the parameters of a
+//! parameter struct, the fields of a result type — is read here from the types' JSON Schema
+//! when the set's schema is first built.
+
+pub use schemars;
+pub use serde;
+pub use serde_json;
+pub use std::borrow::Cow;
+pub use std::sync::{Arc, LazyLock};
+
+pub use crate::events::{EmitError, EventBus};
+pub use crate::instruction::{
+    CommandContext, CommandError, CommandFuture, CommandSchema, EventSchema, FieldSchema, InstructionSet,
+    InstructionSetSchema, IntoOutcome, JsonSchemaFn, Outcome, ParamSchema, Params,
+};
+pub use crate::session::Session;
+
+use schemars::{JsonSchema, Schema, SchemaGenerator};
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+use serde_json::{Map, Value};
+
+/// A command that fails before it starts (its parameters could not be decoded).
+pub fn ready_err(error: CommandError) -> CommandFuture {
+    Box::pin(std::future::ready(Err(error)))
+}
+
+/// The answer of a command whose result type is neither `()` nor `Outcome`: its value is
+/// the response data.
+pub fn outcome_of_data<T: Serialize + ?Sized>(value: &T) -> Result<Outcome, CommandError> {
+    Outcome::data(value)
+}
+
+/// The parameters of a parameter struct (`#[flatten]`), read from its JSON Schema: serde
+/// renames are applied by schemars, descriptions come from the fields' doc comments, and a
+/// field is mandatory when the schema lists it as `required`. Mandatory ones come first.
+///
+/// The per-parameter `schema` stays `None`: a field's schema is a value inside the
+/// struct's schema, not a function the table could point to.
+pub fn params_of<T: JsonSchema + ?Sized>() -> Vec<ParamSchema> {
+    let (mandatory, optional): (Vec<_>, Vec<_>) = object_fields::<T>()
+        .into_iter()
+        .map(|field| ParamSchema {
+            name: Cow::Owned(field.name),
+            description: Cow::Owned(field.description),
+            required: field.required,
+            schema: None,
+        })
+        .partition(|param| param.required);
+    mandatory.into_iter().chain(optional).collect()
+}
+
+/// The documented fields of a type that serializes to an object (a command's result, an
+/// event's data); empty for anything else.
+pub fn fields_of<T: JsonSchema + ?Sized>() -> Vec<FieldSchema> {
+    object_fields::<T>()
+        .into_iter()
+        .map(|field| FieldSchema { name: Cow::Owned(field.name), description: Cow::Owned(field.description) })
+        .collect()
+}
+
+struct ObjectProperty {
+    name: String,
+    description: String,
+    required: bool,
+}
+
+/// The properties of `T`'s schema in schema order: the `required` ones in the order the
+/// schema lists them (declaration order), then the others (in map order, which is
+/// alphabetical unless serde_json preserves insertion order).
+fn object_fields<T: JsonSchema + ?Sized>() -> Vec<ObjectProperty> {
+    let schema = SchemaGenerator::default().into_root_schema_for::<T>();
+    let Some(properties) = schema.get("properties").and_then(Value::as_object) else { return Vec::new() };
+    let required: Vec<&str> =
+        schema.get("required").and_then(Value::as_array).into_iter().flatten().filter_map(Value::as_str).collect();
+    let property = |name: &str, required: bool| ObjectProperty {
+        name: name.to_owned(),
+        description: properties
+            .get(name)
+            .and_then(|property| property.get("description"))
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_owned(),
+        required,
+    };
+    let mut fields: Vec<ObjectProperty> =
+        required.iter().filter(|name| properties.contains_key(**name)).map(|name| property(name, true)).collect();
+    fields.extend(properties.keys().filter(|name| !required.contains(&name.as_str())).map(|name| property(name, false)));
+    fields
+}
+
+/// One field of an event declared with an argument list.
+pub struct ObjectField {
+    /// The field name in the event data.
+    pub name: &'static str,
+    /// Its description (`#[param(doc = "…")]`).
+    pub description: &'static str,
+    /// Whether it is always present (its type is not an `Option`).
+    pub required: bool,
+    /// Its schema (`SchemaGenerator::subschema_for::<T>`).
+    pub schema: JsonSchemaFn,
+}
+
+/// The JSON Schema of an object with the given fields: the data schema of an event
+/// declared with an argument list instead of a data type.
+pub fn object_schema(generator: &mut SchemaGenerator, fields: &[ObjectField]) -> Schema {
+    let mut properties = Map::new();
+    for field in fields {
+        let mut schema = (field.schema)(generator);
+        if !field.description.is_empty() {
+            schema.insert("description".to_owned(), Value::from(field.description));
+        }
+        properties.insert(field.name.to_owned(), schema.to_value());
+    }
+    let required: Vec<Value> = fields.iter().filter(|field| field.required).map(|field| Value::from(field.name)).collect();
+    let mut object = Map::new();
+    object.insert("type".to_owned(), Value::from("object"));
+    object.insert("properties".to_owned(), Value::Object(properties));
+    object.insert("required".to_owned(), Value::Array(required));
+    Schema::from(object)
+}
+
+/// The data object of an event declared with an argument list, built field by field so a
+/// value that cannot be serialized is an error rather than a panic.
+#[derive(Debug, Default)]
+pub struct EventFields(Map<String, Value>);
+
+impl EventFields {
+    /// No fields yet.
+    pub fn new() -> EventFields {
+        EventFields::default()
+    }
+
+    /// Adds a field.
+    pub fn field<T: Serialize + ?Sized>(mut self, name: &str, value: &T) -> Result<EventFields, serde_json::Error> {
+        self.0.insert(name.to_owned(), serde_json::to_value(value)?);
+        Ok(self)
+    }
+}
+
+impl Serialize for EventFields {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        self.0.serialize(serializer)
+    }
+}
+
+/// Where a generated event emitter sends its events.
+#[derive(Debug, Clone)]
+pub enum EventTarget {
+    /// Every subscribed session of a server.
+    Bus(EventBus),
+    /// One session, if it subscribed the event.
+    Session(Session),
+}
+
+impl EventTarget {
+    /// Emits an event; returns to how many sessions it was queued (0 or 1 for a session).
+    pub fn emit<T: Serialize + ?Sized>(&self, event: &str, data: &T) -> Result<usize, EmitError> {
+        match self {
+            EventTarget::Bus(bus) => bus.emit(event, data),
+            EventTarget::Session(session) => Ok(usize::from(session.emit(event, data)?)),
+        }
+    }
+}
+
+// Compile-time checks placed at the user's types, so that a missing derive is reported at
+// the type that lacks it. The function names appear in the compiler's "required by a
+// bound in …" note, so they say what the type is used for.
+
+/// A command parameter is decoded with serde and described with schemars.
+pub fn assert_param_type<T: DeserializeOwned + JsonSchema>() {}
+
+/// A command's result data is serialized with serde and described with schemars.
+pub fn assert_result_type<T: Serialize + JsonSchema + ?Sized>() {}
+
+/// Event data (and stream items) are serialized with serde and described with schemars.
+pub fn assert_data_type<T: Serialize + JsonSchema + ?Sized>() {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde::Deserialize;
+    use serde_json::json;
+
+    /// Creates or changes an announcement.
+    #[derive(Deserialize, Serialize, JsonSchema)]
+    #[serde(rename_all = "kebab-case")]
+    #[allow(dead_code)]
+    struct Create {
+        /// Unique identifier of the announcement.
+        call_id: String,
+        /// Audio sources, played in sequence.
+        sources: Option<Vec<String>>,
+        /// Announcement priority.
+        priority: Option<u8>,
+        #[serde(rename = "start")]
+        start_now: bool,
+    }
+
+    #[test]
+    fn params_of_a_struct_mandatory_first() {
+        let params = params_of::<Create>();
+        let summary: Vec<(&str, bool, &str)> =
+            params.iter().map(|p| (p.name.as_ref(), p.required, p.description.as_ref())).collect();
+        assert_eq!(
+            summary,
+            vec![
+                ("call-id", true, "Unique identifier of the announcement."),
+                ("start", true, ""),
+                ("priority", false, "Announcement priority."),
+                ("sources", false, "Audio sources, played in sequence."),
+            ]
+        );
+    }
+
+    #[test]
+    fn fields_of_objects_only() {
+        let fields: Vec<String> = fields_of::<Create>().iter().map(|f| f.name.to_string()).collect();
+        assert_eq!(fields, ["call-id", "start", "priority", "sources"]);
+        assert!(fields_of::<String>().is_empty());
+        assert!(fields_of::<()>().is_empty());
+    }
+
+    #[test]
+    fn object_schema_of_fields() {
+        let mut generator = SchemaGenerator::default();
+        let schema = object_schema(
+            &mut generator,
+            &[
+                ObjectField {
+                    name: "address",
+                    description: "Contact address",
+                    required: true,
+                    schema: SchemaGenerator::subschema_for::<String>,
+                },
+                ObjectField { name: "state", description: "", required: false, schema: SchemaGenerator::subschema_for::<bool> },
+            ],
+        );
+        assert_eq!(
+            schema.to_value(),
+            json!({
+                "type": "object",
+                "properties": {
+                    "address": {"type": "string", "description": "Contact address"},
+                    "state": {"type": "boolean"},
+                },
+                "required": ["address"],
+            })
+        );
+    }
+
+    #[test]
+    fn event_fields_serialize_as_an_object() {
+        let fields = EventFields::new().field("address", "1.2.3").unwrap().field("state", &true).unwrap();
+        assert_eq!(serde_json::to_value(&fields).unwrap(), json!({"address": "1.2.3", "state": true}));
+    }
+
+    #[test]
+    fn data_outcomes_must_be_objects() {
+        assert!(outcome_of_data(&json!({"a": 1})).is_ok());
+        assert!(outcome_of_data(&1).is_err());
+    }
+}
