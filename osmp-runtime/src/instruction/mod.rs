@@ -13,6 +13,9 @@ mod registry;
 mod schema;
 mod set;
 
+#[cfg(test)]
+mod macro_tests;
+
 pub use context::{CommandContext, StreamError};
 pub use error::{CommandError, ErrorKind};
 pub use outcome::{IntoOutcome, Outcome};
