@@ -40,7 +40,10 @@ impl Docs {
             paragraphs.push(current.join(" "));
         }
         let mut paragraphs = paragraphs.into_iter();
-        Docs { description: paragraphs.next().unwrap_or_default(), long_description: paragraphs.collect::<Vec<_>>().join("\n\n") }
+        Docs {
+            description: paragraphs.next().unwrap_or_default(),
+            long_description: paragraphs.collect::<Vec<_>>().join("\n\n"),
+        }
     }
 }
 
@@ -55,7 +58,10 @@ fn doc_text(attr: &Attribute) -> Option<String> {
     }
     match &attr.meta {
         Meta::NameValue(meta) => match &meta.value {
-            Expr::Lit(ExprLit { lit: Lit::Str(text), .. }) => Some(text.value()),
+            Expr::Lit(ExprLit {
+                lit: Lit::Str(text),
+                ..
+            }) => Some(text.value()),
             _ => None,
         },
         _ => None,
@@ -82,14 +88,26 @@ mod tests {
             ///
             /// Delete calls you no longer need.
         });
-        assert_eq!(docs.description, "Create a new or change an existing announcement.");
-        assert_eq!(docs.long_description, "The id is chosen by the client.\n\nDelete calls you no longer need.");
+        assert_eq!(
+            docs.description,
+            "Create a new or change an existing announcement."
+        );
+        assert_eq!(
+            docs.long_description,
+            "The id is chosen by the client.\n\nDelete calls you no longer need."
+        );
     }
 
     #[test]
     fn lines_of_a_paragraph_are_joined() {
         let docs = Docs::from_text(" Start an existing\n announcement.  ");
-        assert_eq!(docs, Docs { description: "Start an existing announcement.".into(), long_description: String::new() });
+        assert_eq!(
+            docs,
+            Docs {
+                description: "Start an existing announcement.".into(),
+                long_description: String::new()
+            }
+        );
     }
 
     #[test]

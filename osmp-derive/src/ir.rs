@@ -2,6 +2,9 @@
 //! renderer. Renderers never look at the syntax tree again: whatever they need is here,
 //! already validated (so a future typed client is one more renderer over the same data).
 
+// A few values per macro call: boxing variants would only add noise.
+#![allow(clippy::large_enum_variant)]
+
 use proc_macro2::Span;
 use syn::{Attribute, Ident, Path, Type, Visibility};
 

@@ -15,8 +15,8 @@ pub use std::sync::{Arc, LazyLock};
 
 pub use crate::events::{EmitError, EventBus};
 pub use crate::instruction::{
-    CommandContext, CommandError, CommandFuture, CommandSchema, EventSchema, FieldSchema, InstructionSet,
-    InstructionSetSchema, IntoOutcome, JsonSchemaFn, Outcome, ParamSchema, Params,
+    CommandContext, CommandError, CommandFuture, CommandSchema, EventSchema, FieldSchema,
+    InstructionSet, InstructionSetSchema, IntoOutcome, JsonSchemaFn, Outcome, ParamSchema, Params,
 };
 pub use crate::session::Session;
 
@@ -60,7 +60,10 @@ pub fn params_of<T: JsonSchema + ?Sized>() -> Vec<ParamSchema> {
 pub fn fields_of<T: JsonSchema + ?Sized>() -> Vec<FieldSchema> {
     object_fields::<T>()
         .into_iter()
-        .map(|field| FieldSchema { name: Cow::Owned(field.name), description: Cow::Owned(field.description) })
+        .map(|field| FieldSchema {
+            name: Cow::Owned(field.name),
+            description: Cow::Owned(field.description),
+        })
         .collect()
 }
 
@@ -75,9 +78,16 @@ struct ObjectProperty {
 /// alphabetical unless serde_json preserves insertion order).
 fn object_fields<T: JsonSchema + ?Sized>() -> Vec<ObjectProperty> {
     let schema = SchemaGenerator::default().into_root_schema_for::<T>();
-    let Some(properties) = schema.get("properties").and_then(Value::as_object) else { return Vec::new() };
-    let required: Vec<&str> =
-        schema.get("required").and_then(Value::as_array).into_iter().flatten().filter_map(Value::as_str).collect();
+    let Some(properties) = schema.get("properties").and_then(Value::as_object) else {
+        return Vec::new();
+    };
+    let required: Vec<&str> = schema
+        .get("required")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .filter_map(Value::as_str)
+        .collect();
     let property = |name: &str, required: bool| ObjectProperty {
         name: name.to_owned(),
         description: properties
@@ -88,9 +98,17 @@ fn object_fields<T: JsonSchema + ?Sized>() -> Vec<ObjectProperty> {
             .to_owned(),
         required,
     };
-    let mut fields: Vec<ObjectProperty> =
-        required.iter().filter(|name| properties.contains_key(**name)).map(|name| property(name, true)).collect();
-    fields.extend(properties.keys().filter(|name| !required.contains(&name.as_str())).map(|name| property(name, false)));
+    let mut fields: Vec<ObjectProperty> = required
+        .iter()
+        .filter(|name| properties.contains_key(**name))
+        .map(|name| property(name, true))
+        .collect();
+    fields.extend(
+        properties
+            .keys()
+            .filter(|name| !required.contains(&name.as_str()))
+            .map(|name| property(name, false)),
+    );
     fields
 }
 
@@ -117,7 +135,11 @@ pub fn object_schema(generator: &mut SchemaGenerator, fields: &[ObjectField]) ->
         }
         properties.insert(field.name.to_owned(), schema.to_value());
     }
-    let required: Vec<Value> = fields.iter().filter(|field| field.required).map(|field| Value::from(field.name)).collect();
+    let required: Vec<Value> = fields
+        .iter()
+        .filter(|field| field.required)
+        .map(|field| Value::from(field.name))
+        .collect();
     let mut object = Map::new();
     object.insert("type".to_owned(), Value::from("object"));
     object.insert("properties".to_owned(), Value::Object(properties));
@@ -137,7 +159,11 @@ impl EventFields {
     }
 
     /// Adds a field.
-    pub fn field<T: Serialize + ?Sized>(mut self, name: &str, value: &T) -> Result<EventFields, serde_json::Error> {
+    pub fn field<T: Serialize + ?Sized>(
+        mut self,
+        name: &str,
+        value: &T,
+    ) -> Result<EventFields, serde_json::Error> {
         self.0.insert(name.to_owned(), serde_json::to_value(value)?);
         Ok(self)
     }
@@ -205,8 +231,10 @@ mod tests {
     #[test]
     fn params_of_a_struct_mandatory_first() {
         let params = params_of::<Create>();
-        let summary: Vec<(&str, bool, &str)> =
-            params.iter().map(|p| (p.name.as_ref(), p.required, p.description.as_ref())).collect();
+        let summary: Vec<(&str, bool, &str)> = params
+            .iter()
+            .map(|p| (p.name.as_ref(), p.required, p.description.as_ref()))
+            .collect();
         assert_eq!(
             summary,
             vec![
@@ -220,7 +248,10 @@ mod tests {
 
     #[test]
     fn fields_of_objects_only() {
-        let fields: Vec<String> = fields_of::<Create>().iter().map(|f| f.name.to_string()).collect();
+        let fields: Vec<String> = fields_of::<Create>()
+            .iter()
+            .map(|f| f.name.to_string())
+            .collect();
         assert_eq!(fields, ["call-id", "start", "priority", "sources"]);
         assert!(fields_of::<String>().is_empty());
         assert!(fields_of::<()>().is_empty());
@@ -238,7 +269,12 @@ mod tests {
                     required: true,
                     schema: SchemaGenerator::subschema_for::<String>,
                 },
-                ObjectField { name: "state", description: "", required: false, schema: SchemaGenerator::subschema_for::<bool> },
+                ObjectField {
+                    name: "state",
+                    description: "",
+                    required: false,
+                    schema: SchemaGenerator::subschema_for::<bool>,
+                },
             ],
         );
         assert_eq!(
@@ -256,8 +292,15 @@ mod tests {
 
     #[test]
     fn event_fields_serialize_as_an_object() {
-        let fields = EventFields::new().field("address", "1.2.3").unwrap().field("state", &true).unwrap();
-        assert_eq!(serde_json::to_value(&fields).unwrap(), json!({"address": "1.2.3", "state": true}));
+        let fields = EventFields::new()
+            .field("address", "1.2.3")
+            .unwrap()
+            .field("state", &true)
+            .unwrap();
+        assert_eq!(
+            serde_json::to_value(&fields).unwrap(),
+            json!({"address": "1.2.3", "state": true})
+        );
     }
 
     #[test]

@@ -14,7 +14,11 @@ pub fn render(set: &SetDef) -> TokenStream {
     let schema_fn = schema_fn_ident(set);
     let allow = allow_dead_code(vis);
     let (command, params, cx) = (local("__command"), local("__params"), local("__cx"));
-    let arms = set.commands.iter().enumerate().map(|(index, command)| arm(set, index, command));
+    let arms = set
+        .commands
+        .iter()
+        .enumerate()
+        .map(|(index, command)| arm(set, index, command));
     let set_name = &set.name.value;
     let doc = format!(
         "Serves [`{trait_ident}`] as the OSMP instruction set `{set_name}`: decodes the parameters of each \
@@ -76,7 +80,10 @@ fn arm(set: &SetDef, index: usize, command: &CommandDef) -> TokenStream {
     let p = private(set);
     let (params, this, value) = (local("__params"), local("__this"), local("__value"));
     let index = Literal::usize_unsuffixed(index);
-    let has_params = command.args.iter().any(|arg| matches!(arg, ArgDef::Param(_)));
+    let has_params = command
+        .args
+        .iter()
+        .any(|arg| matches!(arg, ArgDef::Param(_)));
     let mutable_params = has_params.then(|| quote!(let mut #params = #params;));
     let decode = command.args.iter().map(|arg| decode(set, arg));
     let call_args = command.args.iter().map(|arg| match arg {
@@ -121,14 +128,24 @@ fn decode(set: &SetDef, arg: &ArgDef) -> TokenStream {
         ArgDef::Param(param) => {
             let ty = param.value_ty();
             let name = &param.name.value;
-            let take = if param.optional.is_some() { quote!(optional) } else { quote!(required) };
+            let take = if param.optional.is_some() {
+                quote!(optional)
+            } else {
+                quote!(required)
+            };
             let p = private_at(set, ty.span());
-            (&param.ident, quote_spanned!(ty.span()=> #p::Params::#take::<#ty>(&mut #params, #name)))
+            (
+                &param.ident,
+                quote_spanned!(ty.span()=> #p::Params::#take::<#ty>(&mut #params, #name)),
+            )
         }
         ArgDef::Flatten(flatten) => {
             let ty = &flatten.ty;
             let p = private_at(set, ty.span());
-            (&flatten.ident, quote_spanned!(ty.span()=> #p::Params::into_struct::<#ty>(#params)))
+            (
+                &flatten.ident,
+                quote_spanned!(ty.span()=> #p::Params::into_struct::<#ty>(#params)),
+            )
         }
     };
     quote! {

@@ -11,7 +11,13 @@ use crate::ir::{ArgDef, CommandDef, SetDef};
 use crate::parse::is_helper;
 
 pub fn render(set: &SetDef) -> TokenStream {
-    let SetDef { vis, ident, attrs, supertraits, .. } = set;
+    let SetDef {
+        vis,
+        ident,
+        attrs,
+        supertraits,
+        ..
+    } = set;
     let plus = (!supertraits.is_empty()).then(|| quote!(+));
     let methods = set.commands.iter().map(method);
     quote! {
@@ -23,7 +29,12 @@ pub fn render(set: &SetDef) -> TokenStream {
 }
 
 fn method(command: &CommandDef) -> TokenStream {
-    let CommandDef { ident, attrs, output, .. } = command;
+    let CommandDef {
+        ident,
+        attrs,
+        output,
+        ..
+    } = command;
     let output = &output.ty;
     let args = command.args.iter().map(|arg| match arg {
         ArgDef::Context { ident, ty } => quote!(#ident: #ty),
@@ -36,7 +47,10 @@ fn method(command: &CommandDef) -> TokenStream {
             quote!(#ident: #ty)
         }
     });
-    let separator = attrs.iter().any(crate::docs::is_doc).then(|| quote!(#[doc = ""]));
+    let separator = attrs
+        .iter()
+        .any(crate::docs::is_doc)
+        .then(|| quote!(#[doc = ""]));
     let note = wire_note(command);
     quote! {
         #(#attrs)*
@@ -50,14 +64,21 @@ fn method(command: &CommandDef) -> TokenStream {
 fn wire_note(command: &CommandDef) -> String {
     let mut note = format!("OSMP command `{}`", command.name.value);
     if !command.aliases.is_empty() {
-        let aliases: Vec<String> = command.aliases.iter().map(|alias| format!("`{}`", alias.value)).collect();
+        let aliases: Vec<String> = command
+            .aliases
+            .iter()
+            .map(|alias| format!("`{}`", alias.value))
+            .collect();
         note.push_str(&format!(", aliases {}", aliases.join(", ")));
     }
     if command.version != 0 {
         note.push_str(&format!(", version {}", command.version));
     }
     if let Some(stream) = &command.stream {
-        note.push_str(&format!(", streams `{}`", quote!(#stream).to_string().replace(' ', "")));
+        note.push_str(&format!(
+            ", streams `{}`",
+            quote!(#stream).to_string().replace(' ', "")
+        ));
     }
     note.push('.');
     note
