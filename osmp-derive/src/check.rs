@@ -66,10 +66,15 @@ fn check_name(name: &Name, what: &str, attribute: &str, errors: &Errors) {
             ),
         );
     } else {
+        let example = match what {
+            "instruction set" => "vd1",
+            "event" => "vcall-status-changed",
+            _ => "vcall-create",
+        };
         errors.at(
             name.span,
             format!(
-                "invalid {what} name `{}`: {RULE}, like `vcall-create`",
+                "invalid {what} name `{}`: {RULE}, like `{example}`",
                 name.value
             ),
         );

@@ -99,6 +99,8 @@ pub struct OutputDef {
     pub ty: Type,
     /// `T`.
     pub ok: Type,
+    /// `E`, unless the type is an alias like `io::Result<T>` that names no error type.
+    pub err: Option<Type>,
     pub kind: OutputKind,
 }
 

@@ -146,9 +146,10 @@ fn parse_command(method: &TraitItemFn, defaults: &Defaults, errors: &Errors) -> 
     reject_qualifiers(sig, errors);
     reject_generics(sig, "commands", errors);
     if sig.asyncness.is_none() {
+        let (fn_token, ident) = (&sig.fn_token, &sig.ident);
         errors.spanned(
-            sig.fn_token,
-            format!("commands are `async fn`: write `async fn {}(&self, …) -> Result<T, CommandError>;`", sig.ident),
+            quote::quote!(#fn_token #ident),
+            format!("commands are `async fn`: write `async fn {ident}(&self, …) -> Result<T, CommandError>;`"),
         );
     }
     check_receiver(sig, errors);
@@ -414,7 +415,7 @@ fn parse_output(sig: &Signature, errors: &Errors) -> Option<OutputDef> {
         );
         return None;
     };
-    let Some(ok) = result_ok_type(ty) else {
+    let Some(args) = generic_args(ty, "Result").filter(|args| matches!(args.len(), 1 | 2)) else {
         errors.spanned(
             ty,
             format!(
@@ -425,6 +426,7 @@ fn parse_output(sig: &Signature, errors: &Errors) -> Option<OutputDef> {
         );
         return None;
     };
+    let ok = args[0];
     let kind = if is_unit(ok) || last_segment_is(ok, "Outcome") {
         OutputKind::IntoOutcome
     } else {
@@ -433,6 +435,7 @@ fn parse_output(sig: &Signature, errors: &Errors) -> Option<OutputDef> {
     Some(OutputDef {
         ty: (**ty).clone(),
         ok: ok.clone(),
+        err: args.get(1).map(|err| (*err).clone()),
         kind,
     })
 }
@@ -620,14 +623,15 @@ fn context_type(ty: &Type, errors: &Errors) -> bool {
     }
 }
 
-/// Parameters and event fields are decoded from (or built into) JSON: owned types only.
+/// Parameters are decoded from JSON and event fields are taken by reference by the
+/// emitter: owned types only.
 fn owned_type(ty: &Type, errors: &Errors) -> bool {
     match ty {
         Type::Reference(_) => {
             errors.spanned(
                 ty,
-                "use an owned type (`String`, `Vec<T>`, …): parameters are decoded from JSON, and the event \
-                 emitter takes its fields by reference already",
+                "use an owned type (`String` rather than `&str`, `Vec<T>` rather than `&[T]`): parameters are \
+                 decoded from JSON into owned values, and event emitters take their fields by reference anyway",
             );
             false
         }
@@ -662,13 +666,6 @@ fn written_name(literal: &LitStr) -> Name {
 fn option_inner(ty: &Type) -> Option<&Type> {
     generic_args(ty, "Option")
         .filter(|args| args.len() == 1)
-        .and_then(|args| args.first().copied())
-}
-
-/// `T` of `Result<T, E>` or of an alias `Result<T>`.
-fn result_ok_type(ty: &Type) -> Option<&Type> {
-    generic_args(ty, "Result")
-        .filter(|args| args.len() <= 2)
         .and_then(|args| args.first().copied())
 }
 

@@ -21,7 +21,6 @@ pub use crate::instruction::{
 pub use crate::session::Session;
 
 use schemars::{JsonSchema, Schema, SchemaGenerator};
-use serde::de::DeserializeOwned;
 use serde::Serialize;
 use serde_json::{Map, Value};
 
@@ -194,18 +193,15 @@ impl EventTarget {
     }
 }
 
-// Compile-time checks placed at the user's types, so that a missing derive is reported at
-// the type that lacks it. The function names appear in the compiler's "required by a
-// bound in …" note, so they say what the type is used for.
+/// A command's result with its error converted (`E: Into<CommandError>`).
+pub fn command_result<T, E: Into<CommandError>>(result: Result<T, E>) -> Result<T, CommandError> {
+    result.map_err(Into::into)
+}
 
-/// A command parameter is decoded with serde and described with schemars.
-pub fn assert_param_type<T: DeserializeOwned + JsonSchema>() {}
-
-/// A command's result data is serialized with serde and described with schemars.
-pub fn assert_result_type<T: Serialize + JsonSchema + ?Sized>() {}
-
-/// Event data (and stream items) are serialized with serde and described with schemars.
-pub fn assert_data_type<T: Serialize + JsonSchema + ?Sized>() {}
+/// Checked at the type of `#[command(stream = T)]`: stream items are serialized with serde
+/// and described with schemars. The function name appears in the compiler's "required by
+/// a bound in …" note.
+pub fn assert_stream_type<T: Serialize + JsonSchema + ?Sized>() {}
 
 #[cfg(test)]
 mod tests {

@@ -69,7 +69,7 @@ fn method(set: &SetDef, event: &EventDef) -> TokenStream {
             let adds = fields.iter().map(|field| {
                 let (arg, ty, field_name) = (&field.ident, &field.ty, &field.name.value);
                 let p_at = private_at(set, ty.span());
-                quote_spanned!(ty.span()=> let #data = #p_at::EventFields::field(#data, #field_name, #arg)?;)
+                quote_spanned!(ty.span()=> let #data = #p_at::EventFields::field::<#ty>(#data, #field_name, #arg)?;)
             });
             (
                 args.collect(),
@@ -86,7 +86,7 @@ fn method(set: &SetDef, event: &EventDef) -> TokenStream {
         EventData::Flatten(flatten) => {
             let ty = &flatten.ty;
             let p_at = private_at(set, ty.span());
-            quote_spanned!(ty.span()=> #p_at::EventTarget::emit(&self.target, #name, #data))
+            quote_spanned!(ty.span()=> #p_at::EventTarget::emit::<#ty>(&self.target, #name, #data))
         }
         EventData::Fields(_) => quote!(#p::EventTarget::emit(&self.target, #name, &#data)),
     };

@@ -76,6 +76,12 @@ pub fn local(name: &str) -> Ident {
     Ident::new(name, Span::mixed_site())
 }
 
+/// A local variable of generated code located at user code: an error about its value is
+/// reported at `span` (the user's type), while hygiene still keeps it apart from user code.
+pub fn local_at(name: &str, span: Span) -> Ident {
+    Ident::new(name, Span::mixed_site().located_at(span))
+}
+
 /// Generated items are as visible as the trait; when that is less than `pub`, the parts a
 /// program does not use would be reported as dead code.
 pub fn allow_dead_code(vis: &Visibility) -> TokenStream {

@@ -54,7 +54,14 @@ fn command_schema(set: &SetDef, command: &CommandDef) -> TokenStream {
     let params = params_schema(set, command);
     let (returns, result_schema) = returns_schema(set, command);
     let requires = optional_cow(set, command.requires.as_deref());
-    quote! {
+    // The stream type appears in no table yet; naming the check function makes the
+    // compiler verify it at the type.
+    let check_stream = command.stream.as_ref().map(|ty| {
+        let p_at = private_at(set, ty.span());
+        quote_spanned!(ty.span()=> let _ = #p_at::assert_stream_type::<#ty>;)
+    });
+    quote! {{
+        #check_stream
         #p::CommandSchema {
             name: #p::Cow::Borrowed(#name),
             aliases: #p::Cow::Owned(::std::vec![#(#p::Cow::Borrowed(#aliases)),*]),
@@ -66,7 +73,7 @@ fn command_schema(set: &SetDef, command: &CommandDef) -> TokenStream {
             result_schema: #result_schema,
             requires: #requires,
         }
-    }
+    }}
 }
 
 /// Plain parameters are listed here, mandatory ones first; a parameter struct's are read

@@ -5,7 +5,7 @@ use proc_macro2::{Literal, TokenStream};
 use quote::{quote, quote_spanned};
 use syn::spanned::Spanned;
 
-use super::{allow_dead_code, local, private, private_at, schema_fn_ident, server_ident};
+use super::{allow_dead_code, local, local_at, private, private_at, schema_fn_ident, server_ident};
 use crate::ir::{ArgDef, CommandDef, OutputKind, SetDef};
 
 pub fn render(set: &SetDef) -> TokenStream {
@@ -78,7 +78,12 @@ pub fn render(set: &SetDef) -> TokenStream {
 /// in a `'static` future that owns a clone of the `Arc`.
 fn arm(set: &SetDef, index: usize, command: &CommandDef) -> TokenStream {
     let p = private(set);
-    let (params, this, value) = (local("__params"), local("__this"), local("__value"));
+    let (params, this, value, result) = (
+        local("__params"),
+        local("__this"),
+        local("__value"),
+        local("__result"),
+    );
     let index = Literal::usize_unsuffixed(index);
     let has_params = command
         .args
@@ -94,17 +99,26 @@ fn arm(set: &SetDef, index: usize, command: &CommandDef) -> TokenStream {
     let trait_ident = &set.ident;
     let method = &command.ident;
     let output = &command.output;
-    // Bounds on the declared types are reported at those types.
-    let into_error = quote_spanned!(output.ty.span()=> .map_err(::core::convert::Into::<#p::CommandError>::into));
+    // The conversions are spanned at the declared types, so that a type lacking a trait
+    // (an error type without `Into<CommandError>`, a result without `Serialize`) is
+    // reported there rather than at the attribute.
+    let (ty_span, ok_span) = (output.ty.span(), output.ok.span());
+    let result_at = local_at("__result", ty_span);
+    let p_ty = private_at(set, ty_span);
+    let convert = match &output.err {
+        Some(err) => {
+            let (ok, p_err) = (&output.ok, private_at(set, err.span()));
+            quote_spanned!(err.span()=> let #value = #p_err::command_result::<#ok, #err>(#result_at)?;)
+        }
+        None => quote_spanned!(ty_span=> let #value = #p_ty::command_result(#result_at)?;),
+    };
+    let ok = &output.ok;
+    let p_ok = private_at(set, ok_span);
     let finish = match output.kind {
         OutputKind::IntoOutcome => {
-            let p = private_at(set, output.ok.span());
-            quote_spanned!(output.ok.span()=> #p::IntoOutcome::into_outcome(#value))
+            quote_spanned!(ok_span=> <#ok as #p_ok::IntoOutcome>::into_outcome(#value))
         }
-        OutputKind::Data => {
-            let p = private_at(set, output.ok.span());
-            quote_spanned!(output.ok.span()=> #p::outcome_of_data(&#value))
-        }
+        OutputKind::Data => quote_spanned!(ok_span=> #p_ok::outcome_of_data::<#ok>(&#value)),
     };
     quote! {
         #index => {
@@ -112,7 +126,8 @@ fn arm(set: &SetDef, index: usize, command: &CommandDef) -> TokenStream {
             #(#decode)*
             let #this = #p::Arc::clone(&self.inner);
             ::std::boxed::Box::pin(async move {
-                let #value = <T as #trait_ident>::#method(&#this #(, #call_args)*).await #into_error ?;
+                let #result = <T as #trait_ident>::#method(&#this #(, #call_args)*).await;
+                #convert
                 #finish
             })
         }

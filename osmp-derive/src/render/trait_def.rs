@@ -5,7 +5,7 @@
 
 use proc_macro2::TokenStream;
 use quote::quote;
-use syn::{FnArg, ItemTrait, TraitItem};
+use syn::{FnArg, ItemTrait, Pat, TraitItem};
 
 use crate::ir::{ArgDef, CommandDef, SetDef};
 use crate::parse::is_helper;
@@ -85,8 +85,9 @@ fn wire_note(command: &CommandDef) -> String {
 }
 
 /// The trait emitted beside the errors when the input is invalid: helper attributes and
-/// events removed, everything else as written, so that code using the trait does not add
-/// "cannot find trait" errors to the real ones.
+/// events removed, argument patterns replaced by `_` (the compiler rejects patterns in
+/// methods without a body), everything else as written, so that code using the trait does
+/// not add "cannot find trait" errors to the real ones.
 pub fn fallback(item: &ItemTrait) -> TokenStream {
     let mut item = item.clone();
     item.items.retain(|item| !matches!(item, TraitItem::Fn(method) if method.attrs.iter().any(|a| a.path().is_ident("event"))));
@@ -96,6 +97,17 @@ pub fn fallback(item: &ItemTrait) -> TokenStream {
             for arg in &mut method.sig.inputs {
                 if let FnArg::Typed(arg) = arg {
                     arg.attrs.retain(|attr| !is_helper(attr));
+                    match &mut *arg.pat {
+                        Pat::Ident(pat) => {
+                            (pat.by_ref, pat.mutability, pat.subpat) = (None, None, None);
+                        }
+                        pat => {
+                            *pat = Pat::Wild(syn::PatWild {
+                                attrs: Vec::new(),
+                                underscore_token: Default::default(),
+                            })
+                        }
+                    }
                 }
             }
         }

@@ -209,7 +209,10 @@ impl Harness {
         let set: Arc<dyn InstructionSet> = Arc::new(Vd1Server::new(Device::default()));
         let registry = Arc::new(Registry::new([set]));
         let bus = EventBus::new(registry.clone());
-        let config = SessionConfig { event_batch_window: Duration::ZERO, ..SessionConfig::default() };
+        let config = SessionConfig {
+            event_batch_window: Duration::ZERO,
+            ..SessionConfig::default()
+        };
         let shared = SessionShared::new(None, Arc::new(config));
         let attachment = bus.attach(&shared);
         Harness {
