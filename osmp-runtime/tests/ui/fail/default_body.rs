@@ -1,0 +1,10 @@
+use osmp_runtime::instruction::CommandError;
+
+#[osmp_runtime::instruction_set(crate = "osmp_runtime")]
+pub trait Logs {
+    async fn log_clear(&self) -> Result<(), CommandError> {
+        Ok(())
+    }
+}
+
+fn main() {}

@@ -1,0 +1,9 @@
+use osmp_runtime::instruction::CommandError;
+
+#[osmp_runtime::instruction_set(crate = "osmp_runtime")]
+pub trait Calls {
+    #[command(name = "vcall-create", version = 1, name = "vcall-new")]
+    async fn vcall_create(&self) -> Result<(), CommandError>;
+}
+
+fn main() {}

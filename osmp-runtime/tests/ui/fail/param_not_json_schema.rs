@@ -1,0 +1,13 @@
+use osmp_runtime::instruction::CommandError;
+
+#[derive(serde::Deserialize)]
+pub struct Zone {
+    pub name: String,
+}
+
+#[osmp_runtime::instruction_set(crate = "osmp_runtime")]
+pub trait Calls {
+    async fn vcall_zone(&self, zone: Option<Zone>) -> Result<(), CommandError>;
+}
+
+fn main() {}

@@ -1,0 +1,9 @@
+use osmp_runtime::instruction::CommandError;
+
+#[osmp_runtime::instruction_set(crate = "osmp_runtime")]
+pub trait Calls {
+    #[command(nmae = "vcall-create")]
+    async fn vcall_create(&self) -> Result<(), CommandError>;
+}
+
+fn main() {}
