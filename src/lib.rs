@@ -29,6 +29,14 @@ pub use osmp_runtime::instruction::{CommandContext, CommandError, InstructionSet
 pub use osmp_runtime::server::{Server, ServerBuilder, ServerHandle};
 pub use osmp_runtime::session::{CallError, Session};
 
+/// Turns an annotated trait into an OSMP instruction set: the trait with `Send` futures,
+/// `XServer<T>` (dispatch), `x_schema()` and `XEvents` (a typed event emitter).
+pub use osmp_runtime::instruction_set;
+
+/// What `#[instruction_set]` generates code against; not a public API.
+#[doc(hidden)]
+pub use osmp_runtime::__private;
+
 /// The README's code blocks, compiled as doctests so that it cannot drift from the API.
 #[doc = include_str!("../README.md")]
 #[cfg(doctest)]

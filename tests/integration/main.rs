@@ -4,3 +4,5 @@
 mod support;
 
 mod smoke;
+
+mod instruction_set;
