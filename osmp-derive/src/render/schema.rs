@@ -60,8 +60,7 @@ fn command_schema(set: &SetDef, command: &CommandDef) -> TokenStream {
         let p_at = private_at(set, ty.span());
         quote_spanned!(ty.span()=> let _ = #p_at::assert_stream_type::<#ty>;)
     });
-    quote! {{
-        #check_stream
+    let schema = quote! {
         #p::CommandSchema {
             name: #p::Cow::Borrowed(#name),
             aliases: #p::Cow::Owned(::std::vec![#(#p::Cow::Borrowed(#aliases)),*]),
@@ -73,7 +72,11 @@ fn command_schema(set: &SetDef, command: &CommandDef) -> TokenStream {
             result_schema: #result_schema,
             requires: #requires,
         }
-    }}
+    };
+    match check_stream {
+        Some(check) => quote!({ #check #schema }),
+        None => schema,
+    }
 }
 
 /// Plain parameters are listed here, mandatory ones first; a parameter struct's are read

@@ -163,10 +163,11 @@ fn decode(set: &SetDef, arg: &ArgDef) -> TokenStream {
             )
         }
     };
+    let (value, error) = (local("value"), local("error"));
     quote! {
         let #ident = match #taken {
-            ::core::result::Result::Ok(value) => value,
-            ::core::result::Result::Err(error) => return #p::ready_err(error),
+            ::core::result::Result::Ok(#value) => #value,
+            ::core::result::Result::Err(#error) => return #p::ready_err(#error),
         };
     }
 }
