@@ -3,5 +3,6 @@
 
 mod support;
 
+mod concurrency;
 mod smoke;
 mod spec_examples;
