@@ -3,6 +3,7 @@
 
 mod support;
 
+mod cancellation;
 mod concurrency;
 mod smoke;
 mod spec_examples;
