@@ -5,5 +5,6 @@ mod support;
 
 mod cancellation;
 mod concurrency;
+mod keepalive_and_timeouts;
 mod smoke;
 mod spec_examples;
