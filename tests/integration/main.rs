@@ -5,6 +5,7 @@ mod support;
 
 mod cancellation;
 mod concurrency;
+mod events;
 mod keepalive_and_timeouts;
 mod smoke;
 mod spec_examples;
