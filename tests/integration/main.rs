@@ -7,5 +7,6 @@ mod cancellation;
 mod concurrency;
 mod events;
 mod keepalive_and_timeouts;
+mod server_to_client;
 mod smoke;
 mod spec_examples;
