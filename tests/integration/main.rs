@@ -10,3 +10,4 @@ mod keepalive_and_timeouts;
 mod server_to_client;
 mod smoke;
 mod spec_examples;
+mod tls_and_shutdown;
