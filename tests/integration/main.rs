@@ -7,6 +7,7 @@ mod cancellation;
 mod concurrency;
 mod events;
 mod keepalive_and_timeouts;
+mod reconnect;
 mod server_to_client;
 mod smoke;
 mod spec_examples;
