@@ -297,3 +297,28 @@ async fn typed_subscription_for_a_limited_time() {
     assert!((58..=60).contains(&minutes), "subscribed for {minutes} minutes");
     server.shutdown().await;
 }
+
+#[tokio::test]
+async fn events_keep_their_order_when_the_writer_is_late() {
+    let server = alarm_server(Duration::from_millis(100)).await;
+    let (mut peer, _) = RawPeer::connect(&server).await;
+    peer.call(1, "event-subscribe", json!({"event": "status"}))
+        .await;
+    let bus = server.events();
+    bus.emit("status", &json!({"n": 1})).expect("declared"); // goes out at once
+    bus.emit("status", &json!({"n": 2})).expect("declared"); // waits for the window
+    // This test and the server share one thread: blocking it keeps the session's writer
+    // from running when the window ends, as a busy machine would.
+    std::thread::sleep(Duration::from_millis(150));
+    bus.emit("status", &json!({"n": 3})).expect("declared");
+    let mut order = Vec::new();
+    while order.len() < 3 {
+        for (name, data) in items(&peer.recv().await) {
+            assert_eq!(name, "status");
+            order.push(data["n"].as_u64().expect("n"));
+        }
+    }
+    assert_eq!(order, vec![1, 2, 3], "a later status overtook an earlier one");
+    peer.close().await;
+    server.shutdown().await;
+}
