@@ -322,3 +322,45 @@ async fn events_keep_their_order_when_the_writer_is_late() {
     peer.close().await;
     server.shutdown().await;
 }
+
+#[tokio::test]
+async fn a_star_subscription_is_not_cut_short_by_dropping_a_named_one() {
+    let server = alarm_server(Duration::ZERO).await;
+    let client = client(&server).await;
+    let mut everything = client.subscribe("*").await.expect("subscribed");
+    let alarms = client.subscribe("alarm").await.expect("subscribed");
+    drop(alarms);
+    // Let the unsubscription (if any) happen: a call made afterwards is answered after it.
+    client.call("echo", &()).await.expect("echo");
+    client.call("echo", &()).await.expect("echo");
+    assert_eq!(
+        server.events().emit("alarm", &json!({"n": 1})).expect("declared"),
+        1,
+        "the session still holds a '*' subscription"
+    );
+    let event = bounded("an alarm", everything.next()).await.expect("open");
+    assert_eq!(event.event, "alarm");
+    server.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_named_subscription_is_not_cut_short_by_dropping_a_star_one() {
+    let server = alarm_server(Duration::ZERO).await;
+    let client = client(&server).await;
+    let mut alarms = client.subscribe("alarm").await.expect("subscribed");
+    let everything = client.subscribe("*").await.expect("subscribed");
+    drop(everything);
+    // Faults are no longer wanted; alarms still are.
+    eventually("the server drops what nobody wants", || async {
+        server.events().emit("fault", &json!({})).expect("declared") == 0
+    })
+    .await;
+    assert_eq!(
+        server.events().emit("alarm", &json!({"n": 1})).expect("declared"),
+        1,
+        "the session still holds an 'alarm' subscription"
+    );
+    let event = bounded("an alarm", alarms.next()).await.expect("open");
+    assert_eq!(event.data.expect("data").to_value(), json!({"n": 1}));
+    server.shutdown().await;
+}

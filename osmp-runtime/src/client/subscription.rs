@@ -69,6 +69,12 @@ impl EventRouter {
         }
     }
 
+    /// Whether a local subscriber still wants `event`: by its name or through `*`.
+    pub(crate) fn wants(&self, event: &str) -> bool {
+        let subscribers = lock(&self.subscribers);
+        subscribers.contains_key(&event.to_ascii_lowercase()) || subscribers.contains_key("*")
+    }
+
     /// The events with local subscribers (to subscribe again after a reconnect).
     pub(crate) fn events(&self) -> Vec<String> {
         lock(&self.subscribers).keys().cloned().collect()
