@@ -254,3 +254,58 @@ async fn server_shutdown_answers_pending_typed_calls_then_closes() {
     let error = client.call("echo", &()).await.expect_err("closed");
     assert!(matches!(error, CallError::Closed { .. }), "{error:?}");
 }
+
+#[tokio::test]
+async fn a_fast_stream_is_read_in_full_after_the_response() {
+    let lines = TestSet::new("lines").command("lines", |_, cx| async move {
+        for line in ["one", "two", "three"] {
+            cx.line(line).await?;
+        }
+        Ok(Outcome::text("3 lines"))
+    });
+    let server = plain_server(|b| b.instruction_set(lines)).await;
+    let client = client(&server).await;
+    let mut call = client.start("lines", &()).await.expect("starts");
+    // Make sure the response is in before reading anything.
+    let nr = call.nr();
+    eventually("the command has answered", || async {
+        !active_nrs(&client).await.contains(&nr)
+    })
+    .await;
+    let mut read = Vec::new();
+    while let Some(item) = bounded("a stream item", call.next()).await {
+        match item.expect("no error") {
+            StreamItem::Line(line) => read.push(line),
+            other => panic!("unexpected {other:?}"),
+        }
+    }
+    assert_eq!(read, ["one", "two", "three"]);
+    assert_eq!(call.dropped(), 0);
+    let response = call.response().await.expect("OK");
+    assert_eq!(response.result.as_deref(), Some("3 lines"));
+    server.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_peer_that_stops_answering_pings_is_disconnected() {
+    let mut config = SessionConfig::default();
+    config.ping_interval = Some(Duration::from_millis(100));
+    config.dead_peer_timeout = Duration::from_millis(300);
+    config.close_timeout = Duration::from_millis(300);
+    let server = plain_server(|b| b.session_config(config)).await;
+    // The typed client reads all the time, so its WebSocket answers the pings.
+    let client = client(&server).await;
+    // The raw peer reads nothing after the greeting, so its WebSocket answers nothing.
+    let (silent, _) = RawPeer::connect(&server).await;
+    assert_eq!(server.session_count(), 2);
+    eventually("the silent peer is dropped", || async {
+        server.session_count() == 1
+    })
+    .await;
+    // Well past the dead-peer timeout, the answering client is still served.
+    tokio::time::sleep(Duration::from_millis(700)).await;
+    client.call("echo", &()).await.expect("still connected");
+    assert_eq!(server.session_count(), 1);
+    drop(silent);
+    server.shutdown().await;
+}
