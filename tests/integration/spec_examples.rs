@@ -861,3 +861,31 @@ async fn login_with_password_as_in_protocol_md() {
     peer.close().await;
     server.shutdown().await;
 }
+
+#[tokio::test]
+async fn a_domain_set_overrides_a_standard_command_of_equal_version() {
+    let loud = TestSet::new("loud")
+        .command("echo", |mut params, _| async move {
+            let token: String = params.required("token")?;
+            Outcome::data(&json!({"token": token.to_uppercase()}))
+        })
+        .doc("Returns the given token, louder.", &[]);
+    let server = plain_server(|b| b.instruction_set(loud)).await;
+    let (mut peer, _) = RawPeer::connect(&server).await;
+    let response = peer.call(1, "echo", json!({"token": "hi"})).await;
+    assert_eq!(response["data"], json!({"token": "HI"}));
+    let response = peer.call(2, "help", Value::Null).await;
+    let echoes: Vec<&Value> = response["data"]["commands"]
+        .as_array()
+        .expect("a list")
+        .iter()
+        .filter(|command| command["command"] == "echo")
+        .collect();
+    assert_eq!(echoes.len(), 1, "{echoes:?}");
+    assert_eq!(echoes[0]["instruction-set"], "loud");
+    assert_eq!(echoes[0]["description"], "Returns the given token, louder.");
+    let response = peer.call(3, "help", json!({"cmd": "echo"})).await;
+    assert_eq!(response["data"]["instruction-set"], "loud");
+    peer.close().await;
+    server.shutdown().await;
+}
