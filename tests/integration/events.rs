@@ -364,3 +364,25 @@ async fn a_named_subscription_is_not_cut_short_by_dropping_a_star_one() {
     assert_eq!(event.data.expect("data").to_value(), json!({"n": 1}));
     server.shutdown().await;
 }
+
+#[tokio::test]
+async fn a_subscriber_that_falls_behind_loses_the_oldest_events_only() {
+    let server = alarm_server(Duration::ZERO).await;
+    let client = Client::builder(server.url())
+        .event_buffer(2)
+        .connect()
+        .await
+        .expect("connects");
+    let mut alarms = client.subscribe("alarm").await.expect("subscribed");
+    for n in 1..=5 {
+        server.events().emit("alarm", &json!({ "n": n })).expect("declared");
+    }
+    eventually("three alarms are dropped", || async { alarms.dropped() == 3 }).await;
+    // The session itself was never held up.
+    client.call("echo", &()).await.expect("echo");
+    for n in [4, 5] {
+        let event = bounded("an alarm", alarms.next()).await.expect("open");
+        assert_eq!(event.data.expect("data").to_value(), json!({ "n": n }));
+    }
+    server.shutdown().await;
+}

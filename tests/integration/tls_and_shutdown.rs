@@ -102,6 +102,10 @@ async fn a_plain_server_refuses_only_the_wrong_path() {
         .await
         .expect("a trailing slash is the same path");
     slash.call("echo", &()).await.expect("serving");
+    let bare = Client::connect(format!("ws://{}", server.local_addr()))
+        .await
+        .expect("a URL without a path means /osmp/v1");
+    bare.call("echo", &()).await.expect("serving");
 
     let other = format!("ws://{}/other", server.local_addr());
     match Client::connect(other).await {
