@@ -386,3 +386,56 @@ async fn a_subscriber_that_falls_behind_loses_the_oldest_events_only() {
     }
     server.shutdown().await;
 }
+
+/// Days from the server's `now` to the end of the session's subscription of `event`.
+async fn days_subscribed(client: &Client, event: &str) -> Option<i64> {
+    let data: Value = client.call_as("event-list", &()).await.expect("event-list");
+    let now: chrono::DateTime<chrono::FixedOffset> =
+        data["now"].as_str().expect("now").parse().expect("a date-time");
+    let entry = data["events"]
+        .as_array()
+        .expect("a list")
+        .iter()
+        .find(|entry| entry["event-name"] == event)
+        .expect("listed")
+        .clone();
+    let until = entry["subscribed-until"].as_str()?;
+    let until: chrono::DateTime<chrono::FixedOffset> = until.parse().expect("a date-time");
+    Some(until.signed_duration_since(now).num_days())
+}
+
+#[tokio::test]
+async fn a_limited_subscription_does_not_shorten_an_unlimited_one() {
+    let server = alarm_server(Duration::ZERO).await;
+    let client = client(&server).await;
+    let _forever = client.subscribe("alarm").await.expect("subscribed");
+    assert!(days_subscribed(&client, "alarm").await > Some(3000));
+    let _brief = client
+        .subscribe_for("alarm", Duration::from_secs(60))
+        .await
+        .expect("subscribed");
+    let days = days_subscribed(&client, "alarm").await;
+    assert!(
+        days > Some(3000),
+        "the unlimited subscription was cut to {days:?} days"
+    );
+    server.shutdown().await;
+}
+
+#[tokio::test]
+async fn an_unlimited_subscription_extends_a_limited_one() {
+    let server = alarm_server(Duration::ZERO).await;
+    let client = client(&server).await;
+    let _brief = client
+        .subscribe_for("alarm", Duration::from_secs(60))
+        .await
+        .expect("subscribed");
+    assert_eq!(days_subscribed(&client, "alarm").await, Some(0));
+    let _forever = client.subscribe("alarm").await.expect("subscribed");
+    let days = days_subscribed(&client, "alarm").await;
+    assert!(
+        days > Some(3000),
+        "the unlimited subscription ends in {days:?} days"
+    );
+    server.shutdown().await;
+}

@@ -436,9 +436,11 @@ impl Client {
         let shared = self.shared();
         // Registered before asking the server, so that a snapshot event sent right after
         // subscribing is not missed.
-        let (id, queue, first) = shared.router.add(event);
+        // A deadline too far to represent counts as the whole session.
+        let until = duration.and_then(|duration| std::time::Instant::now().checked_add(duration));
+        let (id, queue, ask_server) = shared.router.add(event, until);
         let subscription = Subscription::new(event, id, queue, Arc::downgrade(shared));
-        if first || duration.is_some() {
+        if ask_server {
             let mut data = serde_json::json!({ "event": event });
             if let Some(duration) = duration {
                 data["timeout"] = format_timespan(duration).into();
