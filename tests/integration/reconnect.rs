@@ -136,3 +136,44 @@ async fn a_policy_with_limited_attempts_gives_up() {
     bounded("the client gives up", client.closed()).await;
     assert!(!client.is_connected());
 }
+
+#[tokio::test]
+async fn a_limited_subscription_stays_limited_after_a_reconnect() {
+    let first = ticking_server("127.0.0.1:0").await;
+    let addr = first.local_addr().to_string();
+    let client = Client::builder(first.url())
+        .reconnect(ReconnectPolicy {
+            initial_delay: Duration::from_millis(50),
+            max_delay: Duration::from_millis(200),
+            max_attempts: None,
+        })
+        .connect()
+        .await
+        .expect("connects");
+    let _ticks = client
+        .subscribe_for("tick", Duration::from_secs(600))
+        .await
+        .expect("subscribed");
+    first.shutdown().await;
+    let second = ticking_server(&addr).await;
+    let bus = second.events().clone();
+    eventually("the client subscribed on the new server", || {
+        let bus = bus.clone();
+        async move { bus.emit("tick", &json!({})).expect("declared") == 1 }
+    })
+    .await;
+    let data: Value = client.call_as("event-list", &()).await.expect("event-list");
+    let now: chrono::DateTime<chrono::FixedOffset> =
+        data["now"].as_str().expect("now").parse().expect("a date-time");
+    let until: chrono::DateTime<chrono::FixedOffset> = data["events"][0]["subscribed-until"]
+        .as_str()
+        .expect("subscribed")
+        .parse()
+        .expect("a date-time");
+    let minutes = until.signed_duration_since(now).num_minutes();
+    assert!(
+        (1..=10).contains(&minutes),
+        "subscribed for {minutes} minutes after the reconnect, not what is left of 10"
+    );
+    second.shutdown().await;
+}

@@ -256,8 +256,17 @@ impl ClientShared {
 
     /// Subscribes every locally subscribed event again on a new connection.
     async fn resubscribe(&self) {
-        for event in self.router.events() {
-            let data = Payload::from_value(&serde_json::json!({ "event": event }));
+        for (event, until) in self.router.deadlines() {
+            let mut data = serde_json::json!({ "event": event });
+            if let Some(until) = until {
+                // What is left of a limited subscription; an ended one is not renewed.
+                let left = until.saturating_duration_since(std::time::Instant::now());
+                if left.is_zero() {
+                    continue;
+                }
+                data["timeout"] = format_timespan(left).into();
+            }
+            let data = Payload::from_value(&data);
             if let Err(error) = self.call("event-subscribe", Some(data)).await {
                 tracing::warn!(%event, %error, "could not subscribe again after reconnecting");
             }

@@ -99,6 +99,22 @@ impl EventRouter {
         lock(&self.subscribers).keys().cloned().collect()
     }
 
+    /// The events with local subscribers and how long the longest of them wants each
+    /// (`None`: for the whole session), to subscribe again after a reconnect.
+    pub(crate) fn deadlines(&self) -> Vec<(String, Option<Instant>)> {
+        lock(&self.subscribers)
+            .iter()
+            .map(|(event, list)| {
+                let longest = list
+                    .iter()
+                    .map(|(_, _, until)| *until)
+                    .reduce(|a, b| a.zip(b).map(|(a, b)| a.max(b)))
+                    .flatten();
+                (event.clone(), longest)
+            })
+            .collect()
+    }
+
     /// Ends every subscription: the client is gone for good.
     pub(crate) fn close_all(&self) {
         for (_, queue, _) in lock(&self.subscribers).values().flatten() {
