@@ -889,3 +889,28 @@ async fn a_domain_set_overrides_a_standard_command_of_equal_version() {
     peer.close().await;
     server.shutdown().await;
 }
+
+#[tokio::test]
+async fn a_command_number_already_active_is_reported_and_not_run() {
+    let server = plain_server(|b| b).await;
+    let (mut peer, _) = RawPeer::connect(&server).await;
+    peer.cmd(1, "wait", Value::Null).await;
+    peer.cmd(1, "echo", json!({"token": "twin"})).await;
+    // Answering would look like the wait's response, so an error event says it instead.
+    let event = peer.recv().await;
+    assert_fields(&event, &json!({"type": "event", "id": "error"}));
+    let description = event["data"]["description"].as_str().expect("text");
+    assert!(description.contains("nr 1"), "{description}");
+    // The wait is untouched and answers once, when cancelled.
+    peer.await_active(&[1]).await;
+    peer.send(r#"{"type":"cancel","nr":2,"data":{"cmds":[1]}}"#)
+        .await;
+    let response = peer.response_to(1).await;
+    assert_fields(&response, &json!({"id": "wait", "result": "Cancelled"}));
+    assert_eq!(peer.silent_for(Duration::from_millis(200)).await, None);
+    // Once finished, the number may be used again.
+    let response = peer.call(1, "echo", json!({"token": "again"})).await;
+    assert_eq!(response["data"]["token"], "again");
+    peer.close().await;
+    server.shutdown().await;
+}
