@@ -21,7 +21,10 @@ fn stubborn() -> TestSet {
 async fn responses_within(peer: &mut RawPeer, window: Duration) -> BTreeMap<u64, usize> {
     let mut counts = BTreeMap::new();
     for message in peer.collect_for(window).await {
-        assert_eq!(message["type"], "response", "only responses expected: {message}");
+        assert_eq!(
+            message["type"], "response",
+            "only responses expected: {message}"
+        );
         *counts
             .entry(message["cmd-nr"].as_u64().expect("cmd-nr"))
             .or_insert(0) += 1;

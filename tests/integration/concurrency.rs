@@ -44,9 +44,12 @@ async fn a_long_wait_does_not_delay_an_echo() {
     // The same through the typed client: an echo completes while a wait is pending.
     let client = client(&server).await;
     let wait = client.start("wait", &()).await.expect("wait starts");
-    let echo = bounded("echo during a wait", client.call("echo", &json!({"token": 7})))
-        .await
-        .expect("echo answers");
+    let echo = bounded(
+        "echo during a wait",
+        client.call("echo", &json!({"token": 7})),
+    )
+    .await
+    .expect("echo answers");
     assert_eq!(echo.data.expect("data").to_value()["token"], 7);
     assert_eq!(active_nrs(&client).await, vec![wait.nr()]);
     wait.cancel();

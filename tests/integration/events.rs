@@ -116,7 +116,10 @@ async fn a_zero_window_sends_every_event_alone() {
     peer.call(1, "event-subscribe", json!({"event": "alarm"}))
         .await;
     for n in 1..=3 {
-        server.events().emit("alarm", &json!({ "n": n })).expect("declared");
+        server
+            .events()
+            .emit("alarm", &json!({ "n": n }))
+            .expect("declared");
     }
     for n in 1..=3 {
         let event = peer.recv().await;
@@ -146,9 +149,7 @@ async fn the_typed_subscription_unpacks_multi_events() {
         assert_eq!(event.data.expect("data").to_value(), json!({ "n": n }));
     }
     for n in 1..=4 {
-        let event = bounded("an event", everything.next())
-            .await
-            .expect("open");
+        let event = bounded("an event", everything.next()).await.expect("open");
         let expected = if n % 2 == 1 { "alarm" } else { "fault" };
         assert_eq!(event.event, expected);
         assert_eq!(event.data.expect("data").to_value(), json!({ "n": n }));
@@ -193,7 +194,11 @@ async fn a_subscription_expires_after_its_timeout() {
     let server = alarm_server(Duration::from_millis(100)).await;
     let (mut peer, _) = RawPeer::connect(&server).await;
     let response = peer
-        .call(1, "event-subscribe", json!({"event": "alarm", "timeout": 1}))
+        .call(
+            1,
+            "event-subscribe",
+            json!({"event": "alarm", "timeout": 1}),
+        )
         .await;
     assert_fields(
         &response,
@@ -201,11 +206,26 @@ async fn a_subscription_expires_after_its_timeout() {
     );
     let until = subscribed_until(&mut peer, "alarm").await;
     assert!(until.is_string(), "subscribed for a second: {until}");
-    assert_eq!(server.events().emit("alarm", &json!({"n": 1})).expect("declared"), 1);
-    assert_fields(&peer.recv().await, &json!({"id": "alarm", "data": {"n": 1}}));
+    assert_eq!(
+        server
+            .events()
+            .emit("alarm", &json!({"n": 1}))
+            .expect("declared"),
+        1
+    );
+    assert_fields(
+        &peer.recv().await,
+        &json!({"id": "alarm", "data": {"n": 1}}),
+    );
 
     tokio::time::sleep(Duration::from_millis(1300)).await;
-    assert_eq!(server.events().emit("alarm", &json!({"n": 2})).expect("declared"), 0);
+    assert_eq!(
+        server
+            .events()
+            .emit("alarm", &json!({"n": 2}))
+            .expect("declared"),
+        0
+    );
     assert_eq!(peer.silent_for(Duration::from_millis(300)).await, None);
     assert_eq!(subscribed_until(&mut peer, "alarm").await, Value::Null);
     peer.close().await;
@@ -220,7 +240,10 @@ async fn star_subscribes_every_event() {
     assert_eq!(response["result"], "Subscribed 3 events.");
     for event in ["alarm", "fault", "status"] {
         assert!(subscribed_until(&mut peer, event).await.is_string());
-        assert_eq!(server.events().emit(event, &json!({})).expect("declared"), 1);
+        assert_eq!(
+            server.events().emit(event, &json!({})).expect("declared"),
+            1
+        );
         assert_eq!(items(&peer.recv().await)[0].0, event);
     }
     // Unsubscribing one leaves the others.
@@ -228,7 +251,9 @@ async fn star_subscribes_every_event() {
         .await;
     assert_eq!(subscribed_until(&mut peer, "fault").await, Value::Null);
     assert!(subscribed_until(&mut peer, "alarm").await.is_string());
-    let response = peer.call(3, "event-unsubscribe", json!({"event": "*"})).await;
+    let response = peer
+        .call(3, "event-unsubscribe", json!({"event": "*"}))
+        .await;
     assert_eq!(response["result"], "Unsubscribed 2 events.");
     peer.close().await;
     server.shutdown().await;
@@ -255,7 +280,13 @@ async fn dropping_the_last_subscription_unsubscribes_on_the_server() {
     drop(first);
     // One subscription is left: the server keeps sending.
     let mut second = second;
-    assert_eq!(server.events().emit("alarm", &json!({"n": 1})).expect("declared"), 1);
+    assert_eq!(
+        server
+            .events()
+            .emit("alarm", &json!({"n": 1}))
+            .expect("declared"),
+        1
+    );
     let event = bounded("an alarm", second.next()).await.expect("open");
     assert_eq!(event.data.expect("data").to_value(), json!({"n": 1}));
     assert!(event_list(client.clone()).await.is_string());
@@ -266,7 +297,13 @@ async fn dropping_the_last_subscription_unsubscribes_on_the_server() {
         async move { event_list(client).await.is_null() }
     })
     .await;
-    assert_eq!(server.events().emit("alarm", &json!({"n": 2})).expect("declared"), 0);
+    assert_eq!(
+        server
+            .events()
+            .emit("alarm", &json!({"n": 2}))
+            .expect("declared"),
+        0
+    );
     server.shutdown().await;
 }
 
@@ -279,8 +316,11 @@ async fn typed_subscription_for_a_limited_time() {
         .await
         .expect("subscribed");
     let data: Value = client.call_as("event-list", &()).await.expect("event-list");
-    let now: chrono::DateTime<chrono::FixedOffset> =
-        data["now"].as_str().expect("now").parse().expect("a date-time");
+    let now: chrono::DateTime<chrono::FixedOffset> = data["now"]
+        .as_str()
+        .expect("now")
+        .parse()
+        .expect("a date-time");
     let entry = data["events"]
         .as_array()
         .expect("a list")
@@ -294,7 +334,10 @@ async fn typed_subscription_for_a_limited_time() {
         .parse()
         .expect("a date-time");
     let minutes = until.signed_duration_since(now).num_minutes();
-    assert!((58..=60).contains(&minutes), "subscribed for {minutes} minutes");
+    assert!(
+        (58..=60).contains(&minutes),
+        "subscribed for {minutes} minutes"
+    );
     server.shutdown().await;
 }
 
@@ -307,8 +350,8 @@ async fn events_keep_their_order_when_the_writer_is_late() {
     let bus = server.events();
     bus.emit("status", &json!({"n": 1})).expect("declared"); // goes out at once
     bus.emit("status", &json!({"n": 2})).expect("declared"); // waits for the window
-    // This test and the server share one thread: blocking it keeps the session's writer
-    // from running when the window ends, as a busy machine would.
+                                                             // This test and the server share one thread: blocking it keeps the session's writer
+                                                             // from running when the window ends, as a busy machine would.
     std::thread::sleep(Duration::from_millis(150));
     bus.emit("status", &json!({"n": 3})).expect("declared");
     let mut order = Vec::new();
@@ -318,7 +361,11 @@ async fn events_keep_their_order_when_the_writer_is_late() {
             order.push(data["n"].as_u64().expect("n"));
         }
     }
-    assert_eq!(order, vec![1, 2, 3], "a later status overtook an earlier one");
+    assert_eq!(
+        order,
+        vec![1, 2, 3],
+        "a later status overtook an earlier one"
+    );
     peer.close().await;
     server.shutdown().await;
 }
@@ -334,7 +381,10 @@ async fn a_star_subscription_is_not_cut_short_by_dropping_a_named_one() {
     client.call("echo", &()).await.expect("echo");
     client.call("echo", &()).await.expect("echo");
     assert_eq!(
-        server.events().emit("alarm", &json!({"n": 1})).expect("declared"),
+        server
+            .events()
+            .emit("alarm", &json!({"n": 1}))
+            .expect("declared"),
         1,
         "the session still holds a '*' subscription"
     );
@@ -356,7 +406,10 @@ async fn a_named_subscription_is_not_cut_short_by_dropping_a_star_one() {
     })
     .await;
     assert_eq!(
-        server.events().emit("alarm", &json!({"n": 1})).expect("declared"),
+        server
+            .events()
+            .emit("alarm", &json!({"n": 1}))
+            .expect("declared"),
         1,
         "the session still holds an 'alarm' subscription"
     );
@@ -375,9 +428,15 @@ async fn a_subscriber_that_falls_behind_loses_the_oldest_events_only() {
         .expect("connects");
     let mut alarms = client.subscribe("alarm").await.expect("subscribed");
     for n in 1..=5 {
-        server.events().emit("alarm", &json!({ "n": n })).expect("declared");
+        server
+            .events()
+            .emit("alarm", &json!({ "n": n }))
+            .expect("declared");
     }
-    eventually("three alarms are dropped", || async { alarms.dropped() == 3 }).await;
+    eventually("three alarms are dropped", || async {
+        alarms.dropped() == 3
+    })
+    .await;
     // The session itself was never held up.
     client.call("echo", &()).await.expect("echo");
     for n in [4, 5] {
@@ -390,8 +449,11 @@ async fn a_subscriber_that_falls_behind_loses_the_oldest_events_only() {
 /// Days from the server's `now` to the end of the session's subscription of `event`.
 async fn days_subscribed(client: &Client, event: &str) -> Option<i64> {
     let data: Value = client.call_as("event-list", &()).await.expect("event-list");
-    let now: chrono::DateTime<chrono::FixedOffset> =
-        data["now"].as_str().expect("now").parse().expect("a date-time");
+    let now: chrono::DateTime<chrono::FixedOffset> = data["now"]
+        .as_str()
+        .expect("now")
+        .parse()
+        .expect("a date-time");
     let entry = data["events"]
         .as_array()
         .expect("a list")

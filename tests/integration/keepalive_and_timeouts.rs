@@ -138,9 +138,12 @@ async fn session_status_keeps_a_long_call_alive() {
         .await
         .expect("connects");
     // Four times the call timeout.
-    let response = bounded("a kept-alive wait", client.call("wait", &json!({"seconds": 1.2})))
-        .await
-        .expect("session-status refreshes the timeout");
+    let response = bounded(
+        "a kept-alive wait",
+        client.call("wait", &json!({"seconds": 1.2})),
+    )
+    .await
+    .expect("session-status refreshes the timeout");
     assert!(response.is_ok());
     assert_eq!(response.result, None);
     server.shutdown().await;
@@ -214,7 +217,8 @@ async fn connection_loss_fails_every_pending_call() {
         drop(socket);
         commands
     };
-    let (results, commands) = bounded("calls failing", async { tokio::join!(calls, server_side) }).await;
+    let (results, commands) =
+        bounded("calls failing", async { tokio::join!(calls, server_side) }).await;
     assert_eq!(commands.len(), 3);
     for result in results {
         match result {

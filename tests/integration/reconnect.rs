@@ -41,7 +41,13 @@ async fn the_client_reconnects_and_its_subscription_continues() {
         .await
         .expect("connects");
     let mut ticks = client.subscribe("tick").await.expect("subscribed");
-    assert_eq!(first.events().emit("tick", &json!({"server": 1})).expect("declared"), 1);
+    assert_eq!(
+        first
+            .events()
+            .emit("tick", &json!({"server": 1}))
+            .expect("declared"),
+        1
+    );
     let tick = bounded("a tick", ticks.next()).await.expect("open");
     assert_eq!(tick.data.expect("data").to_value(), json!({"server": 1}));
 
@@ -91,7 +97,12 @@ async fn calls_in_flight_fail_when_the_connection_drops_even_with_a_policy() {
     .await;
     first.shutdown().await;
     // The graceful shutdown answered the wait before closing.
-    assert_eq!(bounded("the stream ends", call.next()).await.map(|r| r.is_ok()), None);
+    assert_eq!(
+        bounded("the stream ends", call.next())
+            .await
+            .map(|r| r.is_ok()),
+        None
+    );
     let response = call.response().await.expect("answered");
     assert_eq!(response.result.as_deref(), Some("Cancelled"));
 
@@ -113,7 +124,9 @@ async fn without_a_policy_the_client_stays_closed() {
     bounded("closed() completes after the loss", client.closed()).await;
     assert!(!client.is_connected());
     assert!(
-        bounded("the subscription ends", ticks.next()).await.is_none(),
+        bounded("the subscription ends", ticks.next())
+            .await
+            .is_none(),
         "no more events"
     );
     let error = client.call("echo", &()).await.expect_err("closed");
@@ -163,8 +176,11 @@ async fn a_limited_subscription_stays_limited_after_a_reconnect() {
     })
     .await;
     let data: Value = client.call_as("event-list", &()).await.expect("event-list");
-    let now: chrono::DateTime<chrono::FixedOffset> =
-        data["now"].as_str().expect("now").parse().expect("a date-time");
+    let now: chrono::DateTime<chrono::FixedOffset> = data["now"]
+        .as_str()
+        .expect("now")
+        .parse()
+        .expect("a date-time");
     let until: chrono::DateTime<chrono::FixedOffset> = data["events"][0]["subscribed-until"]
         .as_str()
         .expect("subscribed")

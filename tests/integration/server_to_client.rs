@@ -15,7 +15,10 @@ fn greeter() -> TestSet {
     TestSet::new("greeter").command("greet", |_, cx| async move {
         match cx.ask("get-name", &json!({"why": "greeting"})).await {
             Ok(response) => {
-                let data = response.data.map(|data| data.to_value()).unwrap_or_default();
+                let data = response
+                    .data
+                    .map(|data| data.to_value())
+                    .unwrap_or_default();
                 let name = data["name"].as_str().unwrap_or("?").to_owned();
                 Outcome::data(&json!({"outcome": "ok", "greeting": format!("Hello {name}!")}))
             }
@@ -48,10 +51,7 @@ async fn the_server_asks_the_client_and_uses_the_answer() {
     let data: Value = bounded("greet", client.call_as("greet", &()))
         .await
         .expect("greet answers");
-    assert_eq!(
-        data,
-        json!({"outcome": "ok", "greeting": "Hello Ada!"})
-    );
+    assert_eq!(data, json!({"outcome": "ok", "greeting": "Hello Ada!"}));
     server.shutdown().await;
 }
 

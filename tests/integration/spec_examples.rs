@@ -80,10 +80,8 @@ fn director() -> TestSet {
     TestSet::new("director").command("log-stream", |mut params, cx| async move {
         let logger: String = params.required("logger")?;
         let level: String = params.required("level")?;
-        cx.text(format!(
-            "Streaming logger(s) '{logger}' >= level {level}"
-        ))
-        .await?;
+        cx.text(format!("Streaming logger(s) '{logger}' >= level {level}"))
+            .await?;
         cx.text(format!("Cancel cmd {} to stop this stream.", cx.nr()))
             .await?;
         cx.cancelled().await;
@@ -275,9 +273,7 @@ async fn help_on_help_has_every_field_of_the_detailed_shape() {
 async fn help_on_an_unknown_command_is_an_error() {
     let server = plain_server(|b| b).await;
     let (mut peer, _) = RawPeer::connect(&server).await;
-    let response = peer
-        .call(3, "help", json!({"cmd": "order-pizza"}))
-        .await;
+    let response = peer.call(3, "help", json!({"cmd": "order-pizza"})).await;
     assert_fields(
         &response,
         &json!({"status":"ERROR","result":"Error: command 'order-pizza' not found"}),
@@ -392,11 +388,7 @@ async fn echo_with_null_data_answers_without_data() {
             .map(String::as_str)
             .collect();
         keys.sort_unstable();
-        assert_eq!(
-            keys,
-            ["cmd-nr", "id", "nr", "status", "type"],
-            "{response}"
-        );
+        assert_eq!(keys, ["cmd-nr", "id", "nr", "status", "type"], "{response}");
     }
     assert_fields(
         &response,
@@ -410,7 +402,8 @@ async fn echo_with_null_data_answers_without_data() {
 async fn time_returns_an_iso_8601_date_time_with_offset() {
     let server = plain_server(|b| b).await;
     let (mut peer, _) = RawPeer::connect(&server).await;
-    peer.send(r#"{ "type": "cmd", "nr": 10, "id": "time"}"#).await;
+    peer.send(r#"{ "type": "cmd", "nr": 10, "id": "time"}"#)
+        .await;
     let response = peer.response_to(10).await;
     // { "type": "response", "cmd-nr": 10, "id": "time",
     //   "data": {"date-time":"2017-09-05T09:35:36.2418162+02:00" }}
@@ -434,7 +427,8 @@ async fn wait_is_cancelled_with_a_list_and_with_star() {
     let (mut peer, _) = RawPeer::connect(&server).await;
 
     // The specification's wait example, then PROTOCOL.md's cancel of all commands.
-    peer.send(r#"{ "type": "cmd", "nr": 10, "id": "wait"}"#).await;
+    peer.send(r#"{ "type": "cmd", "nr": 10, "id": "wait"}"#)
+        .await;
     peer.await_active(&[10]).await;
     peer.send(r#"{"type":"cancel","nr":9,"data":{"cmds":"*"}}"#)
         .await;
@@ -448,7 +442,8 @@ async fn wait_is_cancelled_with_a_list_and_with_star() {
 
     // The wait example renumbered to 1, so that the specification's literal cancel
     // (which names command 1) cancels it.
-    peer.send(r#"{ "type": "cmd", "nr": 1, "id": "wait"}"#).await;
+    peer.send(r#"{ "type": "cmd", "nr": 1, "id": "wait"}"#)
+        .await;
     peer.await_active(&[1]).await;
     peer.send(r#"{"type":"cancel","nr":2,"id":null,"data":{"cmds":[1]}}"#)
         .await;
@@ -597,7 +592,9 @@ async fn event_list_subscribe_and_unsubscribe() {
         &response,
         &json!({"status": "OK", "result": "Subscribed 0 events."}),
     );
-    let response = peer.call(2, "event-subscribe", json!({"event": "nope"})).await;
+    let response = peer
+        .call(2, "event-subscribe", json!({"event": "nope"}))
+        .await;
     assert_fields(
         &response,
         &json!({"status": "ERROR", "result": "Error: event 'nope' not found"}),
@@ -612,7 +609,8 @@ async fn active_cmds_lists_the_running_wait_but_not_itself() {
     let (mut peer, _) = RawPeer::connect(&server).await;
     // The wait example renumbered to 5, the number the active-cmds example reports (the
     // literal wait and active-cmds examples both use nr 10 and cannot run at once).
-    peer.send(r#"{ "type": "cmd", "nr": 5, "id": "wait"}"#).await;
+    peer.send(r#"{ "type": "cmd", "nr": 5, "id": "wait"}"#)
+        .await;
     peer.send(r#"{ "type": "cmd", "nr": 10, "id": "active-cmds" }"#)
         .await;
     let response = peer.response_to(10).await;
@@ -625,7 +623,11 @@ async fn active_cmds_lists_the_running_wait_but_not_itself() {
     let data = &response["data"];
     let now = assert_dotnet_date_time(&data["now"]);
     let cmds = data["cmds"].as_array().expect("a list");
-    assert_eq!(cmds.len(), 1, "only the wait, not active-cmds itself: {data}");
+    assert_eq!(
+        cmds.len(),
+        1,
+        "only the wait, not active-cmds itself: {data}"
+    );
     assert_eq!(cmds[0]["name"], "wait");
     assert_eq!(cmds[0]["cmd-nr"], 5);
     let started = assert_dotnet_date_time(&cmds[0]["start-time"]);
@@ -648,7 +650,8 @@ async fn unknown_command_is_answered_with_an_error() {
     // {"nr":1, "cmd-nr":2, "type":"response", "id":"order-pizza", "data":null,
     //  "status":"ERROR", "reason":"Error: command 'order-pizza' not found"}
     // PROTOCOL.md names the text's field `result`.
-    peer.send(r#"{"nr":2,"type":"cmd","id":"order-pizza"}"#).await;
+    peer.send(r#"{"nr":2,"type":"cmd","id":"order-pizza"}"#)
+        .await;
     let response = peer.response_to(2).await;
     assert_fields(
         &response,
@@ -706,10 +709,7 @@ async fn commands_are_found_by_alias_and_without_dashes() {
     let (mut peer, _) = RawPeer::connect(&server).await;
 
     let response = peer.call(1, "?", json!({"cmd": "echo"})).await;
-    assert_fields(
-        &response,
-        &json!({"status":"OK","cmd-nr":1,"id":"?"}),
-    );
+    assert_fields(&response, &json!({"status":"OK","cmd-nr":1,"id":"?"}));
     assert_eq!(response["data"]["command"], "echo");
 
     let response = peer.call(2, "ap", json!({"term": "token"})).await;
@@ -803,8 +803,10 @@ async fn a_json_net_style_peer_is_understood() {
 async fn unknown_fields_and_field_order_do_not_matter() {
     let server = plain_server(|b| b).await;
     let (mut peer, _) = RawPeer::connect(&server).await;
-    peer.send(r#"{"data":{"token":"x","extra":1},"id":"echo","priority":"high","type":"cmd","nr":31}"#)
-        .await;
+    peer.send(
+        r#"{"data":{"token":"x","extra":1},"id":"echo","priority":"high","type":"cmd","nr":31}"#,
+    )
+    .await;
     let response = peer.response_to(31).await;
     assert_fields(&response, &json!({"status":"OK","data":{"token":"x"}}));
     peer.close().await;
@@ -818,7 +820,9 @@ async fn binary_frames_are_ignored_and_pings_answered() {
     let server = plain_server(|b| b.session_config(config)).await;
     let (mut peer, _) = RawPeer::connect(&server).await;
     peer.socket()
-        .send(Message::binary(b"{\"nr\":1,\"type\":\"cmd\",\"id\":\"echo\"}".to_vec()))
+        .send(Message::binary(
+            b"{\"nr\":1,\"type\":\"cmd\",\"id\":\"echo\"}".to_vec(),
+        ))
         .await
         .expect("send");
     peer.socket()
@@ -844,8 +848,10 @@ async fn login_with_password_as_in_protocol_md() {
     let (mut peer, _) = RawPeer::connect(&server).await;
     // PROTOCOL.md writes `login {"username":"ned","method":"password"}`; the specification's
     // message: CLIENT: {"type":"cmd","nr":2,"id":"login","data":{"username":"Jon","method":"password"}}
-    peer.send(r#"{"type":"cmd","nr":2,"id":"login","data":{"username":"Jon","method":"password"}}"#)
-        .await;
+    peer.send(
+        r#"{"type":"cmd","nr":2,"id":"login","data":{"username":"Jon","method":"password"}}"#,
+    )
+    .await;
     let request = peer.take(|message| message["type"] == "cmd").await;
     assert_eq!(request["id"], "password-request", "{request}");
     let token = request["data"]["token"].as_str().expect("a token");
@@ -857,7 +863,10 @@ async fn login_with_password_as_in_protocol_md() {
         .iter()
         .filter_map(|command| command["command"].as_str())
         .collect();
-    assert!(names.contains(&"login") && names.contains(&"logout"), "{names:?}");
+    assert!(
+        names.contains(&"login") && names.contains(&"logout"),
+        "{names:?}"
+    );
     peer.close().await;
     server.shutdown().await;
 }

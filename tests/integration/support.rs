@@ -16,10 +16,10 @@ use osmp::instruction::{
 pub use osmp::prelude::*;
 use osmp::session::SessionConfig;
 use serde_json::{json, Value};
-use tokio::net::TcpListener;
-use tokio_tungstenite::tungstenite::protocol::CloseFrame;
 use tokio::io::{AsyncRead, AsyncWrite};
+use tokio::net::TcpListener;
 use tokio::net::TcpStream;
+use tokio_tungstenite::tungstenite::protocol::CloseFrame;
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::WebSocketStream;
 
@@ -372,13 +372,14 @@ impl RawPeer {
 }
 
 type Handler = Arc<dyn Fn(Params, CommandContext) -> CommandFuture + Send + Sync>;
+type SubscribeHook = Arc<dyn Fn(&str, &Session) + Send + Sync>;
 
 /// A small instruction set written by hand, the way a set whose commands are only known at
 /// run time implements [`InstructionSet`].
 pub struct TestSet {
     schema: InstructionSetSchema,
     handlers: Vec<Handler>,
-    on_subscribe: Option<Arc<dyn Fn(&str, &Session) + Send + Sync>>,
+    on_subscribe: Option<SubscribeHook>,
 }
 
 impl TestSet {
@@ -444,7 +445,10 @@ impl TestSet {
     }
 
     /// Runs `hook` whenever a session subscribes one of the set's events.
-    pub fn on_subscribe(mut self, hook: impl Fn(&str, &Session) + Send + Sync + 'static) -> TestSet {
+    pub fn on_subscribe(
+        mut self,
+        hook: impl Fn(&str, &Session) + Send + Sync + 'static,
+    ) -> TestSet {
         self.on_subscribe = Some(Arc::new(hook));
         self
     }

@@ -26,8 +26,14 @@ async fn tls_server() -> (ServerHandle, String) {
 #[tokio::test]
 async fn tls_with_a_pinned_fingerprint() {
     let (server, _) = tls_server().await;
-    assert!(server.url().starts_with("wss://127.0.0.1:"), "{}", server.url());
-    let fingerprint = server.fingerprint().expect("a TLS server has a fingerprint");
+    assert!(
+        server.url().starts_with("wss://127.0.0.1:"),
+        "{}",
+        server.url()
+    );
+    let fingerprint = server
+        .fingerprint()
+        .expect("a TLS server has a fingerprint");
     let client = Client::builder(server.url())
         .fingerprint(fingerprint)
         .connect()
@@ -119,10 +125,7 @@ async fn a_plain_server_refuses_only_the_wrong_path() {
         .connect()
         .await
         .expect_err("no TLS on this server");
-    assert!(
-        matches!(error, ClientError::TlsHandshake(_)),
-        "{error:?}"
-    );
+    assert!(matches!(error, ClientError::TlsHandshake(_)), "{error:?}");
     server.shutdown().await;
 }
 
@@ -135,7 +138,10 @@ async fn the_session_limit_refuses_with_503() {
         Err(ClientError::Rejected { status, .. }) => assert_eq!(status, 503),
         other => panic!("expected HTTP 503, got {other:?}"),
     }
-    first.call("echo", &()).await.expect("the first session is unharmed");
+    first
+        .call("echo", &())
+        .await
+        .expect("the first session is unharmed");
 
     // Once the first session has ended there is room again.
     first.close().await;

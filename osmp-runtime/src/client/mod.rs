@@ -241,7 +241,11 @@ impl ClientShared {
             return self.unsubscribe("*").await;
         }
         let list = self.call("event-list", None).await?;
-        let data = list.data.as_ref().map(Payload::to_value).unwrap_or_default();
+        let data = list
+            .data
+            .as_ref()
+            .map(Payload::to_value)
+            .unwrap_or_default();
         let events = data["events"].as_array().cloned().unwrap_or_default();
         for entry in events {
             let Some(name) = entry["event-name"].as_str() else {
