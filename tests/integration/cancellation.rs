@@ -111,10 +111,10 @@ async fn cancelling_unknown_or_finished_commands_is_a_no_op() {
     assert_eq!(peer.silent_for(Duration::from_millis(300)).await, None);
     peer.await_active(&[2]).await;
 
-    // A cancel of all when nothing runs is a no-op too.
     peer.send(r#"{"type":"cancel","nr":5,"data":{"cmds":[2]}}"#)
         .await;
     assert_eq!(peer.response_to(2).await["result"], "Cancelled");
+    // A cancel of all when nothing runs is a no-op too.
     peer.send(r#"{"type":"cancel","nr":6,"data":{"cmds":"*"}}"#)
         .await;
     assert_eq!(peer.silent_for(Duration::from_millis(300)).await, None);

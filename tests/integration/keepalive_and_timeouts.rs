@@ -38,11 +38,17 @@ async fn session_status_lists_long_commands_and_stops_when_none_run() {
     let (mut peer, _) = RawPeer::connect(&server).await;
     peer.cmd(1, "wait", Value::Null).await;
     peer.cmd(2, "wait", Value::Null).await;
-    let status = peer.event("session-status").await;
-    assert_fields(&status, &json!({"type": "event", "id": "session-status"}));
-    let mut listed = cmd_list(&status);
-    listed.sort_unstable();
-    assert_eq!(listed, vec![1, 2], "{status}");
+    // (On a very busy machine the first report may come before the second wait started.)
+    let status = loop {
+        let status = peer.event("session-status").await;
+        assert_fields(&status, &json!({"type": "event", "id": "session-status"}));
+        let mut listed = cmd_list(&status);
+        listed.sort_unstable();
+        if listed == vec![1, 2] {
+            break status;
+        }
+        assert_eq!(listed, vec![1], "{status}");
+    };
     // It keeps coming while they run.
     let again = peer.event("session-status").await;
     assert!(
@@ -294,7 +300,7 @@ async fn a_fast_stream_is_read_in_full_after_the_response() {
 async fn a_peer_that_stops_answering_pings_is_disconnected() {
     let mut config = SessionConfig::default();
     config.ping_interval = Some(Duration::from_millis(100));
-    config.dead_peer_timeout = Duration::from_millis(300);
+    config.dead_peer_timeout = Duration::from_millis(500);
     config.close_timeout = Duration::from_millis(300);
     let server = plain_server(|b| b.session_config(config)).await;
     // The typed client reads all the time, so its WebSocket answers the pings.
@@ -307,7 +313,7 @@ async fn a_peer_that_stops_answering_pings_is_disconnected() {
     })
     .await;
     // Well past the dead-peer timeout, the answering client is still served.
-    tokio::time::sleep(Duration::from_millis(700)).await;
+    tokio::time::sleep(Duration::from_millis(1200)).await;
     client.call("echo", &()).await.expect("still connected");
     assert_eq!(server.session_count(), 1);
     drop(silent);

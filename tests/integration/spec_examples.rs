@@ -753,7 +753,7 @@ async fn the_server_numbers_its_messages_one_by_one() {
     peer.cmd(4, "log-stream", json!({"logger": "x", "level": "INFO"}))
         .await;
     peer.cmd(5, "time", Value::Null).await;
-    // 3 responses, 1 error event, 2 stream messages and 1 response come in some order.
+    // 4 responses, 1 error event and 2 stream messages come, in some order.
     let mut messages = Vec::new();
     for _ in 0..7 {
         messages.push(peer.recv().await);
