@@ -3,6 +3,14 @@
 
 mod support;
 
+mod cancellation;
+mod concurrency;
+mod events;
+mod keepalive_and_timeouts;
+mod reconnect;
+mod server_to_client;
 mod smoke;
+mod spec_examples;
+mod tls_and_shutdown;
 
 mod instruction_set;

@@ -25,5 +25,6 @@ async fn raw_peer_and_typed_client_talk_to_the_server() {
     let client = client(&server).await;
     let time = client.call("time", &()).await.unwrap();
     assert!(time.data.unwrap().to_value()["date-time"].is_string());
+    peer.close().await;
     server.shutdown().await;
 }

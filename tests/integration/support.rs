@@ -3,14 +3,23 @@
 
 #![allow(dead_code)]
 
+use std::borrow::Cow;
+use std::collections::VecDeque;
+use std::future::Future;
+use std::sync::Arc;
 use std::time::Duration;
 
 use futures_util::{SinkExt, StreamExt};
-use osmp::prelude::*;
+use osmp::instruction::{
+    CommandFuture, CommandSchema, EventSchema, InstructionSetSchema, ParamSchema, Params,
+};
+pub use osmp::prelude::*;
 use osmp::session::SessionConfig;
-use serde_json::Value;
+use serde_json::{json, Value};
 use tokio::io::{AsyncRead, AsyncWrite};
+use tokio::net::TcpListener;
 use tokio::net::TcpStream;
+use tokio_tungstenite::tungstenite::protocol::CloseFrame;
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::WebSocketStream;
 
@@ -39,6 +48,70 @@ pub fn quick_session() -> SessionConfig {
     config
 }
 
+/// A plain `ws://` server with the standard set, `set` and the given session configuration.
+pub async fn server_with(set: TestSet, config: SessionConfig) -> ServerHandle {
+    plain_server(|b| b.instruction_set(set).session_config(config)).await
+}
+
+/// Waits until `condition` holds, polling every 20 ms; panics after [`PATIENCE`].
+pub async fn eventually<F, Fut>(what: &str, mut condition: F)
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = bool>,
+{
+    let deadline = tokio::time::Instant::now() + PATIENCE;
+    loop {
+        if condition().await {
+            return;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "gave up waiting for: {what}"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+/// Bounds a future by [`PATIENCE`].
+pub async fn bounded<T>(what: &str, future: impl Future<Output = T>) -> T {
+    tokio::time::timeout(PATIENCE, future)
+        .await
+        .unwrap_or_else(|_| panic!("took longer than {PATIENCE:?}: {what}"))
+}
+
+/// The `cmd-nr`s that `active-cmds` lists on a typed client's session.
+pub async fn active_nrs(client: &Client) -> Vec<u64> {
+    let data: Value = client
+        .call_as("active-cmds", &())
+        .await
+        .expect("active-cmds answers");
+    cmd_nrs(&data)
+}
+
+/// The `cmd-nr`s of an `active-cmds` result.
+pub fn cmd_nrs(data: &Value) -> Vec<u64> {
+    data["cmds"]
+        .as_array()
+        .expect("active-cmds returns a cmds list")
+        .iter()
+        .map(|cmd| cmd["cmd-nr"].as_u64().expect("cmd-nr is an integer"))
+        .collect()
+}
+
+/// Asserts that every field of `expected` is in `actual` with the same value (other fields
+/// of `actual`, such as the server's `nr`, are not compared).
+#[track_caller]
+pub fn assert_fields(actual: &Value, expected: &Value) {
+    let expected = expected.as_object().expect("expected fields are an object");
+    for (key, value) in expected {
+        assert_eq!(
+            actual.get(key),
+            Some(value),
+            "field '{key}' of {actual} should be {value}"
+        );
+    }
+}
+
 /// A typed client for a server.
 pub async fn client(server: &ServerHandle) -> Client {
     let mut builder = Client::builder(server.url());
@@ -49,8 +122,13 @@ pub async fn client(server: &ServerHandle) -> Client {
 }
 
 /// A peer that sends and receives raw JSON text over a plain WebSocket.
+///
+/// Messages read while looking for a particular one are kept, in order, and returned by
+/// later reads.
 pub struct RawPeer {
     socket: WebSocketStream<Box<dyn Io>>,
+    backlog: VecDeque<Value>,
+    helper_nr: u64,
 }
 
 impl RawPeer {
@@ -70,7 +148,11 @@ impl RawPeer {
                 .await
                 .expect("handshake in time")
                 .expect("WebSocket handshake");
-        let mut peer = RawPeer { socket };
+        let mut peer = RawPeer {
+            socket,
+            backlog: VecDeque::new(),
+            helper_nr: 100_000,
+        };
         let initiated = peer.recv().await;
         (peer, initiated)
     }
@@ -80,8 +162,137 @@ impl RawPeer {
         self.socket.send(Message::text(text)).await.expect("send");
     }
 
+    /// Sends a command built from its parts.
+    pub async fn cmd(&mut self, nr: u64, id: &str, data: Value) {
+        let message = if data.is_null() {
+            json!({"type": "cmd", "nr": nr, "id": id})
+        } else {
+            json!({"type": "cmd", "nr": nr, "id": id, "data": data})
+        };
+        self.send(&message.to_string()).await;
+    }
+
+    /// Sends a command and returns its response (other messages are kept for later).
+    pub async fn call(&mut self, nr: u64, id: &str, data: Value) -> Value {
+        self.cmd(nr, id, data).await;
+        self.response_to(nr).await
+    }
+
+    /// A command number for helper commands, far from the numbers tests choose.
+    pub fn helper_nr(&mut self) -> u64 {
+        self.helper_nr += 1;
+        self.helper_nr
+    }
+
+    /// The `cmd-nr`s `active-cmds` lists now (helper commands excluded).
+    pub async fn active(&mut self) -> Vec<u64> {
+        let nr = self.helper_nr();
+        let response = self.call(nr, "active-cmds", Value::Null).await;
+        assert_eq!(response["status"], "OK", "{response}");
+        cmd_nrs(&response["data"])
+            .into_iter()
+            .filter(|nr| *nr < 100_000)
+            .collect()
+    }
+
+    /// Polls `active-cmds` until exactly `expected` (sorted) are running.
+    pub async fn await_active(&mut self, expected: &[u64]) {
+        let deadline = tokio::time::Instant::now() + PATIENCE;
+        loop {
+            let mut active = self.active().await;
+            active.sort_unstable();
+            if active == expected {
+                return;
+            }
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "active-cmds stayed {active:?}, expected {expected:?}"
+            );
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+
     /// The next protocol message (pings and pongs skipped), parsed.
     pub async fn recv(&mut self) -> Value {
+        if let Some(message) = self.backlog.pop_front() {
+            return message;
+        }
+        self.recv_new().await
+    }
+
+    /// The first message, kept or new, that matches; the others are kept for later.
+    pub async fn take(&mut self, mut wanted: impl FnMut(&Value) -> bool) -> Value {
+        if let Some(index) = self.backlog.iter().position(&mut wanted) {
+            return self.backlog.remove(index).expect("index in range");
+        }
+        loop {
+            let message = self.recv_new().await;
+            if wanted(&message) {
+                return message;
+            }
+            self.backlog.push_back(message);
+        }
+    }
+
+    /// The messages kept so far, removed from the backlog.
+    pub fn drain_backlog(&mut self) -> Vec<Value> {
+        self.backlog.drain(..).collect()
+    }
+
+    /// The next WebSocket message, of any kind; panics on silence.
+    pub async fn next_frame(&mut self) -> Message {
+        loop {
+            let message = tokio::time::timeout(PATIENCE, self.socket.next())
+                .await
+                .expect("a frame in time")
+                .expect("connection open")
+                .expect("no transport error");
+            match message {
+                Message::Frame(_) => continue,
+                other => return other,
+            }
+        }
+    }
+
+    /// Reads until the server's close frame (text messages are kept) and returns it, then
+    /// lets the WebSocket answer it and waits for the server to end the connection.
+    pub async fn expect_close(&mut self) -> Option<CloseFrame> {
+        loop {
+            match self.next_frame().await {
+                Message::Text(text) => self
+                    .backlog
+                    .push_back(serde_json::from_str(text.as_str()).expect("JSON")),
+                Message::Close(frame) => {
+                    // Reading on sends tungstenite's answer to the close frame.
+                    let end = bounded("the end of the connection", async {
+                        loop {
+                            match self.socket.next().await {
+                                None | Some(Err(_)) => break,
+                                Some(Ok(Message::Ping(_) | Message::Pong(_))) => continue,
+                                Some(Ok(other)) => panic!("{other:?} after the close frame"),
+                            }
+                        }
+                    });
+                    end.await;
+                    return frame;
+                }
+                Message::Ping(_) | Message::Pong(_) => continue,
+                other => panic!("unexpected frame {other:?}"),
+            }
+        }
+    }
+
+    /// Closes the connection the WebSocket way: a close frame, then waiting for the
+    /// server's answer (so that a server shutting down afterwards need not wait for us).
+    pub async fn close(mut self) {
+        let _ = self.socket.close(None).await;
+        let _ = tokio::time::timeout(PATIENCE, async {
+            while let Some(Ok(_)) = self.socket.next().await {}
+        })
+        .await;
+    }
+
+    async fn recv_new(&mut self) -> Value {
         loop {
             let message = tokio::time::timeout(PATIENCE, self.socket.next())
                 .await
@@ -108,20 +319,49 @@ impl RawPeer {
         }
     }
 
-    /// The response to command `cmd_nr`.
+    /// The response to command `cmd_nr` (other messages are kept for later).
     pub async fn response_to(&mut self, cmd_nr: u64) -> Value {
-        self.recv_until(|message| message["type"] == "response" && message["cmd-nr"] == cmd_nr)
+        self.take(|message| message["type"] == "response" && message["cmd-nr"] == cmd_nr)
             .await
     }
 
-    /// Whether nothing arrives within `quiet`.
+    /// The next event named `id` (other messages are kept for later).
+    pub async fn event(&mut self, id: &str) -> Value {
+        self.take(|message| message["type"] == "event" && message["id"] == id)
+            .await
+    }
+
+    /// `None` if no message (kept or new) arrives within `quiet`, else the first one.
     pub async fn silent_for(&mut self, quiet: Duration) -> Option<Value> {
-        match tokio::time::timeout(quiet, self.socket.next()).await {
-            Err(_) => None,
-            Ok(Some(Ok(Message::Text(text)))) => {
-                Some(serde_json::from_str(text.as_str()).expect("JSON"))
+        if let Some(message) = self.backlog.pop_front() {
+            return Some(message);
+        }
+        let deadline = tokio::time::Instant::now() + quiet;
+        loop {
+            match tokio::time::timeout_at(deadline, self.socket.next()).await {
+                Err(_) => return None,
+                Ok(Some(Ok(Message::Text(text)))) => {
+                    return Some(serde_json::from_str(text.as_str()).expect("JSON"))
+                }
+                Ok(Some(Ok(Message::Ping(_) | Message::Pong(_)))) => continue,
+                Ok(other) => panic!("unexpected {other:?}"),
             }
-            Ok(other) => panic!("unexpected {other:?}"),
+        }
+    }
+
+    /// Every message (kept or new) that arrives within `window`, in order.
+    pub async fn collect_for(&mut self, window: Duration) -> Vec<Value> {
+        let mut messages: Vec<Value> = self.backlog.drain(..).collect();
+        let deadline = tokio::time::Instant::now() + window;
+        loop {
+            match tokio::time::timeout_at(deadline, self.socket.next()).await {
+                Err(_) => return messages,
+                Ok(Some(Ok(Message::Text(text)))) => {
+                    messages.push(serde_json::from_str(text.as_str()).expect("JSON"))
+                }
+                Ok(Some(Ok(Message::Ping(_) | Message::Pong(_)))) => continue,
+                Ok(other) => panic!("unexpected {other:?}"),
+            }
         }
     }
 
@@ -129,4 +369,163 @@ impl RawPeer {
     pub fn socket(&mut self) -> &mut WebSocketStream<Box<dyn Io>> {
         &mut self.socket
     }
+}
+
+type Handler = Arc<dyn Fn(Params, CommandContext) -> CommandFuture + Send + Sync>;
+type SubscribeHook = Arc<dyn Fn(&str, &Session) + Send + Sync>;
+
+/// A small instruction set written by hand, the way a set whose commands are only known at
+/// run time implements [`InstructionSet`].
+pub struct TestSet {
+    schema: InstructionSetSchema,
+    handlers: Vec<Handler>,
+    on_subscribe: Option<SubscribeHook>,
+}
+
+impl TestSet {
+    /// An empty set named `name`.
+    pub fn new(name: &'static str) -> TestSet {
+        TestSet {
+            schema: InstructionSetSchema {
+                name: Cow::Borrowed(name),
+                description: Cow::Borrowed("A set written by hand for the tests."),
+                commands: Cow::Owned(Vec::new()),
+                events: Cow::Owned(Vec::new()),
+            },
+            handlers: Vec::new(),
+            on_subscribe: None,
+        }
+    }
+
+    /// Adds a command (version 0, no aliases, no documented parameters).
+    pub fn command<F, Fut>(mut self, name: &'static str, handler: F) -> TestSet
+    where
+        F: Fn(Params, CommandContext) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = Result<Outcome, CommandError>> + Send + 'static,
+    {
+        self.schema.commands.to_mut().push(CommandSchema {
+            name: Cow::Borrowed(name),
+            aliases: Cow::Borrowed(&[]),
+            version: 0,
+            description: Cow::Borrowed("A test command."),
+            long_description: Cow::Borrowed(""),
+            params: Cow::Owned(Vec::<ParamSchema>::new()),
+            returns: Cow::Borrowed(&[]),
+            result_schema: None,
+            requires: None,
+        });
+        self.handlers
+            .push(Arc::new(move |params, cx| Box::pin(handler(params, cx))));
+        self
+    }
+
+    /// Documents the command added last: its description and aliases.
+    pub fn doc(mut self, description: &'static str, aliases: &[&'static str]) -> TestSet {
+        let command = self
+            .schema
+            .commands
+            .to_mut()
+            .last_mut()
+            .expect("a command to document");
+        command.description = Cow::Borrowed(description);
+        command.aliases = Cow::Owned(aliases.iter().map(|alias| Cow::Borrowed(*alias)).collect());
+        self
+    }
+
+    /// Declares an event.
+    pub fn event(mut self, name: &'static str, description: &'static str) -> TestSet {
+        self.schema.events.to_mut().push(EventSchema {
+            name: Cow::Borrowed(name),
+            description: Cow::Borrowed(description),
+            fields: Cow::Borrowed(&[]),
+            schema: None,
+            requires: None,
+        });
+        self
+    }
+
+    /// Runs `hook` whenever a session subscribes one of the set's events.
+    pub fn on_subscribe(
+        mut self,
+        hook: impl Fn(&str, &Session) + Send + Sync + 'static,
+    ) -> TestSet {
+        self.on_subscribe = Some(Arc::new(hook));
+        self
+    }
+}
+
+impl InstructionSet for TestSet {
+    fn schema(&self) -> &InstructionSetSchema {
+        &self.schema
+    }
+
+    fn call(&self, command: usize, params: Params, cx: CommandContext) -> CommandFuture {
+        (self.handlers[command])(params, cx)
+    }
+
+    fn on_subscribe(&self, event: &str, session: &Session) {
+        if let Some(hook) = &self.on_subscribe {
+            hook(event, session);
+        }
+    }
+}
+
+/// A server that is not one: it accepts one WebSocket at `/osmp/v1`, greets like an OSMP
+/// server, reads the commands it is sent and can vanish without a close frame.
+pub struct FakeServer {
+    listener: TcpListener,
+}
+
+impl FakeServer {
+    /// Binds 127.0.0.1:0.
+    pub async fn bind() -> FakeServer {
+        FakeServer {
+            listener: TcpListener::bind("127.0.0.1:0").await.expect("bind"),
+        }
+    }
+
+    /// The `ws://` URL to connect to.
+    pub fn url(&self) -> String {
+        format!(
+            "ws://{}/osmp/v1",
+            self.listener.local_addr().expect("local address")
+        )
+    }
+
+    /// Accepts one connection and sends `session-initiated`.
+    pub async fn accept(&self) -> WebSocketStream<TcpStream> {
+        let (tcp, _) = bounded("a connection", self.listener.accept())
+            .await
+            .expect("accept");
+        let mut socket = bounded("the handshake", tokio_tungstenite::accept_async(tcp))
+            .await
+            .expect("WebSocket handshake");
+        let initiated = json!({
+            "type": "event", "id": "session-initiated", "nr": 1,
+            "data": {"protocol": "Open System Management Protocol", "version": 1},
+        });
+        socket
+            .send(Message::text(initiated.to_string()))
+            .await
+            .expect("greeting");
+        socket
+    }
+}
+
+/// Reads text messages from a socket until `count` commands arrived; returns them.
+pub async fn read_commands(socket: &mut WebSocketStream<TcpStream>, count: usize) -> Vec<Value> {
+    let mut commands = Vec::new();
+    while commands.len() < count {
+        let message = bounded("a command", socket.next())
+            .await
+            .expect("open")
+            .expect("no error");
+        if let Message::Text(text) = message {
+            let value: Value = serde_json::from_str(text.as_str()).expect("JSON");
+            if value["type"] == "cmd" {
+                commands.push(value);
+            }
+        }
+    }
+    commands
 }

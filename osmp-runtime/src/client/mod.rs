@@ -209,24 +209,72 @@ impl ClientShared {
         into_result(command, self.start(command, data, false)?.response().await?)
     }
 
-    /// Sends `event-unsubscribe` without waiting (a subscription was dropped).
+    /// Ends the server-side subscription of an event whose last local subscription was
+    /// dropped, without waiting. Server-side subscriptions are per event, and `*` stands
+    /// for every event, so what other local subscriptions still want is kept: a dropped
+    /// named subscription is kept while a `*` one lives, and a dropped `*` subscription
+    /// ends only the events no named subscription wants.
     fn unsubscribe_in_background(self: &Arc<Self>, event: &str) {
         let Ok(runtime) = tokio::runtime::Handle::try_current() else {
             return;
         };
         let client = self.clone();
-        let data = Payload::from_value(&serde_json::json!({ "event": event }));
+        let event = event.to_owned();
         runtime.spawn(async move {
-            if let Err(error) = client.call("event-unsubscribe", Some(data)).await {
+            let result = if event.trim() == "*" {
+                client.unsubscribe_unwanted().await
+            } else if client.router.wants(&event) {
+                Ok(())
+            } else {
+                client.unsubscribe(&event).await
+            };
+            if let Err(error) = result {
                 tracing::debug!(%error, "event-unsubscribe failed");
             }
         });
     }
 
+    async fn unsubscribe(&self, event: &str) -> Result<(), CallError> {
+        let data = Payload::from_value(&serde_json::json!({ "event": event }));
+        self.call("event-unsubscribe", Some(data)).await.map(drop)
+    }
+
+    /// After the last `*` subscription: unsubscribes every event no local subscriber wants.
+    async fn unsubscribe_unwanted(&self) -> Result<(), CallError> {
+        if self.router.events().is_empty() {
+            return self.unsubscribe("*").await;
+        }
+        let list = self.call("event-list", None).await?;
+        let data = list
+            .data
+            .as_ref()
+            .map(Payload::to_value)
+            .unwrap_or_default();
+        let events = data["events"].as_array().cloned().unwrap_or_default();
+        for entry in events {
+            let Some(name) = entry["event-name"].as_str() else {
+                continue;
+            };
+            if !entry["subscribed-until"].is_null() && !self.router.wants(name) {
+                self.unsubscribe(name).await?;
+            }
+        }
+        Ok(())
+    }
+
     /// Subscribes every locally subscribed event again on a new connection.
     async fn resubscribe(&self) {
-        for event in self.router.events() {
-            let data = Payload::from_value(&serde_json::json!({ "event": event }));
+        for (event, until) in self.router.deadlines() {
+            let mut data = serde_json::json!({ "event": event });
+            if let Some(until) = until {
+                // What is left of a limited subscription; an ended one is not renewed.
+                let left = until.saturating_duration_since(std::time::Instant::now());
+                if left.is_zero() {
+                    continue;
+                }
+                data["timeout"] = format_timespan(left).into();
+            }
+            let data = Payload::from_value(&data);
             if let Err(error) = self.call("event-subscribe", Some(data)).await {
                 tracing::warn!(%event, %error, "could not subscribe again after reconnecting");
             }
@@ -405,9 +453,11 @@ impl Client {
         let shared = self.shared();
         // Registered before asking the server, so that a snapshot event sent right after
         // subscribing is not missed.
-        let (id, queue, first) = shared.router.add(event);
+        // A deadline too far to represent counts as the whole session.
+        let until = duration.and_then(|duration| std::time::Instant::now().checked_add(duration));
+        let (id, queue, ask_server) = shared.router.add(event, until);
         let subscription = Subscription::new(event, id, queue, Arc::downgrade(shared));
-        if first || duration.is_some() {
+        if ask_server {
             let mut data = serde_json::json!({ "event": event });
             if let Some(duration) = duration {
                 data["timeout"] = format_timespan(duration).into();

@@ -3,6 +3,7 @@
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, Weak};
+use std::time::Instant;
 
 use futures_util::Stream;
 
@@ -10,8 +11,9 @@ use super::ClientShared;
 use crate::session::{lock, LossyQueue};
 use crate::wire::EventItem;
 
-/// The local subscribers of one event: their ids and queues.
-type Subscribers = Vec<(u64, Arc<LossyQueue<EventItem>>)>;
+/// The local subscribers of one event: their ids, queues and how long they asked the
+/// server to subscribe (`None`: for the whole session).
+type Subscribers = Vec<(u64, Arc<LossyQueue<EventItem>>, Option<Instant>)>;
 
 /// Routes received events to local subscribers, by lower-cased event name; `*`
 /// subscribers receive everything.
@@ -30,16 +32,33 @@ impl EventRouter {
         }
     }
 
-    /// Adds a local subscriber; returns its id, its queue and whether it is the event's first.
-    pub(crate) fn add(&self, event: &str) -> (u64, Arc<LossyQueue<EventItem>>, bool) {
+    /// Adds a local subscriber wanting the event until `until` (`None`: for the whole
+    /// session). Returns its id, its queue and whether the server must be asked: for the
+    /// event's first subscriber, and for one that wants it longer than all the others (the
+    /// server keeps one deadline per event, and subscribing again replaces it).
+    pub(crate) fn add(
+        &self,
+        event: &str,
+        until: Option<Instant>,
+    ) -> (u64, Arc<LossyQueue<EventItem>>, bool) {
         let id = self
             .next_id
             .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         let queue = Arc::new(LossyQueue::new(self.capacity));
         let mut subscribers = lock(&self.subscribers);
         let list = subscribers.entry(event.to_ascii_lowercase()).or_default();
-        list.push((id, queue.clone()));
-        (id, queue, list.len() == 1)
+        let longest = list
+            .iter()
+            .map(|(_, _, until)| *until)
+            .reduce(|a, b| a.zip(b).map(|(a, b)| a.max(b)));
+        let extends = match (longest, until) {
+            (None, _) => true,
+            (Some(None), _) => false,
+            (Some(Some(_)), None) => true,
+            (Some(Some(longest)), Some(until)) => until > longest,
+        };
+        list.push((id, queue.clone(), until));
+        (id, queue, extends)
     }
 
     /// Removes a local subscriber; returns whether it was the event's last.
@@ -49,7 +68,7 @@ impl EventRouter {
         let Some(list) = subscribers.get_mut(&key) else {
             return false;
         };
-        list.retain(|(other, _)| *other != id);
+        list.retain(|(other, _, _)| *other != id);
         let last = list.is_empty();
         if last {
             subscribers.remove(&key);
@@ -64,9 +83,15 @@ impl EventRouter {
             .into_iter()
             .flatten();
         let all = subscribers.get("*").into_iter().flatten();
-        for (_, queue) in named.chain(all) {
+        for (_, queue, _) in named.chain(all) {
             queue.push(item.clone());
         }
+    }
+
+    /// Whether a local subscriber still wants `event`: by its name or through `*`.
+    pub(crate) fn wants(&self, event: &str) -> bool {
+        let subscribers = lock(&self.subscribers);
+        subscribers.contains_key(&event.to_ascii_lowercase()) || subscribers.contains_key("*")
     }
 
     /// The events with local subscribers (to subscribe again after a reconnect).
@@ -74,9 +99,25 @@ impl EventRouter {
         lock(&self.subscribers).keys().cloned().collect()
     }
 
+    /// The events with local subscribers and how long the longest of them wants each
+    /// (`None`: for the whole session), to subscribe again after a reconnect.
+    pub(crate) fn deadlines(&self) -> Vec<(String, Option<Instant>)> {
+        lock(&self.subscribers)
+            .iter()
+            .map(|(event, list)| {
+                let longest = list
+                    .iter()
+                    .map(|(_, _, until)| *until)
+                    .reduce(|a, b| a.zip(b).map(|(a, b)| a.max(b)))
+                    .flatten();
+                (event.clone(), longest)
+            })
+            .collect()
+    }
+
     /// Ends every subscription: the client is gone for good.
     pub(crate) fn close_all(&self) {
-        for (_, queue) in lock(&self.subscribers).values().flatten() {
+        for (_, queue, _) in lock(&self.subscribers).values().flatten() {
             queue.close();
         }
     }

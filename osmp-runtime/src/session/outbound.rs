@@ -133,7 +133,10 @@ impl Outbound {
         }
         let now = Instant::now();
         let window_open = state.window_until.is_some_and(|until| now < until);
-        if window_open || state.queue.len() >= self.high_water {
+        // Events still waiting for the writer (their window has ended, but it has not run
+        // yet) must go out first: a new event joins them rather than overtaking them.
+        let batch_pending = !state.events.is_empty();
+        if window_open || batch_pending || state.queue.len() >= self.high_water {
             if state.events.len() >= self.max_pending_events {
                 state.events.pop_front();
                 state.dropped_events += 1;
