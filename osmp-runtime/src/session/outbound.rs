@@ -287,8 +287,10 @@ mod tests {
 
     #[test]
     fn batches_events_after_the_first() {
-        let mut config = SessionConfig::default();
-        config.event_batch_window = Duration::from_millis(20);
+        let config = SessionConfig {
+            event_batch_window: Duration::from_millis(20),
+            ..SessionConfig::default()
+        };
         let outbound = Outbound::new(&config);
         outbound.push_event(event("a")).unwrap();
         outbound.push_event(event("b")).unwrap();
@@ -318,9 +320,11 @@ mod tests {
 
     #[test]
     fn drops_oldest_events_when_the_peer_is_behind() {
-        let mut config = SessionConfig::default();
-        config.max_pending_events = 2;
-        config.event_batch_window = Duration::from_secs(60);
+        let config = SessionConfig {
+            max_pending_events: 2,
+            event_batch_window: Duration::from_secs(60),
+            ..SessionConfig::default()
+        };
         let outbound = Outbound::new(&config);
         for name in ["a", "b", "c", "d"] {
             outbound.push_event(event(name)).unwrap();
@@ -339,9 +343,11 @@ mod tests {
 
     #[test]
     fn closes_when_responses_overflow() {
-        let mut config = SessionConfig::default();
-        config.outgoing_high_water = 1;
-        config.outgoing_hard_limit = 2;
+        let config = SessionConfig {
+            outgoing_high_water: 1,
+            outgoing_hard_limit: 2,
+            ..SessionConfig::default()
+        };
         let outbound = Outbound::new(&config);
         assert!(outbound.push_protocol_event(event("x")).is_ok());
         assert!(outbound.push_protocol_event(event("x")).is_ok());

@@ -119,9 +119,10 @@ impl Harness {
 }
 
 fn quiet_config() -> SessionConfig {
-    let mut config = SessionConfig::default();
-    config.ping_interval = None;
-    config
+    SessionConfig {
+        ping_interval: None,
+        ..SessionConfig::default()
+    }
 }
 
 #[tokio::test]
@@ -287,9 +288,11 @@ async fn graceful_shutdown_answers_then_closes() {
 
 #[tokio::test(start_paused = true)]
 async fn pings_and_drops_a_silent_peer() {
-    let mut config = SessionConfig::default();
-    config.ping_interval = Some(Duration::from_secs(10));
-    config.dead_peer_timeout = Duration::from_secs(25);
+    let config = SessionConfig {
+        ping_interval: Some(Duration::from_secs(10)),
+        dead_peer_timeout: Duration::from_secs(25),
+        ..SessionConfig::default()
+    };
     let mut h = Harness::paused(config);
     assert!(matches!(h.recv_frame().await, Frame::Ping(_)));
     assert!(matches!(h.recv_frame().await, Frame::Ping(_)));
