@@ -126,6 +126,23 @@ impl Args {
         parsed
     }
 
+    /// A boolean: `key = true` / `key = false`.
+    pub fn bool(&self, key: &str, errors: &Errors) -> Option<bool> {
+        let value = *self
+            .values(key, errors, &format!("`{key} = false`"))
+            .first()?;
+        match syn::parse2::<syn::LitBool>(value.clone()) {
+            Ok(flag) => Some(flag.value),
+            Err(_) => {
+                errors.spanned(
+                    value,
+                    format!("expected `true` or `false`: `{key} = false`"),
+                );
+                None
+            }
+        }
+    }
+
     /// A Rust type: `key = LogEntry`.
     pub fn ty(&self, key: &str, errors: &Errors) -> Option<syn::Type> {
         let value = *self

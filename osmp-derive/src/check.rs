@@ -24,6 +24,14 @@ pub fn is_valid_name(name: &str) -> bool {
         })
 }
 
+/// An alias may be any short word without spaces: the reference's `help` answers to `?`.
+pub fn is_valid_alias(alias: &str) -> bool {
+    (1..=64).contains(&alias.len()) && alias.chars().all(|c| c.is_ascii_graphic() && c != '"')
+}
+
+/// Method names the generated code uses for itself.
+const RESERVED_METHODS: &[&str] = &["new", "client", "on_subscribe"];
+
 /// Checks the whole set.
 pub fn check(set: &SetDef, errors: &Errors) {
     check_name(
@@ -34,6 +42,7 @@ pub fn check(set: &SetDef, errors: &Errors) {
     );
     check_command_names(set, errors);
     check_event_names(set, errors);
+    check_generated_methods(set, errors);
     for command in &set.commands {
         let params = command.args.iter().filter_map(|arg| {
             if let ArgDef::Param(param) = arg {
@@ -89,7 +98,15 @@ fn check_command_names(set: &SetDef, errors: &Errors) {
         check_name(&command.name, "command", "#[command(name = \"…\")]", errors);
         claim(&mut taken, &command.name, &command.ident, false, errors);
         for alias in &command.aliases {
-            check_name(alias, "alias", "#[command(alias = \"…\")]", errors);
+            if !is_valid_alias(&alias.value) {
+                errors.at(
+                    alias.span,
+                    format!(
+                        "invalid alias `{}`: aliases are 1 to 64 visible ASCII characters without spaces or quotes",
+                        alias.value
+                    ),
+                );
+            }
             if alias.value == command.name.value {
                 errors.at(
                     alias.span,
@@ -101,6 +118,43 @@ fn check_command_names(set: &SetDef, errors: &Errors) {
                 continue;
             }
             claim(&mut taken, alias, &command.ident, true, errors);
+        }
+    }
+}
+
+/// The generated client adds `start_<command>` and `subscribe_<event>` methods, and the
+/// trait gains `on_subscribe`: none of these may clash with a command's method.
+fn check_generated_methods(set: &SetDef, errors: &Errors) {
+    let methods: HashMap<String, &syn::Ident> = set
+        .commands
+        .iter()
+        .map(|command| (command.ident.to_string(), &command.ident))
+        .collect();
+    for command in &set.commands {
+        let ident = command.ident.to_string();
+        if RESERVED_METHODS.contains(&ident.as_str()) {
+            errors.spanned(
+                &command.ident,
+                format!("`{ident}` is a name the generated code uses: rename the method and keep the command name with `#[command(name = \"…\")]`"),
+            );
+        }
+        if set.client {
+            if let Some(clash) = methods.get(&format!("start_{ident}")) {
+                errors.spanned(
+                    clash,
+                    format!("the typed client generates `start_{ident}` for the command `{ident}`: rename this method"),
+                );
+            }
+        }
+    }
+    if set.client {
+        for event in &set.events {
+            if let Some(clash) = methods.get(&format!("subscribe_{}", event.ident)) {
+                errors.spanned(
+                    clash,
+                    format!("the typed client generates `subscribe_{}` for the event `{}`: rename this method", event.ident, event.ident),
+                );
+            }
         }
     }
 }

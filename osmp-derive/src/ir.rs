@@ -36,6 +36,9 @@ pub struct SetDef {
     pub supertraits: syn::punctuated::Punctuated<syn::TypeParamBound, syn::Token![+]>,
     pub commands: Vec<CommandDef>,
     pub events: Vec<EventDef>,
+    /// Whether to generate the typed client (`client = false` turns it off, for sets whose
+    /// types cannot be deserialized).
+    pub client: bool,
 }
 
 /// One `async fn` of the trait.
@@ -67,6 +70,7 @@ pub enum ArgDef {
 }
 
 /// A parameter of a command, or a field of an event declared with an argument list.
+#[derive(Clone)]
 pub struct ParamDef {
     pub ident: Ident,
     /// The name in `data` (`call-id`).
@@ -104,12 +108,14 @@ pub struct OutputDef {
     pub kind: OutputKind,
 }
 
-/// How the success value becomes an `Outcome`.
+/// How the success value becomes an `Outcome`, and what a typed client gets back.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum OutputKind {
-    /// `()` or `Outcome`: through `IntoOutcome`, no data schema.
-    IntoOutcome,
-    /// Any other type: serialized as the response data.
+    /// `()`: an empty `OK`; the client gets `()`.
+    Unit,
+    /// `Outcome`: text and data of the command's choosing; the client gets the response.
+    Outcome,
+    /// Any other type: serialized as the response data, decoded by the client.
     Data,
 }
 

@@ -20,7 +20,7 @@ use crate::ir::{
 
 const SET: Spec = Spec {
     attr: "instruction_set",
-    keys: &["name", "version", "requires", "crate"],
+    keys: &["name", "version", "requires", "crate", "client"],
     repeatable: &[],
 };
 const COMMAND: Spec = Spec {
@@ -97,6 +97,7 @@ pub fn parse_set(args: TokenStream, item: &ItemTrait, errors: &Errors) -> SetDef
         supertraits: item.supertraits.clone(),
         commands,
         events,
+        client: args.bool("client", errors).unwrap_or(true),
     }
 }
 
@@ -427,8 +428,10 @@ fn parse_output(sig: &Signature, errors: &Errors) -> Option<OutputDef> {
         return None;
     };
     let ok = args[0];
-    let kind = if is_unit(ok) || last_segment_is(ok, "Outcome") {
-        OutputKind::IntoOutcome
+    let kind = if is_unit(ok) {
+        OutputKind::Unit
+    } else if last_segment_is(ok, "Outcome") {
+        OutputKind::Outcome
     } else {
         OutputKind::Data
     };
@@ -795,9 +798,9 @@ mod tests {
             ("call-id", "Call id", false)
         );
         assert!(level.optional.is_some());
-        assert_eq!(play.output.kind, OutputKind::IntoOutcome);
+        assert_eq!(play.output.kind, OutputKind::Unit);
         assert!(matches!(&log.args[..], [ArgDef::Context { .. }]));
-        assert_eq!(log.output.kind, OutputKind::IntoOutcome);
+        assert_eq!(log.output.kind, OutputKind::Outcome);
         let [changed, io] = &set.events[..] else {
             panic!("two events")
         };

@@ -13,12 +13,14 @@ pub use serde_json;
 pub use std::borrow::Cow;
 pub use std::sync::{Arc, LazyLock};
 
+pub use crate::client::{decode_response, keep_response, Client, TypedCall, TypedSubscription};
 pub use crate::events::{EmitError, EventBus};
 pub use crate::instruction::{
     CommandContext, CommandError, CommandFuture, CommandSchema, EventSchema, FieldSchema,
     InstructionSet, InstructionSetSchema, IntoOutcome, JsonSchemaFn, Outcome, ParamSchema, Params,
 };
-pub use crate::session::Session;
+pub use crate::session::{CallError, Session};
+pub use crate::wire::{Payload, Response};
 
 use schemars::{JsonSchema, Schema, SchemaGenerator};
 use serde::Serialize;
@@ -188,7 +190,7 @@ impl EventTarget {
     pub fn emit<T: Serialize + ?Sized>(&self, event: &str, data: &T) -> Result<usize, EmitError> {
         match self {
             EventTarget::Bus(bus) => bus.emit(event, data),
-            EventTarget::Session(session) => Ok(usize::from(session.emit(event, data)?)),
+            EventTarget::Session(session) => session.emit(event, data),
         }
     }
 }
@@ -303,5 +305,60 @@ mod tests {
     fn data_outcomes_must_be_objects() {
         assert!(outcome_of_data(&json!({"a": 1})).is_ok());
         assert!(outcome_of_data(&1).is_err());
+    }
+}
+
+/// A typed client's parameter struct, checked to be serializable where it is declared.
+pub fn serializable<T: Serialize + ?Sized>(value: &T) -> &T {
+    value
+}
+
+/// The parameters of a typed client's call, built one by one; optional parameters that are
+/// `None` are left out, as a hand-written client would.
+#[derive(Debug)]
+pub struct CallParams {
+    command: &'static str,
+    members: Map<String, Value>,
+}
+
+impl CallParams {
+    /// No parameters yet, for `command`.
+    pub fn new(command: &'static str) -> CallParams {
+        CallParams {
+            command,
+            members: Map::new(),
+        }
+    }
+
+    /// Adds a parameter.
+    pub fn param<T: Serialize + ?Sized>(
+        mut self,
+        name: &str,
+        value: &T,
+    ) -> Result<CallParams, CallError> {
+        let value = serde_json::to_value(value).map_err(|source| CallError::InvalidParams {
+            command: self.command.to_owned(),
+            source,
+        })?;
+        self.members.insert(name.to_owned(), value);
+        Ok(self)
+    }
+
+    /// Adds an optional parameter when it is given.
+    pub fn optional<T: Serialize + ?Sized>(
+        self,
+        name: &str,
+        value: Option<&T>,
+    ) -> Result<CallParams, CallError> {
+        match value {
+            Some(value) => self.param(name, value),
+            None => Ok(self),
+        }
+    }
+}
+
+impl Serialize for CallParams {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        self.members.serialize(serializer)
     }
 }

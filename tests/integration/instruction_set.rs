@@ -13,7 +13,7 @@ use serde_json::json;
 use crate::support::*;
 
 /// Parameters of `vcall-create`.
-#[derive(Deserialize, JsonSchema)]
+#[derive(Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "kebab-case")]
 struct VcallCreate {
     /// Unique identifier of the announcement to be created (or manipulated).
@@ -23,13 +23,13 @@ struct VcallCreate {
 }
 
 /// The answer of `vcall-create`.
-#[derive(Serialize, JsonSchema)]
+#[derive(Serialize, Deserialize, JsonSchema)]
 struct VcallCreated {
     /// The announcement as it is now.
     call: Call,
 }
 
-#[derive(Clone, Serialize, JsonSchema)]
+#[derive(Clone, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "kebab-case")]
 struct Call {
     call_id: String,
@@ -37,7 +37,7 @@ struct Call {
 }
 
 /// Data of `vcall-status-changed`.
-#[derive(Serialize, JsonSchema)]
+#[derive(Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "kebab-case")]
 struct CallStatus {
     call_id: String,

@@ -411,7 +411,9 @@ impl TestSet {
             long_description: Cow::Borrowed(""),
             params: Cow::Owned(Vec::<ParamSchema>::new()),
             returns: Cow::Borrowed(&[]),
+            params_schema: None,
             result_schema: None,
+            stream_schema: None,
             requires: None,
         });
         self.handlers
@@ -437,6 +439,7 @@ impl TestSet {
         self.schema.events.to_mut().push(EventSchema {
             name: Cow::Borrowed(name),
             description: Cow::Borrowed(description),
+            long_description: Cow::Borrowed(""),
             fields: Cow::Borrowed(&[]),
             schema: None,
             requires: None,

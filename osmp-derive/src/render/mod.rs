@@ -1,6 +1,7 @@
 //! IR → tokens. One module per generated item, each reading only the [`SetDef`]; a typed
 //! client can be added as one more module over the same IR.
 
+pub mod client;
 pub mod events;
 pub mod schema;
 pub mod server;
@@ -19,11 +20,13 @@ pub fn render(set: &SetDef) -> TokenStream {
     let schema = schema::render(set);
     let server = server::render(set);
     let events = events::render(set);
+    let client = client::render(set);
     quote! {
         #trait_def
         #schema
         #server
         #events
+        #client
     }
 }
 

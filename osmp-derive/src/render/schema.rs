@@ -53,6 +53,14 @@ fn command_schema(set: &SetDef, command: &CommandDef) -> TokenStream {
     let long_description = &command.docs.long_description;
     let params = params_schema(set, command);
     let (returns, result_schema) = returns_schema(set, command);
+    let params_json_schema = params_json_schema(set, command);
+    let stream_schema = match &command.stream {
+        Some(ty) => {
+            let schema = json_schema_fn(set, ty);
+            quote!(::core::option::Option::Some(#schema))
+        }
+        None => quote!(::core::option::Option::None),
+    };
     let requires = optional_cow(set, command.requires.as_deref());
     // The stream type appears in no table yet; naming the check function makes the
     // compiler verify it at the type.
@@ -69,7 +77,9 @@ fn command_schema(set: &SetDef, command: &CommandDef) -> TokenStream {
             long_description: #p::Cow::Borrowed(#long_description),
             params: #params,
             returns: #returns,
+            params_schema: ::core::option::Option::Some(#params_json_schema),
             result_schema: #result_schema,
+            stream_schema: #stream_schema,
             requires: #requires,
         }
     };
@@ -127,7 +137,7 @@ fn params_schema(set: &SetDef, command: &CommandDef) -> TokenStream {
 fn returns_schema(set: &SetDef, command: &CommandDef) -> (TokenStream, TokenStream) {
     let p = private(set);
     match command.output.kind {
-        OutputKind::IntoOutcome => (
+        OutputKind::Unit | OutputKind::Outcome => (
             quote!(#p::Cow::Borrowed(&[])),
             quote!(::core::option::Option::None),
         ),
@@ -144,10 +154,32 @@ fn returns_schema(set: &SetDef, command: &CommandDef) -> (TokenStream, TokenStre
     }
 }
 
+/// The JSON Schema of the whole `data` object: a parameter struct's own, or an object
+/// built from the plain parameters.
+fn params_json_schema(set: &SetDef, command: &CommandDef) -> TokenStream {
+    let flatten = command.args.iter().find_map(|arg| match arg {
+        ArgDef::Flatten(flatten) => Some(flatten),
+        _ => None,
+    });
+    if let Some(flatten) = flatten {
+        return json_schema_fn(set, &flatten.ty);
+    }
+    let params: Vec<ParamDef> = command
+        .args
+        .iter()
+        .filter_map(|arg| match arg {
+            ArgDef::Param(param) => Some(param.clone()),
+            _ => None,
+        })
+        .collect();
+    object_schema_fn(set, &params)
+}
+
 fn event_schema(set: &SetDef, event: &EventDef) -> TokenStream {
     let p = private(set);
     let name = &event.name.value;
     let description = &event.docs.description;
+    let long_description = &event.docs.long_description;
     let requires = optional_cow(set, event.requires.as_deref());
     let (fields, schema) = match &event.data {
         EventData::Flatten(flatten) => {
@@ -162,6 +194,7 @@ fn event_schema(set: &SetDef, event: &EventDef) -> TokenStream {
         #p::EventSchema {
             name: #p::Cow::Borrowed(#name),
             description: #p::Cow::Borrowed(#description),
+            long_description: #p::Cow::Borrowed(#long_description),
             fields: #fields,
             schema: ::core::option::Option::Some(#schema),
             requires: #requires,

@@ -5,7 +5,10 @@ use proc_macro2::{Literal, TokenStream};
 use quote::{quote, quote_spanned};
 use syn::spanned::Spanned;
 
-use super::{allow_dead_code, local, local_at, private, private_at, schema_fn_ident, server_ident};
+use super::{
+    allow_dead_code, events_ident, local, local_at, private, private_at, schema_fn_ident,
+    server_ident,
+};
 use crate::ir::{ArgDef, CommandDef, OutputKind, SetDef};
 
 pub fn render(set: &SetDef) -> TokenStream {
@@ -26,6 +29,15 @@ pub fn render(set: &SetDef) -> TokenStream {
          `Registry`, as `Arc::new({server}::new(implementation))`."
     );
     let stringified = server.to_string();
+    // Sets with events let the implementation send the current state to a new subscriber.
+    let on_subscribe = (!set.events.is_empty()).then(|| {
+        let emitter = events_ident(set);
+        quote! {
+            fn on_subscribe(&self, event: &str, session: &#p::Session) {
+                <T as #trait_ident>::on_subscribe(&self.inner, event, #emitter::session(session));
+            }
+        }
+    });
     quote! {
         #[doc = #doc]
         #vis struct #server<T> {
@@ -61,6 +73,8 @@ pub fn render(set: &SetDef) -> TokenStream {
             fn schema(&self) -> &#p::InstructionSetSchema {
                 #schema_fn()
             }
+
+            #on_subscribe
 
             fn call(&self, #command: usize, #params: #p::Params, #cx: #p::CommandContext) -> #p::CommandFuture {
                 match #command {
@@ -115,7 +129,7 @@ fn arm(set: &SetDef, index: usize, command: &CommandDef) -> TokenStream {
     let ok = &output.ok;
     let p_ok = private_at(set, ok_span);
     let finish = match output.kind {
-        OutputKind::IntoOutcome => {
+        OutputKind::Unit | OutputKind::Outcome => {
             quote_spanned!(ok_span=> <#ok as #p_ok::IntoOutcome>::into_outcome(#value))
         }
         OutputKind::Data => quote_spanned!(ok_span=> #p_ok::outcome_of_data::<#ok>(&#value)),

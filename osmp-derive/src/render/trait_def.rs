@@ -20,12 +20,32 @@ pub fn render(set: &SetDef) -> TokenStream {
     } = set;
     let plus = (!supertraits.is_empty()).then(|| quote!(+));
     let methods = set.commands.iter().map(method);
+    let on_subscribe = on_subscribe(set);
     quote! {
         #(#attrs)*
         #vis trait #ident: #supertraits #plus ::core::marker::Send + ::core::marker::Sync + 'static {
             #(#methods)*
+            #on_subscribe
         }
     }
+}
+
+/// For sets with events: a provided method the server calls after a session subscribed one
+/// of them, so the implementation can send the current state (the specification's
+/// snapshot on subscribe).
+fn on_subscribe(set: &SetDef) -> Option<TokenStream> {
+    if set.events.is_empty() {
+        return None;
+    }
+    let emitter = super::events_ident(set);
+    Some(quote! {
+        /// Called after a session subscribed one of this set's events (`event` is its name).
+        /// Send the current state through `events`, which emits to that session only.
+        /// Does nothing unless implemented.
+        fn on_subscribe(&self, event: &str, events: #emitter) {
+            let _ = (event, events);
+        }
+    })
 }
 
 fn method(command: &CommandDef) -> TokenStream {

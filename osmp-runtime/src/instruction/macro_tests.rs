@@ -23,7 +23,7 @@ use crate::session::{Session, SessionConfig, SessionShared};
 use crate::wire::{Event, EventBody, Message, Payload, StreamMessage, Timeout, Timestamp};
 
 /// Parameters of `vcall-create`.
-#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "kebab-case")]
 pub struct VcallCreate {
     /// Unique identifier of the announcement to be created (or manipulated).
@@ -37,14 +37,14 @@ pub struct VcallCreate {
 }
 
 /// The answer of `vcall-create`.
-#[derive(Debug, Serialize, JsonSchema)]
+#[derive(Debug, Serialize, Deserialize, JsonSchema)]
 pub struct VcallCreated {
     /// The announcement as it is now.
     call: Call,
 }
 
 /// An announcement.
-#[derive(Debug, Clone, Serialize, JsonSchema)]
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "kebab-case")]
 pub struct Call {
     call_id: String,
@@ -55,7 +55,7 @@ pub struct Call {
 }
 
 /// The data of `vcall-status-changed`.
-#[derive(Debug, Serialize, JsonSchema)]
+#[derive(Debug, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "kebab-case")]
 pub struct CallStatus {
     /// Call id.
@@ -65,13 +65,13 @@ pub struct CallStatus {
 }
 
 /// One stream message of `log-stream`.
-#[derive(Debug, Serialize, JsonSchema)]
+#[derive(Debug, Serialize, Deserialize, JsonSchema)]
 pub struct LogEntry {
     line: String,
 }
 
 /// A log level.
-#[derive(Debug, Clone, Copy, PartialEq, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum Level {
     /// Everything.

@@ -44,7 +44,7 @@ impl Outcome {
     pub fn data<T: Serialize + ?Sized>(data: &T) -> Result<Outcome, CommandError> {
         Ok(Outcome {
             result: None,
-            data: Some(object_payload(data)?),
+            data: object_payload(data)?,
         })
     }
 
@@ -61,7 +61,7 @@ impl Outcome {
 
     /// Adds or replaces the data.
     pub fn with_data<T: Serialize + ?Sized>(mut self, data: &T) -> Result<Outcome, CommandError> {
-        self.data = Some(object_payload(data)?);
+        self.data = object_payload(data)?;
         Ok(self)
     }
 
@@ -82,12 +82,14 @@ impl Outcome {
 }
 
 /// Serializes result data, which the protocol requires to be an object (or nothing).
-fn object_payload<T: Serialize + ?Sized>(data: &T) -> Result<Payload, CommandError> {
+fn object_payload<T: Serialize + ?Sized>(data: &T) -> Result<Option<Payload>, CommandError> {
     let payload = Payload::from_serialize(data).map_err(|error| {
         CommandError::internal(format!("result data could not be serialized: {error}"))
     })?;
     if payload.is_object() {
-        Ok(payload)
+        Ok(Some(payload))
+    } else if payload.is_null() {
+        Ok(None)
     } else {
         Err(CommandError::internal(format!(
             "result data must be a JSON object, got {}",
@@ -125,6 +127,11 @@ mod tests {
     #[test]
     fn data_must_be_an_object() {
         assert!(Outcome::data(&json!({"a": 1})).is_ok());
+        assert_eq!(
+            Outcome::data(&None::<u8>).unwrap().payload(),
+            None,
+            "null is no data"
+        );
         let error = Outcome::data(&42).unwrap_err();
         assert_eq!(
             error.to_string(),

@@ -47,8 +47,12 @@ pub struct CommandSchema {
     pub params: Cow<'static, [ParamSchema]>,
     /// The fields of its result data.
     pub returns: Cow<'static, [FieldSchema]>,
+    /// JSON Schema of its parameters (the whole `data` object), if known.
+    pub params_schema: Option<JsonSchemaFn>,
     /// JSON Schema of its result data, if known.
     pub result_schema: Option<JsonSchemaFn>,
+    /// JSON Schema of the structured data of its stream messages, if declared.
+    pub stream_schema: Option<JsonSchemaFn>,
     /// The permission a user needs to run it, if any.
     pub requires: Option<Cow<'static, str>>,
 }
@@ -94,6 +98,8 @@ pub struct EventSchema {
     pub name: Cow<'static, str>,
     /// First paragraph of its documentation.
     pub description: Cow<'static, str>,
+    /// The rest of its documentation.
+    pub long_description: Cow<'static, str>,
     /// The fields of its data.
     pub fields: Cow<'static, [FieldSchema]>,
     /// JSON Schema of its data, if known.

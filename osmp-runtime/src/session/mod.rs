@@ -46,6 +46,7 @@ use calls::PendingCalls;
 use outbound::Outbound;
 use subscriptions::Subscriptions;
 
+use crate::events::EmitError;
 use crate::wire::{CancelTarget, EventItem, Message, Payload, Response, Timestamp};
 
 /// Identifies a session within its server (or client) process.
@@ -219,16 +220,12 @@ impl Session {
     }
 
     /// Sends an event to this session only, if it subscribed it (used for the snapshot a
-    /// set sends on subscription). Returns whether the event was queued.
-    pub fn emit<T: Serialize + ?Sized>(
-        &self,
-        event: &str,
-        data: &T,
-    ) -> Result<bool, serde_json::Error> {
+    /// set sends on subscription). Returns to how many sessions it was queued: 0 or 1, as
+    /// [`EventBus::emit`](crate::events::EventBus::emit) counts.
+    pub fn emit<T: Serialize + ?Sized>(&self, event: &str, data: &T) -> Result<usize, EmitError> {
         let payload = Payload::from_serialize(data)?;
-        Ok(self
-            .0
-            .deliver_event(event, (!payload.is_null()).then_some(payload)))
+        let data = (!payload.is_null()).then_some(payload);
+        Ok(usize::from(self.0.deliver_event(event, data)))
     }
 
     /// Sends a command to the peer and waits for its response (a server-to-client command,

@@ -100,7 +100,9 @@ macro_rules! command {
             long_description: ::std::borrow::Cow::Borrowed($long),
             params: ::std::borrow::Cow::Borrowed(&[$($param),*]),
             returns: ::std::borrow::Cow::Borrowed(&[$($field),*]),
+            params_schema: None,
             result_schema: None,
+            stream_schema: None,
             requires: None,
         }
     };

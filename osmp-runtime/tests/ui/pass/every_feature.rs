@@ -11,7 +11,7 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 /// Parameters of `vcall-create`.
-#[derive(Deserialize, JsonSchema)]
+#[derive(Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "kebab-case")]
 pub struct VcallCreate {
     /// Unique identifier of the announcement.
@@ -21,28 +21,28 @@ pub struct VcallCreate {
 }
 
 /// The answer of `vcall-create`.
-#[derive(Serialize, JsonSchema)]
+#[derive(Serialize, Deserialize, JsonSchema)]
 pub struct VcallCreated {
     /// The identifier.
     pub call: String,
 }
 
 /// Data of `vcall-status-changed`.
-#[derive(Serialize, JsonSchema)]
+#[derive(Serialize, Deserialize, JsonSchema)]
 pub struct CallStatus {
     /// The status.
     pub status: String,
 }
 
 /// A stream message of `log-stream`.
-#[derive(Serialize, JsonSchema)]
+#[derive(Serialize, Deserialize, JsonSchema)]
 pub struct LogEntry {
     /// One line.
     pub line: String,
 }
 
 /// A log level.
-#[derive(Debug, Deserialize, JsonSchema)]
+#[derive(Debug, Serialize, Deserialize, JsonSchema)]
 pub enum Level {
     /// Everything.
     Debug,

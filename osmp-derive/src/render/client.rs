@@ -1,0 +1,304 @@
+//! `Vd1Client`: one typed method per command over the runtime's client, a `start_…` twin
+//! that returns a handle (stream, cancel), and a `subscribe_…` method per event.
+//!
+//! Arguments are borrowed (the client only serializes them), with the borrowed forms
+//! Rust programs expect: `&str` for `String`, `&[T]` for `Vec<T>`, `Option<&T>` for
+//! optional parameters.
+
+use heck::ToUpperCamelCase;
+use proc_macro2::TokenStream;
+use quote::{format_ident, quote, quote_spanned};
+use syn::spanned::Spanned;
+use syn::{GenericArgument, PathArguments, Type};
+
+use super::{allow_dead_code, local, private, private_at};
+use crate::ir::{ArgDef, CommandDef, EventData, EventDef, OutputKind, ParamDef, SetDef};
+
+/// `Vd1Client`.
+pub fn client_ident(set: &SetDef) -> syn::Ident {
+    format_ident!("{}Client", set.ident)
+}
+
+pub fn render(set: &SetDef) -> TokenStream {
+    if !set.client {
+        return TokenStream::new();
+    }
+    let p = private(set);
+    let (vis, client) = (&set.vis, client_ident(set));
+    let allow = allow_dead_code(vis);
+    let commands = set
+        .commands
+        .iter()
+        .map(|command| command_methods(set, command));
+    let events = set.events.iter().map(|event| subscribe_method(set, event));
+    let event_types = set.events.iter().filter_map(|event| event_type(set, event));
+    let doc = format!(
+        "Calls the OSMP instruction set `{}` ([`{}`]) with typed parameters and results.\n\n\
+         Each command has a method that waits for its result and a `start_…` method that returns a \
+         handle to read its stream and cancel it; each event has a `subscribe_…` method.",
+        set.name.value, set.ident
+    );
+    quote! {
+        #[doc = #doc]
+        #[derive(::core::clone::Clone, ::core::fmt::Debug)]
+        #vis struct #client {
+            client: #p::Client,
+        }
+
+        #allow
+        impl #client {
+            /// Calls the set through a connected client.
+            #vis fn new(client: &#p::Client) -> Self {
+                Self { client: ::core::clone::Clone::clone(client) }
+            }
+
+            /// The untyped client underneath.
+            #vis fn client(&self) -> &#p::Client {
+                &self.client
+            }
+
+            #(#commands)*
+            #(#events)*
+        }
+
+        #(#event_types)*
+    }
+}
+
+/// `fn vcall_create(…) -> Result<T, CallError>` and `fn start_vcall_create(…) -> TypedCall`.
+fn command_methods(set: &SetDef, command: &CommandDef) -> TokenStream {
+    let p = private(set);
+    let vis = &set.vis;
+    let (method, start) = (&command.ident, format_ident!("start_{}", command.ident));
+    let name = &command.name.value;
+    let docs = command
+        .attrs
+        .iter()
+        .filter(|attr| crate::docs::is_doc(attr));
+    let args = client_args(command);
+    let data = local("__data");
+    let build = build_data(set, command, &data);
+    let (result, decode) = result_and_decode(set, command);
+    let stream = match &command.stream {
+        Some(ty) => quote!(#ty),
+        None => quote!(#p::Payload),
+    };
+    // Bounded at the stream type, so a type that cannot be decoded is reported there.
+    let wrap = match &command.stream {
+        Some(ty) => {
+            let p_at = private_at(set, ty.span());
+            quote_spanned!(ty.span()=> #p_at::TypedCall::<#result, #ty>::new)
+        }
+        None => quote!(#p::TypedCall::new),
+    };
+    let start_doc = format!(
+        "Starts `{name}` and returns a handle: read its stream with `next`, its result with `response`, \
+         cancel it with `cancel` or by dropping the handle."
+    );
+    quote! {
+        #(#docs)*
+        #vis async fn #method(&self #(, #args)*) -> ::core::result::Result<#result, #p::CallError> {
+            #build
+            let response = self.client.call(#name, &#data).await?;
+            (#decode)(#name, response)
+        }
+
+        #[doc = #start_doc]
+        #vis async fn #start(&self #(, #args)*) -> ::core::result::Result<#p::TypedCall<#result, #stream>, #p::CallError> {
+            #build
+            let call = self.client.start(#name, &#data).await?;
+            ::core::result::Result::Ok(#wrap(call, #decode))
+        }
+    }
+}
+
+/// The client's arguments: borrowed forms of the trait's parameter types.
+fn client_args(command: &CommandDef) -> Vec<TokenStream> {
+    command
+        .args
+        .iter()
+        .filter_map(|arg| match arg {
+            ArgDef::Context { .. } => None,
+            ArgDef::Param(param) => {
+                let ident = &param.ident;
+                let ty = match &param.optional {
+                    Some(inner) => {
+                        let borrowed = borrowed(inner);
+                        quote!(::core::option::Option<#borrowed>)
+                    }
+                    None => borrowed(&param.ty),
+                };
+                Some(quote!(#ident: #ty))
+            }
+            ArgDef::Flatten(flatten) => {
+                let (ident, ty) = (&flatten.ident, &flatten.ty);
+                Some(quote!(#ident: &#ty))
+            }
+        })
+        .collect()
+}
+
+/// `&str` for `String`, `&[T]` for `Vec<T>`, `&T` otherwise.
+fn borrowed(ty: &Type) -> TokenStream {
+    match last_segment(ty) {
+        Some((name, None)) if name == "String" => quote!(&str),
+        Some((name, Some(element))) if name == "Vec" => quote!(&[#element]),
+        _ => quote!(&#ty),
+    }
+}
+
+/// The last path segment's name and its single type argument, if any.
+fn last_segment(ty: &Type) -> Option<(String, Option<&Type>)> {
+    let Type::Path(path) = ty else { return None };
+    let segment = path.path.segments.last()?;
+    let argument = match &segment.arguments {
+        PathArguments::AngleBracketed(args) if args.args.len() == 1 => match &args.args[0] {
+            GenericArgument::Type(inner) => Some(inner),
+            _ => None,
+        },
+        _ => None,
+    };
+    Some((segment.ident.to_string(), argument))
+}
+
+/// `let __data = …;`: the parameter struct itself, or an object of the given parameters
+/// (optional ones left out when `None`).
+fn build_data(set: &SetDef, command: &CommandDef, data: &syn::Ident) -> TokenStream {
+    let p = private(set);
+    let name = &command.name.value;
+    if let Some(flatten) = command.args.iter().find_map(|arg| match arg {
+        ArgDef::Flatten(flatten) => Some(flatten),
+        _ => None,
+    }) {
+        let (ident, ty) = (&flatten.ident, &flatten.ty);
+        // Through a function bounded at the type, so a missing `Serialize` is reported there.
+        let p_at = private_at(set, ty.span());
+        return quote_spanned!(ty.span()=> let #data = #p_at::serializable::<#ty>(#ident););
+    }
+    let params: Vec<&ParamDef> = command
+        .args
+        .iter()
+        .filter_map(|arg| match arg {
+            ArgDef::Param(param) => Some(param),
+            _ => None,
+        })
+        .collect();
+    if params.is_empty() {
+        return quote!(let #data = (););
+    }
+    // Spanned at each parameter's type, so a type that is not `Serialize` is reported there.
+    let adds = params.iter().map(|param| {
+        let (ident, field) = (&param.ident, &param.name.value);
+        if param.optional.is_some() {
+            quote_spanned!(param.ty.span()=> let #data = #data.optional(#field, #ident)?;)
+        } else {
+            quote_spanned!(param.ty.span()=> let #data = #data.param(#field, &#ident)?;)
+        }
+    });
+    quote! {
+        let #data = #p::CallParams::new(#name);
+        #(#adds)*
+    }
+}
+
+/// The client's result type and the function that decodes a response into it.
+fn result_and_decode(set: &SetDef, command: &CommandDef) -> (TokenStream, TokenStream) {
+    let p = private(set);
+    match command.output.kind {
+        OutputKind::Unit => (quote!(()), quote!(#p::decode_response::<()>)),
+        OutputKind::Outcome => (quote!(#p::Response), quote!(#p::keep_response)),
+        OutputKind::Data => {
+            let ok = &command.output.ok;
+            let p_at = private_at(set, ok.span());
+            (
+                quote!(#ok),
+                quote_spanned!(ok.span()=> #p_at::decode_response::<#ok>),
+            )
+        }
+    }
+}
+
+/// The type a subscription of the event yields: the declared data type, or a struct of
+/// the declared fields.
+fn event_data_type(set: &SetDef, event: &EventDef) -> TokenStream {
+    match &event.data {
+        EventData::Flatten(flatten) => {
+            let ty = &flatten.ty;
+            quote!(#ty)
+        }
+        EventData::Fields(_) => {
+            let ident = event_struct_ident(set, event);
+            quote!(#ident)
+        }
+    }
+}
+
+/// `Vd1IoChanged` for the event `io_changed` of `Vd1`.
+fn event_struct_ident(set: &SetDef, event: &EventDef) -> syn::Ident {
+    format_ident!(
+        "{}{}",
+        set.ident,
+        event.ident.to_string().to_upper_camel_case()
+    )
+}
+
+fn subscribe_method(set: &SetDef, event: &EventDef) -> TokenStream {
+    let p = private(set);
+    let vis = &set.vis;
+    let method = format_ident!("subscribe_{}", event.ident);
+    let name = &event.name.value;
+    let data = event_data_type(set, event);
+    let span = match &event.data {
+        EventData::Flatten(flatten) => flatten.ty.span(),
+        EventData::Fields(_) => event.ident.span(),
+    };
+    let p_at = private_at(set, span);
+    let wrap = quote_spanned!(span=> #p_at::TypedSubscription::<#data>::new);
+    let doc = format!(
+        "Subscribes the event `{name}` until the session ends; dropping the subscription unsubscribes."
+    );
+    quote! {
+        #[doc = #doc]
+        #vis async fn #method(&self) -> ::core::result::Result<#p::TypedSubscription<#data>, #p::CallError> {
+            ::core::result::Result::Ok(#wrap(self.client.subscribe(#name).await?))
+        }
+    }
+}
+
+/// The struct a subscription decodes an event declared with a field list into.
+fn event_type(set: &SetDef, event: &EventDef) -> Option<TokenStream> {
+    let EventData::Fields(fields) = &event.data else {
+        return None;
+    };
+    let p = private(set);
+    let vis = &set.vis;
+    let ident = event_struct_ident(set, event);
+    let serde_path = quote!(#p::serde).to_string().replace(' ', "");
+    let doc = format!(
+        "The data of the event `{}`, as a typed client receives it.",
+        event.name.value
+    );
+    let fields = fields.iter().map(|field| {
+        let (field_ident, ty, name) = (&field.ident, &field.ty, &field.name.value);
+        let field_doc = if field.description.is_empty() {
+            format!("The field `{name}`.")
+        } else {
+            field.description.clone()
+        };
+        let default = field.optional.is_some().then(|| quote!(#[serde(default)]));
+        quote! {
+            #[doc = #field_doc]
+            #[serde(rename = #name)]
+            #default
+            #vis #field_ident: #ty,
+        }
+    });
+    Some(quote! {
+        #[doc = #doc]
+        #[derive(#p::serde::Deserialize)]
+        #[serde(crate = #serde_path)]
+        #vis struct #ident {
+            #(#fields)*
+        }
+    })
+}
