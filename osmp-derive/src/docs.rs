@@ -22,22 +22,31 @@ impl Docs {
     }
 
     /// Splits text into paragraphs at blank lines; the lines of a paragraph are trimmed
-    /// and joined with a space.
+    /// and joined with a space, except after a Markdown hard line break (a line ending in
+    /// `\\`), which becomes the reference's line break `\r\n`.
     pub fn from_text(text: &str) -> Docs {
         let mut paragraphs: Vec<String> = Vec::new();
-        let mut current: Vec<&str> = Vec::new();
+        let mut current = String::new();
         for line in text.lines().map(str::trim) {
             if line.is_empty() {
                 if !current.is_empty() {
-                    paragraphs.push(current.join(" "));
-                    current.clear();
+                    paragraphs.push(std::mem::take(&mut current));
                 }
-            } else {
-                current.push(line);
+                continue;
+            }
+            if !current.is_empty() && !current.ends_with('\n') {
+                current.push(' ');
+            }
+            match line.strip_suffix('\\') {
+                Some(broken) => {
+                    current.push_str(broken.trim_end());
+                    current.push_str("\r\n");
+                }
+                None => current.push_str(line),
             }
         }
         if !current.is_empty() {
-            paragraphs.push(current.join(" "));
+            paragraphs.push(current);
         }
         let mut paragraphs = paragraphs.into_iter();
         Docs {
@@ -71,6 +80,16 @@ fn doc_text(attr: &Attribute) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn hard_line_breaks_become_reference_line_breaks() {
+        let docs =
+            Docs::from_text("Lists.\n\nWithout parameters, all.\\\nWith 'cmd', one\nin detail.");
+        assert_eq!(
+            docs.long_description,
+            "Without parameters, all.\r\nWith 'cmd', one in detail."
+        );
+    }
 
     fn docs(attrs: proc_macro2::TokenStream) -> Docs {
         let item: syn::ItemFn = syn::parse2(quote::quote!(#attrs fn f() {})).unwrap();

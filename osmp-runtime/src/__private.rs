@@ -77,8 +77,62 @@ struct ObjectProperty {
 /// The properties of `T`'s schema in schema order: the `required` ones in the order the
 /// schema lists them (declaration order), then the others (in map order, which is
 /// alphabetical unless serde_json preserves insertion order).
+///
+/// A type whose schema is a choice (an untagged enum, an `Option`) documents the fields
+/// of all its alternatives; a field is mandatory only if every alternative requires it.
 fn object_fields<T: JsonSchema + ?Sized>() -> Vec<ObjectProperty> {
-    let schema = SchemaGenerator::default().into_root_schema_for::<T>();
+    let root = SchemaGenerator::default().into_root_schema_for::<T>();
+    let root = root.as_value();
+    let mut fields: Vec<ObjectProperty> = Vec::new();
+    let alternatives = alternatives(root, root);
+    for alternative in &alternatives {
+        for field in properties_of(alternative) {
+            match fields.iter_mut().find(|known| known.name == field.name) {
+                Some(known) => known.required &= field.required,
+                None => fields.push(field),
+            }
+        }
+    }
+    // A field missing from some alternative is not always present.
+    for field in &mut fields {
+        field.required &= alternatives.iter().all(|alternative| {
+            alternative
+                .get("properties")
+                .and_then(Value::as_object)
+                .is_some_and(|p| p.contains_key(&field.name))
+        });
+    }
+    fields
+}
+
+/// The object schemas a schema stands for: itself, or the branches of its `anyOf`/`oneOf`,
+/// with `$ref`s into the root's definitions resolved.
+fn alternatives<'a>(schema: &'a Value, root: &'a Value) -> Vec<&'a Value> {
+    let schema = resolve(schema, root);
+    if schema.get("properties").is_some() {
+        return vec![schema];
+    }
+    ["anyOf", "oneOf"]
+        .iter()
+        .filter_map(|key| schema.get(*key).and_then(Value::as_array))
+        .flatten()
+        .flat_map(|branch| alternatives(branch, root))
+        .collect()
+}
+
+/// Follows a local `$ref` (`#/$defs/Name`) to its definition.
+fn resolve<'a>(schema: &'a Value, root: &'a Value) -> &'a Value {
+    let Some(reference) = schema.get("$ref").and_then(Value::as_str) else {
+        return schema;
+    };
+    let Some(pointer) = reference.strip_prefix('#') else {
+        return schema;
+    };
+    root.pointer(pointer).unwrap_or(schema)
+}
+
+/// The properties of one object schema, required ones first.
+fn properties_of(schema: &Value) -> Vec<ObjectProperty> {
     let Some(properties) = schema.get("properties").and_then(Value::as_object) else {
         return Vec::new();
     };

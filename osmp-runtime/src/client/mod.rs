@@ -469,6 +469,11 @@ impl Client {
         Ok(subscription)
     }
 
+    /// The standard instruction set, typed: `client.standard().echo(…)`.
+    pub fn standard(&self) -> crate::standard::StandardClient {
+        crate::standard::StandardClient::new(self)
+    }
+
     /// Closes the connection gracefully and waits until it has ended.
     pub async fn close(&self) {
         let shared = self.shared();

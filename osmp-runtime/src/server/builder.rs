@@ -137,7 +137,7 @@ impl ServerBuilder {
             source,
         })?;
 
-        let sets = std::iter::once(Arc::new(StandardSet::new()) as Arc<dyn InstructionSet>)
+        let sets = std::iter::once(Arc::new(StandardSet::server()) as Arc<dyn InstructionSet>)
             .chain(self.sets);
         let registry = Arc::new(Registry::new(sets));
         let events = EventBus::new(registry.clone());

@@ -1,60 +1,40 @@
 //! `apropos term`: commands whose documentation matches a case-insensitive regex.
 
-use std::borrow::Cow;
-
 use regex::{Regex, RegexBuilder};
-use serde::Serialize;
 
-use crate::instruction::{CommandContext, CommandError, CommandSchema, Outcome, Params};
+use super::types::{Apropos, AproposMatch};
+use crate::instruction::{CommandContext, CommandError, CommandSchema};
 
-pub(super) const SCHEMA: CommandSchema = command!(
-    "apropos",
-    ["ap"],
-    "Full text search in all available commands for given keyword.",
-    "Searches the names, aliases, descriptions, parameters and return values of every command for the term, a regular expression matched ignoring case.",
-    [param!("term", "The search filter (regex ignoring case)", true)],
-    [field!("commands", "The matching commands with cmd, aliases, description and instruction-set")],
-);
+/// Large enough for any reasonable search term, small enough that a hostile one cannot
+/// make the server build a huge automaton.
+const REGEX_SIZE_LIMIT: usize = 1 << 20;
 
-/// One match; the specification names the command `cmd` here, `help` names it `command`:
-/// both are sent so that either reading works.
-#[derive(Serialize)]
-struct Match<'a> {
-    cmd: &'a str,
-    command: &'a str,
-    aliases: &'a [Cow<'static, str>],
-    description: &'a str,
-    #[serde(rename = "instruction-set")]
-    instruction_set: &'a str,
-}
-
-pub(super) async fn run(mut params: Params, cx: CommandContext) -> Result<Outcome, CommandError> {
-    let term: String = params.required("term")?;
-    let pattern = RegexBuilder::new(&term)
+pub(super) fn run(cx: &CommandContext, term: &str) -> Result<Apropos, CommandError> {
+    let pattern = RegexBuilder::new(term)
         .case_insensitive(true)
-        .size_limit(1 << 20)
+        .size_limit(REGEX_SIZE_LIMIT)
         .build()
         .map_err(|error| {
             CommandError::invalid_params(format!(
                 "parameter 'term' is not a valid regular expression: {error}"
             ))
         })?;
-    let commands: Vec<Match<'_>> = cx
+    let commands = cx
         .registry()
         .commands()
         .filter(|command| documents(command.schema(), &pattern))
         .map(|command| {
             let schema = command.schema();
-            Match {
-                cmd: &schema.name,
-                command: &schema.name,
-                aliases: &schema.aliases,
-                description: &schema.description,
-                instruction_set: command.set_name(),
+            AproposMatch {
+                cmd: schema.name.to_string(),
+                command: schema.name.to_string(),
+                aliases: schema.aliases.iter().map(ToString::to_string).collect(),
+                description: schema.description.to_string(),
+                instruction_set: command.set_name().to_owned(),
             }
         })
         .collect();
-    Outcome::data(&serde_json::json!({ "commands": commands }))
+    Ok(Apropos { commands })
 }
 
 /// Whether anything documented about the command matches.

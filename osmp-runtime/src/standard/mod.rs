@@ -1,119 +1,195 @@
 //! The standard instruction set every OSMP server offers: help, apropos, echo, time, wait,
 //! event-list, event-subscribe, event-unsubscribe and active-cmds.
 //!
-//! Each command lives in its own module with its description and its handler, the way a
-//! domain set is organised. Response shapes follow the specification's examples.
+//! It is written with `#[instruction_set]`, as any domain set is, so clients get a typed
+//! [`StandardClient`] (`client.standard()`), and a domain set can override any of its
+//! commands by declaring one of the same name with an equal or higher version. Response
+//! shapes follow the specification's examples; the handlers live one topic per module.
 
-use std::borrow::Cow;
+mod apropos;
+mod events;
+mod help;
+mod types;
+mod wait;
 
-use crate::instruction::{
-    CommandContext, CommandError, CommandFuture, InstructionSet, InstructionSetSchema, Params,
+use serde_json::Value;
+
+pub use types::{
+    ActiveCmd, ActiveCmds, Apropos, AproposMatch, CommandHelp, CommandList, CommandSummary, Echo,
+    EventInfo, EventList, Help, NameAndDescription, Time,
 };
 
-/// The standard instruction set. Servers register it first, so domain sets can override
-/// its commands by version.
+use crate::instruction::{CommandContext, CommandError, Outcome};
+use crate::wire::Timestamp;
+
+/// Help, diagnostics, events and active commands: what every OSMP server offers.
+#[crate::instruction_set(name = "standard", crate = "crate")]
+pub trait Standard {
+    /// List available commands or display extended command help.
+    ///
+    /// Without parameters, help will list all available commands.\
+    /// With parameter 'cmd' set it will return detailed help on the given command, including
+    /// parameter description and return values.
+    #[command(alias = "?")]
+    async fn help(
+        &self,
+        cx: CommandContext,
+        #[param(doc = "The command to print extended help about.")] cmd: Option<String>,
+    ) -> Result<Help, CommandError>;
+
+    /// Full text search in all available commands for given keyword.
+    ///
+    /// Searches the names, aliases, descriptions, parameters and return values of every
+    /// command for the term, a regular expression matched ignoring case.
+    #[command(alias = "ap")]
+    async fn apropos(
+        &self,
+        cx: CommandContext,
+        #[param(doc = "The search filter (regex ignoring case)")] term: String,
+    ) -> Result<Apropos, CommandError>;
+
+    /// Returns the given token.
+    ///
+    /// The echo command is mainly for testing. It does nothing other than returning the
+    /// token if one was given.
+    async fn echo(
+        &self,
+        #[param(doc = "A piece of information to be echoed")] token: Option<Value>,
+    ) -> Result<Option<Echo>, CommandError>;
+
+    /// Returns the current server time.
+    ///
+    /// The server time might be very different from the client time. The command has no
+    /// parameters.
+    async fn time(&self) -> Result<Time, CommandError>;
+
+    /// Wait indefinitely (until cancelled) or the given amount of seconds.
+    ///
+    /// The wait command is mainly used for testing. It simply waits indefinitely until
+    /// cancelled. If you specify the optional parameter seconds it waits so many seconds and
+    /// returns then.
+    async fn wait(
+        &self,
+        cx: CommandContext,
+        #[param(doc = "How long to wait, in seconds (may be fractional)")] seconds: Option<f64>,
+    ) -> Result<Outcome, CommandError>;
+
+    /// List all events including subscription status.
+    ///
+    /// Returns a list of all events which can be subscribed by the client in order to
+    /// receive them, as well as their subscription status.
+    #[command(name = "event-list")]
+    async fn event_list(&self, cx: CommandContext) -> Result<EventList, CommandError>;
+
+    /// Subscribe a given event or all events.
+    ///
+    /// Subscribes the client to server-to-client events, a necessary precondition for
+    /// receiving them. A subscription lasts until its timeout (ten years by default) or the
+    /// end of the session. Some events send the current state right after subscribing.
+    #[command(name = "event-subscribe")]
+    async fn event_subscribe(
+        &self,
+        cx: CommandContext,
+        #[param(doc = "The event to subscribe (* for all events)")] event: String,
+        #[param(
+            doc = "The optional subscription time span: seconds, [d.]hh:mm:ss, ISO 8601 duration, or an end date-time"
+        )]
+        timeout: Option<Value>,
+    ) -> Result<Outcome, CommandError>;
+
+    /// Unsubscribe a given event or all events.
+    ///
+    /// Ends the subscription of the given event, or of all events with '*'. To retrieve all
+    /// event subscriptions use the event-list command.
+    #[command(name = "event-unsubscribe")]
+    async fn event_unsubscribe(
+        &self,
+        cx: CommandContext,
+        #[param(doc = "The event to unsubscribe (* for all events)")] event: String,
+    ) -> Result<Outcome, CommandError>;
+
+    /// Returns list of active commands (excluding own).
+    ///
+    /// Returns the long-running commands of this session which are currently active, with
+    /// their cmd-nr for cancellation.
+    #[command(name = "active-cmds")]
+    async fn active_cmds(&self, cx: CommandContext) -> Result<ActiveCmds, CommandError>;
+}
+
+/// The standard commands as every server runs them.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct StandardSet;
 
 impl StandardSet {
-    /// The set.
-    pub fn new() -> StandardSet {
-        StandardSet
+    /// The set, ready to register: `StandardServer<StandardSet>`.
+    pub fn server() -> StandardServer<StandardSet> {
+        StandardServer::new(StandardSet)
     }
 }
 
-static SCHEMA: InstructionSetSchema = InstructionSetSchema {
-    name: Cow::Borrowed("standard"),
-    description: Cow::Borrowed(
-        "Help, diagnostics, events and active commands: what every OSMP server offers.",
-    ),
-    commands: Cow::Borrowed(&[
-        help::SCHEMA,
-        apropos::SCHEMA,
-        echo::SCHEMA,
-        time::SCHEMA,
-        wait::SCHEMA,
-        event_list::SCHEMA,
-        event_subscribe::SCHEMA,
-        event_unsubscribe::SCHEMA,
-        active_cmds::SCHEMA,
-    ]),
-    events: Cow::Borrowed(&[]),
-};
-
-impl InstructionSet for StandardSet {
-    fn schema(&self) -> &InstructionSetSchema {
-        &SCHEMA
+impl Standard for StandardSet {
+    async fn help(&self, cx: CommandContext, cmd: Option<String>) -> Result<Help, CommandError> {
+        help::run(&cx, cmd)
     }
 
-    fn call(&self, command: usize, params: Params, cx: CommandContext) -> CommandFuture {
-        match command {
-            0 => Box::pin(help::run(params, cx)),
-            1 => Box::pin(apropos::run(params, cx)),
-            2 => Box::pin(echo::run(params)),
-            3 => Box::pin(time::run()),
-            4 => Box::pin(wait::run(params, cx)),
-            5 => Box::pin(event_list::run(cx)),
-            6 => Box::pin(event_subscribe::run(params, cx)),
-            7 => Box::pin(event_unsubscribe::run(params, cx)),
-            8 => Box::pin(active_cmds::run(cx)),
-            other => Box::pin(std::future::ready(Err(CommandError::internal(format!(
-                "standard set has no command #{other}"
-            ))))),
-        }
+    async fn apropos(&self, cx: CommandContext, term: String) -> Result<Apropos, CommandError> {
+        apropos::run(&cx, &term)
+    }
+
+    async fn echo(&self, token: Option<Value>) -> Result<Option<Echo>, CommandError> {
+        Ok(token.map(|token| Echo { token }))
+    }
+
+    async fn time(&self) -> Result<Time, CommandError> {
+        Ok(Time {
+            date_time: Timestamp::now(),
+        })
+    }
+
+    async fn wait(
+        &self,
+        cx: CommandContext,
+        seconds: Option<f64>,
+    ) -> Result<Outcome, CommandError> {
+        wait::run(&cx, seconds).await
+    }
+
+    async fn event_list(&self, cx: CommandContext) -> Result<EventList, CommandError> {
+        Ok(events::list(&cx))
+    }
+
+    async fn event_subscribe(
+        &self,
+        cx: CommandContext,
+        event: String,
+        timeout: Option<Value>,
+    ) -> Result<Outcome, CommandError> {
+        events::subscribe(&cx, &event, timeout)
+    }
+
+    async fn event_unsubscribe(
+        &self,
+        cx: CommandContext,
+        event: String,
+    ) -> Result<Outcome, CommandError> {
+        events::unsubscribe(&cx, &event)
+    }
+
+    async fn active_cmds(&self, cx: CommandContext) -> Result<ActiveCmds, CommandError> {
+        let cmds = cx
+            .session()
+            .active_commands()
+            .into_iter()
+            .filter(|command| command.nr != cx.nr())
+            .map(|command| ActiveCmd {
+                name: command.name,
+                cmd_nr: command.nr,
+                start_time: command.started,
+            })
+            .collect();
+        Ok(ActiveCmds {
+            now: Timestamp::now(),
+            cmds,
+        })
     }
 }
-
-// The descriptions below are `static` data. These macros expand to struct literals (not
-// `const fn` calls) because only literals get their borrowed arrays extended to `'static`.
-
-/// A documented field.
-macro_rules! field {
-    ($name:literal, $description:literal) => {
-        $crate::instruction::FieldSchema {
-            name: ::std::borrow::Cow::Borrowed($name),
-            description: ::std::borrow::Cow::Borrowed($description),
-        }
-    };
-}
-
-/// A parameter: `param!("name", "description", required)`.
-macro_rules! param {
-    ($name:literal, $description:literal, $required:literal) => {
-        $crate::instruction::ParamSchema {
-            name: ::std::borrow::Cow::Borrowed($name),
-            description: ::std::borrow::Cow::Borrowed($description),
-            required: $required,
-            schema: None,
-        }
-    };
-}
-
-/// A standard command (version 0, no permission required).
-macro_rules! command {
-    ($name:literal, [$($alias:literal),*], $description:literal, $long:literal, [$($param:expr),* $(,)?], [$($field:expr),* $(,)?] $(,)?) => {
-        $crate::instruction::CommandSchema {
-            name: ::std::borrow::Cow::Borrowed($name),
-            aliases: ::std::borrow::Cow::Borrowed(&[$(::std::borrow::Cow::Borrowed($alias)),*]),
-            version: 0,
-            description: ::std::borrow::Cow::Borrowed($description),
-            long_description: ::std::borrow::Cow::Borrowed($long),
-            params: ::std::borrow::Cow::Borrowed(&[$($param),*]),
-            returns: ::std::borrow::Cow::Borrowed(&[$($field),*]),
-            params_schema: None,
-            result_schema: None,
-            stream_schema: None,
-            requires: None,
-        }
-    };
-}
-
-mod active_cmds;
-mod apropos;
-mod echo;
-mod event_list;
-mod event_subscribe;
-mod event_unsubscribe;
-mod help;
-mod time;
-mod wait;

@@ -2,19 +2,12 @@
 
 use std::time::Duration;
 
-use crate::instruction::{CommandContext, CommandError, CommandSchema, Outcome, Params};
+use crate::instruction::{CommandContext, CommandError, Outcome};
 
-pub(super) const SCHEMA: CommandSchema = command!(
-    "wait",
-    [],
-    "Wait indefinitely (until cancelled) or the given amount of seconds.",
-    "The wait command is mainly used for testing. It simply waits indefinitely until cancelled. If you specify the optional parameter seconds it waits so many seconds and returns then.",
-    [param!("seconds", "How long to wait, in seconds (may be fractional)", false)],
-    [],
-);
-
-pub(super) async fn run(mut params: Params, cx: CommandContext) -> Result<Outcome, CommandError> {
-    let seconds: Option<f64> = params.optional("seconds")?;
+pub(super) async fn run(
+    cx: &CommandContext,
+    seconds: Option<f64>,
+) -> Result<Outcome, CommandError> {
     let duration = match seconds {
         None => None,
         Some(seconds) => Some(Duration::try_from_secs_f64(seconds).map_err(|_| {
