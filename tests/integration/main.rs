@@ -12,5 +12,6 @@ mod server_to_client;
 mod smoke;
 mod spec_examples;
 mod tls_and_shutdown;
+mod typed;
 
 mod instruction_set;

@@ -9,9 +9,8 @@ use heck::ToUpperCamelCase;
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote, quote_spanned};
 use syn::spanned::Spanned;
-use syn::{GenericArgument, PathArguments, Type};
 
-use super::{allow_dead_code, local, private, private_at};
+use super::{allow_dead_code, borrowed_param, local, private, private_at};
 use crate::ir::{ArgDef, CommandDef, EventData, EventDef, OutputKind, ParamDef, SetDef};
 
 /// `Vd1Client`.
@@ -120,14 +119,7 @@ fn client_args(command: &CommandDef) -> Vec<TokenStream> {
         .filter_map(|arg| match arg {
             ArgDef::Context { .. } => None,
             ArgDef::Param(param) => {
-                let ident = &param.ident;
-                let ty = match &param.optional {
-                    Some(inner) => {
-                        let borrowed = borrowed(inner);
-                        quote!(::core::option::Option<#borrowed>)
-                    }
-                    None => borrowed(&param.ty),
-                };
+                let (ident, ty) = (&param.ident, borrowed_param(param));
                 Some(quote!(#ident: #ty))
             }
             ArgDef::Flatten(flatten) => {
@@ -136,29 +128,6 @@ fn client_args(command: &CommandDef) -> Vec<TokenStream> {
             }
         })
         .collect()
-}
-
-/// `&str` for `String`, `&[T]` for `Vec<T>`, `&T` otherwise.
-fn borrowed(ty: &Type) -> TokenStream {
-    match last_segment(ty) {
-        Some((name, None)) if name == "String" => quote!(&str),
-        Some((name, Some(element))) if name == "Vec" => quote!(&[#element]),
-        _ => quote!(&#ty),
-    }
-}
-
-/// The last path segment's name and its single type argument, if any.
-fn last_segment(ty: &Type) -> Option<(String, Option<&Type>)> {
-    let Type::Path(path) = ty else { return None };
-    let segment = path.path.segments.last()?;
-    let argument = match &segment.arguments {
-        PathArguments::AngleBracketed(args) if args.args.len() == 1 => match &args.args[0] {
-            GenericArgument::Type(inner) => Some(inner),
-            _ => None,
-        },
-        _ => None,
-    };
-    Some((segment.ident.to_string(), argument))
 }
 
 /// `let __data = …;`: the parameter struct itself, or an object of the given parameters

@@ -4,7 +4,7 @@ use proc_macro2::TokenStream;
 use quote::{quote, quote_spanned};
 use syn::spanned::Spanned;
 
-use super::{allow_dead_code, events_ident, local, private, private_at};
+use super::{allow_dead_code, borrowed_param, events_ident, local, private, private_at};
 use crate::ir::{EventData, EventDef, SetDef};
 
 pub fn render(set: &SetDef) -> TokenStream {
@@ -61,15 +61,15 @@ fn method(set: &SetDef, event: &EventDef) -> TokenStream {
         }
         EventData::Fields(fields) => {
             let args = fields.iter().map(|field| {
-                let (arg, ty) = (&field.ident, &field.ty);
-                quote!(#arg: &#ty)
+                let (arg, ty) = (&field.ident, borrowed_param(field));
+                quote!(#arg: #ty)
             });
             // Each field is serialized where its type was declared, so a type that is not
             // `Serialize` is reported there.
             let adds = fields.iter().map(|field| {
                 let (arg, ty, field_name) = (&field.ident, &field.ty, &field.name.value);
                 let p_at = private_at(set, ty.span());
-                quote_spanned!(ty.span()=> let #data = #p_at::EventFields::field::<#ty>(#data, #field_name, #arg)?;)
+                quote_spanned!(ty.span()=> let #data = #p_at::EventFields::field(#data, #field_name, &#arg)?;)
             });
             (
                 args.collect(),

@@ -102,3 +102,39 @@ pub fn optional_cow(set: &SetDef, value: Option<&str>) -> TokenStream {
         None => quote!(::core::option::Option::None),
     }
 }
+
+/// How generated methods take a parameter or field they only serialize: `&str` for
+/// `String`, `&[T]` for `Vec<T>`, `Option<&T>` (and so on) for optional ones, `&T` otherwise.
+pub fn borrowed_param(param: &crate::ir::ParamDef) -> TokenStream {
+    match &param.optional {
+        Some(inner) => {
+            let inner = borrowed(inner);
+            quote!(::core::option::Option<#inner>)
+        }
+        None => borrowed(&param.ty),
+    }
+}
+
+fn borrowed(ty: &syn::Type) -> TokenStream {
+    match last_segment(ty) {
+        Some((name, None)) if name == "String" => quote!(&str),
+        Some((name, Some(element))) if name == "Vec" => quote!(&[#element]),
+        _ => quote!(&#ty),
+    }
+}
+
+/// The last path segment's name and its single type argument, if any.
+fn last_segment(ty: &syn::Type) -> Option<(String, Option<&syn::Type>)> {
+    let syn::Type::Path(path) = ty else {
+        return None;
+    };
+    let segment = path.path.segments.last()?;
+    let argument = match &segment.arguments {
+        syn::PathArguments::AngleBracketed(args) if args.args.len() == 1 => match &args.args[0] {
+            syn::GenericArgument::Type(inner) => Some(inner),
+            _ => None,
+        },
+        _ => None,
+    };
+    Some((segment.ident.to_string(), argument))
+}

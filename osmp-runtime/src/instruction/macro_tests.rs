@@ -648,18 +648,8 @@ fn events_reach_subscribed_sessions() {
     harness.subscribe("vcall-status-changed");
     harness.subscribe("io-changed");
     assert_eq!(events.vcall_status_changed(&status).unwrap(), 1);
-    assert_eq!(
-        events
-            .io_changed(&"1.1.3".to_owned(), &true, &None)
-            .unwrap(),
-        1
-    );
-    assert_eq!(
-        events
-            .io_changed(&"1.1.4".to_owned(), &false, &Some("door".to_owned()))
-            .unwrap(),
-        1
-    );
+    assert_eq!(events.io_changed("1.1.3", &true, None).unwrap(), 1);
+    assert_eq!(events.io_changed("1.1.4", &false, Some("door")).unwrap(), 1);
     assert_eq!(
         events_sent(&harness),
         vec![
@@ -684,15 +674,12 @@ fn session_emitter_sends_to_one_session() {
     let harness = Harness::new();
     let snapshot = Vd1Events::session(&harness.session);
     assert_eq!(
-        snapshot.io_changed(&"1".to_owned(), &true, &None).unwrap(),
+        snapshot.io_changed("1", &true, None).unwrap(),
         0,
         "not subscribed"
     );
     harness.subscribe("io-changed");
-    assert_eq!(
-        snapshot.io_changed(&"1".to_owned(), &true, &None).unwrap(),
-        1
-    );
+    assert_eq!(snapshot.io_changed("1", &true, None).unwrap(), 1);
     assert_eq!(
         events_sent(&harness),
         vec![(

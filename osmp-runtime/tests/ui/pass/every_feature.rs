@@ -123,7 +123,7 @@ pub fn emit(bus: &EventBus, session: &Session) -> Result<usize, EmitError> {
     let everyone = Vd1Events::new(bus);
     let one = Vd1Events::session(session).clone();
     Ok(everyone.vcall_status_changed(&CallStatus { status: "Connected".into() })?
-        + one.io_changed(&"1.2".to_owned(), &true)?)
+        + one.io_changed("1.2", &true)?)
 }
 
 fn main() {
