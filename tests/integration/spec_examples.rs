@@ -18,7 +18,8 @@ use crate::support::*;
 
 /// The nine commands of the standard set, as the specification's table lists them
 /// (login and logout aside, see `login_with_password_as_in_protocol_md`).
-const STANDARD_COMMANDS: [&str; 9] = [
+/// The specification's standard commands, and `schema`, this implementation's extension.
+const STANDARD_COMMANDS: [&str; 10] = [
     "help",
     "apropos",
     "echo",
@@ -28,6 +29,7 @@ const STANDARD_COMMANDS: [&str; 9] = [
     "event-subscribe",
     "event-unsubscribe",
     "active-cmds",
+    "schema",
 ];
 
 /// Checks the reference's date-time format: ISO 8601, seven fractional digits, an offset.

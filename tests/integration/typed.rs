@@ -268,6 +268,37 @@ async fn a_domain_set_overrides_a_standard_command_by_version_and_help_shows_it(
         .iter()
         .any(|c| c.command == "measure" && c.instruction_set == "lab"));
 
+    let document = standard.schema().await.unwrap();
+    let lab = &document["instruction-sets"][1];
+    assert_eq!(lab["name"], "lab");
+    let calibrate = lab["commands"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["command"] == "calibrate")
+        .unwrap();
+    assert_eq!(
+        calibrate["params-schema"]["required"],
+        json!(["sensor", "steps"]),
+        "{calibrate}"
+    );
+    assert_eq!(
+        calibrate["params-schema"]["properties"]["sensor"]["description"],
+        "The sensor to calibrate"
+    );
+    assert_eq!(calibrate["stream-schema"]["required"], json!(["step"]));
+    let measure = lab["commands"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["command"] == "measure")
+        .unwrap();
+    assert_eq!(measure["params-schema"]["required"], json!(["sensor"]));
+    assert_eq!(
+        measure["result-schema"]["properties"]["mean"]["type"],
+        "number"
+    );
+
     let found = standard.apropos("averages").await.unwrap();
     assert_eq!(
         found

@@ -7,6 +7,7 @@
 
 mod context;
 mod error;
+mod export;
 mod outcome;
 mod params;
 mod registry;
@@ -18,6 +19,7 @@ mod macro_tests;
 
 pub use context::{CommandContext, StreamError};
 pub use error::{CommandError, ErrorKind};
+pub use export::export_schema;
 pub use outcome::{IntoOutcome, Outcome};
 pub use params::Params;
 pub use registry::{RegisteredCommand, RegisteredEvent, Registry};

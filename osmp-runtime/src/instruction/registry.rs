@@ -172,6 +172,11 @@ impl Registry {
         })
     }
 
+    /// Every registered set as one JSON document (see [`export_schema`](super::export_schema)).
+    pub fn export_schema(&self) -> serde_json::Value {
+        super::export_schema(self.sets.iter().map(|set| set.schema()))
+    }
+
     /// The registered sets, in registration order.
     pub fn sets(&self) -> &[Arc<dyn InstructionSet>] {
         &self.sets

@@ -1,5 +1,5 @@
 //! The standard instruction set every OSMP server offers: help, apropos, echo, time, wait,
-//! event-list, event-subscribe, event-unsubscribe and active-cmds.
+//! event-list, event-subscribe, event-unsubscribe and active-cmds (and `schema`, an extension).
 //!
 //! It is written with `#[instruction_set]`, as any domain set is, so clients get a typed
 //! [`StandardClient`] (`client.standard()`), and a domain set can override any of its
@@ -114,6 +114,13 @@ pub trait Standard {
     /// their cmd-nr for cancellation.
     #[command(name = "active-cmds")]
     async fn active_cmds(&self, cx: CommandContext) -> Result<ActiveCmds, CommandError>;
+
+    /// Describes every instruction set as one JSON document.
+    ///
+    /// Commands, events, parameters and return values as help shows them, plus the JSON Schema
+    /// of every parameter object, result, stream item and event (shared types under $defs).
+    /// An extension of this implementation; the reference has no such command.
+    async fn schema(&self, cx: CommandContext) -> Result<Value, CommandError>;
 }
 
 /// The standard commands as every server runs them.
@@ -191,5 +198,9 @@ impl Standard for StandardSet {
             now: Timestamp::now(),
             cmds,
         })
+    }
+
+    async fn schema(&self, cx: CommandContext) -> Result<Value, CommandError> {
+        Ok(cx.registry().export_schema())
     }
 }

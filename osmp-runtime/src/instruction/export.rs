@@ -1,0 +1,173 @@
+//! The description of instruction sets as one JSON document: everything `help` and
+//! `event-list` know, plus the JSON Schema of every parameter object, result, stream item
+//! and event. Generators of clients in other languages, documentation and tests read it.
+//!
+//! Types used in several places are defined once under `$defs` at the document's root and
+//! referred to as `{"$ref": "#/$defs/Name"}`.
+
+use schemars::SchemaGenerator;
+use serde_json::{json, Map, Value};
+
+use super::{
+    CommandSchema, EventSchema, FieldSchema, InstructionSetSchema, JsonSchemaFn, ParamSchema,
+};
+
+/// The document for the given sets, in order.
+///
+/// ```
+/// use osmp_runtime::instruction::export_schema;
+/// use osmp_runtime::standard::standard_schema;
+///
+/// let document = export_schema([standard_schema()]);
+/// let sets = document["instruction-sets"].as_array().unwrap();
+/// assert_eq!(sets[0]["name"], "standard");
+/// let echo = sets[0]["commands"].as_array().unwrap().iter().find(|c| c["command"] == "echo").unwrap();
+/// assert_eq!(echo["params-schema"]["properties"]["token"]["description"], "A piece of information to be echoed");
+/// ```
+pub fn export_schema<'a>(sets: impl IntoIterator<Item = &'a InstructionSetSchema>) -> Value {
+    let mut generator = SchemaGenerator::default();
+    let sets: Vec<Value> = sets
+        .into_iter()
+        .map(|set| export_set(set, &mut generator))
+        .collect();
+    json!({
+        "osmp-version": 1,
+        "instruction-sets": sets,
+        "$defs": Value::Object(generator.take_definitions(true)),
+    })
+}
+
+fn export_set(set: &InstructionSetSchema, generator: &mut SchemaGenerator) -> Value {
+    json!({
+        "name": set.name,
+        "description": set.description,
+        "commands": set.commands.iter().map(|command| export_command(command, generator)).collect::<Vec<_>>(),
+        "events": set.events.iter().map(|event| export_event(event, generator)).collect::<Vec<_>>(),
+    })
+}
+
+fn export_command(command: &CommandSchema, generator: &mut SchemaGenerator) -> Value {
+    let mut value = json!({
+        "command": command.name,
+        "aliases": command.aliases,
+        "version": command.version,
+        "description": command.description,
+        "long-description": command.long_description,
+        "mandatory-params": named(command.mandatory_params()),
+        "optional-params": named(command.optional_params()),
+        "return-values": fields(&command.returns),
+        "requires": command.requires,
+    });
+    let object = value.as_object_mut().expect("built as an object");
+    let params = command
+        .params_schema
+        .map(|schema| schema_value(schema, generator))
+        .unwrap_or_else(|| params_object(&command.params, generator));
+    object.insert("params-schema".to_owned(), params);
+    insert_schema(object, "result-schema", command.result_schema, generator);
+    insert_schema(object, "stream-schema", command.stream_schema, generator);
+    value
+}
+
+fn export_event(event: &EventSchema, generator: &mut SchemaGenerator) -> Value {
+    let mut value = json!({
+        "event": event.name,
+        "description": event.description,
+        "long-description": event.long_description,
+        "fields": fields(&event.fields),
+        "requires": event.requires,
+    });
+    let object = value.as_object_mut().expect("built as an object");
+    insert_schema(object, "data-schema", event.schema, generator);
+    value
+}
+
+fn named<'a>(params: impl Iterator<Item = &'a ParamSchema>) -> Vec<Value> {
+    params
+        .map(|param| json!({"name": param.name, "description": param.description}))
+        .collect()
+}
+
+fn fields(fields: &[FieldSchema]) -> Vec<Value> {
+    fields
+        .iter()
+        .map(|field| json!({"name": field.name, "description": field.description}))
+        .collect()
+}
+
+fn insert_schema(
+    object: &mut Map<String, Value>,
+    key: &str,
+    schema: Option<JsonSchemaFn>,
+    generator: &mut SchemaGenerator,
+) {
+    if let Some(schema) = schema {
+        object.insert(key.to_owned(), schema_value(schema, generator));
+    }
+}
+
+fn schema_value(schema: JsonSchemaFn, generator: &mut SchemaGenerator) -> Value {
+    schema(generator).to_value()
+}
+
+/// For sets written by hand without a parameter schema: an object of the documented
+/// parameters, each with its own schema when known.
+fn params_object(params: &[ParamSchema], generator: &mut SchemaGenerator) -> Value {
+    let mut properties = Map::new();
+    for param in params {
+        let mut schema = param
+            .schema
+            .map(|schema| schema_value(schema, generator))
+            .unwrap_or_else(|| json!({}));
+        if let Value::Object(schema) = &mut schema {
+            if !param.description.is_empty() {
+                schema.insert(
+                    "description".to_owned(),
+                    Value::from(param.description.as_ref()),
+                );
+            }
+        }
+        properties.insert(param.name.to_string(), schema);
+    }
+    let required: Vec<&str> = params
+        .iter()
+        .filter(|param| param.required)
+        .map(|param| param.name.as_ref())
+        .collect();
+    json!({"type": "object", "properties": properties, "required": required})
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::standard::standard_schema;
+
+    #[test]
+    fn exports_every_command_with_resolvable_references() {
+        let document = export_schema([standard_schema()]);
+        let commands = document["instruction-sets"][0]["commands"]
+            .as_array()
+            .unwrap();
+        let names: Vec<&str> = commands
+            .iter()
+            .filter_map(|c| c["command"].as_str())
+            .collect();
+        assert!(
+            names.contains(&"help") && names.contains(&"active-cmds"),
+            "{names:?}"
+        );
+        let help = commands.iter().find(|c| c["command"] == "help").unwrap();
+        assert_eq!(help["aliases"], json!(["?"]));
+        assert_eq!(help["optional-params"][0]["name"], "cmd");
+        // Every reference points into the document's own definitions.
+        let text = document.to_string();
+        for reference in text
+            .split("\"$ref\":\"")
+            .skip(1)
+            .map(|rest| &rest[..rest.find('"').unwrap()])
+        {
+            let pointer = reference.strip_prefix('#').expect("a local reference");
+            assert!(document.pointer(pointer).is_some(), "{reference} resolves");
+        }
+    }
+}
