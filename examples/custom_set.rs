@@ -21,17 +21,10 @@ pub struct Setpoint {
 pub trait Heating {
     /// Set the target temperature of a room.
     #[command(alias = "set")]
-    async fn setpoint_set(
-        &self,
-        cx: CommandContext,
-        #[flatten] setpoint: Setpoint,
-    ) -> Result<(), CommandError>;
+    async fn setpoint_set(&self, cx: CommandContext, #[flatten] setpoint: Setpoint) -> Result<(), CommandError>;
 
     /// Read the target temperature of a room.
-    async fn setpoint_get(
-        &self,
-        #[param(doc = "Room name")] room: String,
-    ) -> Result<Setpoint, CommandError>;
+    async fn setpoint_get(&self, #[param(doc = "Room name")] room: String) -> Result<Setpoint, CommandError>;
 
     /// Sent when a setpoint changes.
     #[event]
@@ -44,15 +37,8 @@ struct Building {
 }
 
 impl Heating for Building {
-    async fn setpoint_set(
-        &self,
-        cx: CommandContext,
-        setpoint: Setpoint,
-    ) -> Result<(), CommandError> {
-        self.setpoints
-            .lock()
-            .unwrap()
-            .insert(setpoint.room.clone(), setpoint.celsius);
+    async fn setpoint_set(&self, cx: CommandContext, setpoint: Setpoint) -> Result<(), CommandError> {
+        self.setpoints.lock().unwrap().insert(setpoint.room.clone(), setpoint.celsius);
         HeatingEvents::new(cx.events())
             .setpoint_changed(&setpoint)
             .map_err(|e| CommandError::internal(e.to_string()))?;
@@ -61,42 +47,23 @@ impl Heating for Building {
 
     async fn setpoint_get(&self, room: String) -> Result<Setpoint, CommandError> {
         let celsius = self.setpoints.lock().unwrap().get(&room).copied();
-        let celsius = celsius
-            .ok_or_else(|| CommandError::not_found(format!("no setpoint for room '{room}'")))?;
+        let celsius = celsius.ok_or_else(|| CommandError::not_found(format!("no setpoint for room '{room}'")))?;
         Ok(Setpoint { room, celsius })
     }
 }
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let server = Server::builder()
-        .instruction_set(HeatingServer::new(Building::default()))
-        .build()
-        .await?
-        .spawn();
+    let server = Server::builder().instruction_set(HeatingServer::new(Building::default())).build().await?.spawn();
     let fingerprint = server.fingerprint().expect("a TLS server");
-    let client = Client::builder(server.url())
-        .fingerprint(fingerprint)
-        .connect()
-        .await?;
+    let client = Client::builder(server.url()).fingerprint(fingerprint).connect().await?;
     let heating = HeatingClient::new(&client);
 
     let mut changes = heating.subscribe_setpoint_changed().await?;
-    heating
-        .setpoint_set(&Setpoint {
-            room: "lab".into(),
-            celsius: 21.5,
-        })
-        .await?;
-    println!(
-        "lab is set to {} °C",
-        heating.setpoint_get("lab").await?.celsius
-    );
+    heating.setpoint_set(&Setpoint { room: "lab".into(), celsius: 21.5 }).await?;
+    println!("lab is set to {} °C", heating.setpoint_get("lab").await?.celsius);
     if let Some(Ok(change)) = changes.next().await {
-        println!(
-            "event setpoint-changed: {} → {} °C",
-            change.room, change.celsius
-        );
+        println!("event setpoint-changed: {} → {} °C", change.room, change.celsius);
     }
     match heating.setpoint_get("attic").await {
         Err(error) => println!("attic: {error}"),

@@ -19,9 +19,7 @@
 #![deny(missing_docs)]
 #![forbid(unsafe_code)]
 
-pub use osmp_runtime::{
-    client, events, instruction, server, session, standard, tls, transport, wire,
-};
+pub use osmp_runtime::{client, events, instruction, server, session, standard, tls, transport, wire};
 
 pub use osmp_runtime::client::{Call, Client, ClientBuilder, ClientError, Subscription};
 pub use osmp_runtime::events::EventBus;
@@ -44,9 +42,7 @@ pub struct ReadmeDoctests;
 
 /// The names most programs need: `use osmp::prelude::*;`.
 pub mod prelude {
-    pub use osmp_runtime::client::{
-        Call, Client, ClientBuilder, ClientError, ReconnectPolicy, Subscription,
-    };
+    pub use osmp_runtime::client::{Call, Client, ClientBuilder, ClientError, ReconnectPolicy, Subscription};
     pub use osmp_runtime::events::EventBus;
     pub use osmp_runtime::instruction::{CommandContext, CommandError, InstructionSet, Outcome};
     pub use osmp_runtime::server::{Server, ServerBuilder, ServerHandle};

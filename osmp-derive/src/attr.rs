@@ -46,10 +46,7 @@ impl Args {
             Meta::Path(_) => Args::empty(),
             Meta::List(list) => Args::parse(spec, list.tokens.clone(), errors),
             Meta::NameValue(_) => {
-                errors.spanned(
-                    attr,
-                    format!("expected `#[{0}]` or `#[{0}(key = value, …)]`", spec.attr),
-                );
+                errors.spanned(attr, format!("expected `#[{0}]` or `#[{0}(key = value, …)]`", spec.attr));
                 Args::empty()
             }
         }
@@ -69,13 +66,8 @@ impl Args {
             let key = arg.key.unraw().to_string();
             if !spec.keys.contains(&key.as_str()) {
                 errors.spanned(&arg.key, unknown_key(spec, &key));
-            } else if !spec.repeatable.contains(&key.as_str())
-                && args.iter().any(|seen| seen.key == key)
-            {
-                errors.spanned(
-                    &arg.key,
-                    format!("duplicate argument `{key}`: give it only once"),
-                );
+            } else if !spec.repeatable.contains(&key.as_str()) && args.iter().any(|seen| seen.key == key) {
+                errors.spanned(&arg.key, format!("duplicate argument `{key}`: give it only once"));
             } else {
                 args.push(arg);
             }
@@ -102,10 +94,7 @@ impl Args {
         for value in self.values(key, errors, &format!("`{key} = [\"…\", …]`")) {
             match parse_string_list.parse2(value.clone()) {
                 Ok(strings) => list.extend(strings),
-                Err(_) => errors.spanned(
-                    value,
-                    format!("expected a list of string literals: `{key} = [\"…\", …]`"),
-                ),
+                Err(_) => errors.spanned(value, format!("expected a list of string literals: `{key} = [\"…\", …]`")),
             }
         }
         list
@@ -114,30 +103,20 @@ impl Args {
     /// A `u32` argument: `key = 2`.
     pub fn u32(&self, key: &str, errors: &Errors) -> Option<u32> {
         let value = *self.values(key, errors, &format!("`{key} = 1`")).first()?;
-        let parsed = syn::parse2::<LitInt>(value.clone())
-            .ok()
-            .and_then(|int| int.base10_parse::<u32>().ok());
+        let parsed = syn::parse2::<LitInt>(value.clone()).ok().and_then(|int| int.base10_parse::<u32>().ok());
         if parsed.is_none() {
-            errors.spanned(
-                value,
-                format!("expected an integer from 0 to {}: `{key} = 1`", u32::MAX),
-            );
+            errors.spanned(value, format!("expected an integer from 0 to {}: `{key} = 1`", u32::MAX));
         }
         parsed
     }
 
     /// A boolean: `key = true` / `key = false`.
     pub fn bool(&self, key: &str, errors: &Errors) -> Option<bool> {
-        let value = *self
-            .values(key, errors, &format!("`{key} = false`"))
-            .first()?;
+        let value = *self.values(key, errors, &format!("`{key} = false`")).first()?;
         match syn::parse2::<syn::LitBool>(value.clone()) {
             Ok(flag) => Some(flag.value),
             Err(_) => {
-                errors.spanned(
-                    value,
-                    format!("expected `true` or `false`: `{key} = false`"),
-                );
+                errors.spanned(value, format!("expected `true` or `false`: `{key} = false`"));
                 None
             }
         }
@@ -145,9 +124,7 @@ impl Args {
 
     /// A Rust type: `key = LogEntry`.
     pub fn ty(&self, key: &str, errors: &Errors) -> Option<syn::Type> {
-        let value = *self
-            .values(key, errors, &format!("`{key} = Type`"))
-            .first()?;
+        let value = *self.values(key, errors, &format!("`{key} = Type`")).first()?;
         match syn::parse2::<syn::Type>(value.clone()) {
             Ok(ty) => Some(ty),
             Err(_) => {
@@ -163,10 +140,7 @@ impl Args {
         match literal.parse_with(syn::Path::parse_mod_style) {
             Ok(path) => Some(path),
             Err(_) => {
-                errors.spanned(
-                    &literal,
-                    format!("expected a path in the string: `{key} = \"osmp\"`"),
-                );
+                errors.spanned(&literal, format!("expected a path in the string: `{key} = \"osmp\"`"));
                 None
             }
         }
@@ -188,17 +162,10 @@ impl Args {
 
 fn unknown_key(spec: &Spec, key: &str) -> String {
     if spec.keys.is_empty() {
-        return format!(
-            "unknown argument `{key}`: `#[{}]` takes no arguments",
-            spec.attr
-        );
+        return format!("unknown argument `{key}`: `#[{}]` takes no arguments", spec.attr);
     }
     let expected: Vec<String> = spec.keys.iter().map(|key| format!("`{key}`")).collect();
-    format!(
-        "unknown argument `{key}` of `#[{}]`, expected one of {}",
-        spec.attr,
-        expected.join(", ")
-    )
+    format!("unknown argument `{key}` of `#[{}]`, expected one of {}", spec.attr, expected.join(", "))
 }
 
 fn parse_value<T: syn::parse::Parse>(value: &TokenStream, key: &str, errors: &Errors) -> Option<T> {
@@ -221,10 +188,7 @@ fn parse_raw(input: ParseStream) -> syn::Result<Vec<Arg>> {
             let eq: Token![=] = input.parse()?;
             let value = value_tokens(input)?;
             if value.is_empty() {
-                return Err(syn::Error::new(
-                    eq.span,
-                    format!("expected a value after `{key} =`"),
-                ));
+                return Err(syn::Error::new(eq.span, format!("expected a value after `{key} =`")));
             }
             Some(value)
         } else {
@@ -298,21 +262,10 @@ mod tests {
         ));
         assert!(problems.is_empty(), "{problems:?}");
         let errors = Errors::new();
-        assert_eq!(
-            args.string("name", &errors).unwrap().value(),
-            "vcall-create"
-        );
-        let aliases: Vec<String> = args
-            .strings("alias", &errors)
-            .iter()
-            .map(LitStr::value)
-            .collect();
+        assert_eq!(args.string("name", &errors).unwrap().value(), "vcall-create");
+        let aliases: Vec<String> = args.strings("alias", &errors).iter().map(LitStr::value).collect();
         assert_eq!(aliases, ["vcc", "vc"]);
-        let list: Vec<String> = args
-            .string_list("aliases", &errors)
-            .iter()
-            .map(LitStr::value)
-            .collect();
+        let list: Vec<String> = args.string_list("aliases", &errors).iter().map(LitStr::value).collect();
         assert_eq!(list, ["a", "b"]);
         assert_eq!(args.u32("version", &errors), Some(2));
         let ty = args.ty("stream", &errors).unwrap();
@@ -324,13 +277,7 @@ mod tests {
 
     #[test]
     fn unknown_and_duplicate_keys() {
-        let (args, problems) = parse(quote!(
-            nmae = "x",
-            name = "a",
-            name = "b",
-            alias = "c",
-            alias = "d"
-        ));
+        let (args, problems) = parse(quote!(nmae = "x", name = "a", name = "b", alias = "c", alias = "d"));
         assert_eq!(
             problems,
             [
@@ -370,18 +317,7 @@ mod tests {
         let (_, problems) = parse(quote!(name "x"));
         assert_eq!(problems, ["expected `,`"]);
         let errors = Errors::new();
-        Args::parse(
-            &Spec {
-                attr: "flatten",
-                keys: &[],
-                repeatable: &[],
-            },
-            quote!(x),
-            &errors,
-        );
-        assert_eq!(
-            errors.messages(),
-            ["unknown argument `x`: `#[flatten]` takes no arguments"]
-        );
+        Args::parse(&Spec { attr: "flatten", keys: &[], repeatable: &[] }, quote!(x), &errors);
+        assert_eq!(errors.messages(), ["unknown argument `x`: `#[flatten]` takes no arguments"]);
     }
 }

@@ -12,16 +12,11 @@ use crate::ir::{ArgDef, EventData, Name, ParamDef, SetDef};
 /// `^[a-z][a-z0-9]*(-[a-z0-9]+)*$`.
 pub fn is_valid_name(name: &str) -> bool {
     let mut words = name.split('-');
-    let first_ok = words
-        .next()
-        .is_some_and(|first| first.starts_with(|c: char| c.is_ascii_lowercase()));
+    let first_ok = words.next().is_some_and(|first| first.starts_with(|c: char| c.is_ascii_lowercase()));
     first_ok
-        && name.split('-').all(|word| {
-            !word.is_empty()
-                && word
-                    .chars()
-                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit())
-        })
+        && name
+            .split('-')
+            .all(|word| !word.is_empty() && word.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit()))
 }
 
 /// An alias may be any short word without spaces: the reference's `help` answers to `?`.
@@ -34,23 +29,13 @@ const RESERVED_METHODS: &[&str] = &["new", "client", "on_subscribe"];
 
 /// Checks the whole set.
 pub fn check(set: &SetDef, errors: &Errors) {
-    check_name(
-        &set.name,
-        "instruction set",
-        "#[instruction_set(name = \"…\")]",
-        errors,
-    );
+    check_name(&set.name, "instruction set", "#[instruction_set(name = \"…\")]", errors);
     check_command_names(set, errors);
     check_event_names(set, errors);
     check_generated_methods(set, errors);
     for command in &set.commands {
-        let params = command.args.iter().filter_map(|arg| {
-            if let ArgDef::Param(param) = arg {
-                Some(param)
-            } else {
-                None
-            }
-        });
+        let params =
+            command.args.iter().filter_map(|arg| if let ArgDef::Param(param) = arg { Some(param) } else { None });
         check_params(params, "parameter", errors);
     }
     for event in &set.events {
@@ -80,13 +65,7 @@ fn check_name(name: &Name, what: &str, attribute: &str, errors: &Errors) {
             "event" => "vcall-status-changed",
             _ => "vcall-create",
         };
-        errors.at(
-            name.span,
-            format!(
-                "invalid {what} name `{}`: {RULE}, like `{example}`",
-                name.value
-            ),
-        );
+        errors.at(name.span, format!("invalid {what} name `{}`: {RULE}, like `{example}`", name.value));
     }
 }
 
@@ -108,13 +87,7 @@ fn check_command_names(set: &SetDef, errors: &Errors) {
                 );
             }
             if alias.value == command.name.value {
-                errors.at(
-                    alias.span,
-                    format!(
-                        "the alias `{}` is the command's own name: remove it",
-                        alias.value
-                    ),
-                );
+                errors.at(alias.span, format!("the alias `{}` is the command's own name: remove it", alias.value));
                 continue;
             }
             claim(&mut taken, alias, &command.ident, true, errors);
@@ -125,11 +98,8 @@ fn check_command_names(set: &SetDef, errors: &Errors) {
 /// The generated client adds `start_<command>` and `subscribe_<event>` methods, and the
 /// trait gains `on_subscribe`: none of these may clash with a command's method.
 fn check_generated_methods(set: &SetDef, errors: &Errors) {
-    let methods: HashMap<String, &syn::Ident> = set
-        .commands
-        .iter()
-        .map(|command| (command.ident.to_string(), &command.ident))
-        .collect();
+    let methods: HashMap<String, &syn::Ident> =
+        set.commands.iter().map(|command| (command.ident.to_string(), &command.ident)).collect();
     for command in &set.commands {
         let ident = command.ident.to_string();
         if RESERVED_METHODS.contains(&ident.as_str()) {
@@ -152,7 +122,10 @@ fn check_generated_methods(set: &SetDef, errors: &Errors) {
             if let Some(clash) = methods.get(&format!("subscribe_{}", event.ident)) {
                 errors.spanned(
                     clash,
-                    format!("the typed client generates `subscribe_{}` for the event `{}`: rename this method", event.ident, event.ident),
+                    format!(
+                        "the typed client generates `subscribe_{}` for the event `{}`: rename this method",
+                        event.ident, event.ident
+                    ),
                 );
             }
         }
@@ -169,23 +142,9 @@ fn claim<'a>(
     match taken.get(name.value.as_str()) {
         Some((first, first_is_alias)) => {
             let what = if is_alias { "alias" } else { "command name" };
-            let first_role = if *first_is_alias {
-                "an alias"
-            } else {
-                "its name"
-            };
-            let whose = if *first == owner {
-                "this command".to_owned()
-            } else {
-                format!("the command `{first}`")
-            };
-            errors.at(
-                name.span,
-                format!(
-                    "duplicate {what} `{}`: {whose} already has it as {first_role}",
-                    name.value
-                ),
-            );
+            let first_role = if *first_is_alias { "an alias" } else { "its name" };
+            let whose = if *first == owner { "this command".to_owned() } else { format!("the command `{first}`") };
+            errors.at(name.span, format!("duplicate {what} `{}`: {whose} already has it as {first_role}", name.value));
         }
         None => {
             taken.insert(&name.value, (owner, is_alias));
@@ -200,10 +159,7 @@ fn check_event_names(set: &SetDef, errors: &Errors) {
         match taken.get(event.name.value.as_str()) {
             Some(first) => errors.at(
                 event.name.span,
-                format!(
-                    "duplicate event name `{}`: the event `{first}` already has it",
-                    event.name.value
-                ),
+                format!("duplicate event name `{}`: the event `{first}` already has it", event.name.value),
             ),
             None => {
                 taken.insert(&event.name.value, &event.ident);
@@ -224,10 +180,7 @@ fn check_params<'a>(params: impl Iterator<Item = &'a ParamDef>, what: &str, erro
         match taken.get(param.name.value.as_str()) {
             Some(first) => errors.at(
                 param.name.span,
-                format!(
-                    "duplicate {what} name `{}`: the argument `{first}` already has it",
-                    param.name.value
-                ),
+                format!("duplicate {what} name `{}`: the argument `{first}` already has it", param.name.value),
             ),
             None => {
                 taken.insert(&param.name.value, &param.ident);
@@ -247,18 +200,7 @@ mod tests {
         for name in ["vd1", "vcall-create", "a", "event-list", "io-2", "x1-y2-z3"] {
             assert!(is_valid_name(name), "{name}");
         }
-        for name in [
-            "",
-            "Vd1",
-            "vcall_create",
-            "-a",
-            "a-",
-            "a--b",
-            "1a",
-            "a b",
-            "ä",
-            "vcall-Create",
-        ] {
+        for name in ["", "Vd1", "vcall_create", "-a", "a-", "a--b", "1a", "a b", "ä", "vcall-Create"] {
             assert!(!is_valid_name(name), "{name}");
         }
     }

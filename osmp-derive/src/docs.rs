@@ -67,10 +67,7 @@ fn doc_text(attr: &Attribute) -> Option<String> {
     }
     match &attr.meta {
         Meta::NameValue(meta) => match &meta.value {
-            Expr::Lit(ExprLit {
-                lit: Lit::Str(text),
-                ..
-            }) => Some(text.value()),
+            Expr::Lit(ExprLit { lit: Lit::Str(text), .. }) => Some(text.value()),
             _ => None,
         },
         _ => None,
@@ -83,12 +80,8 @@ mod tests {
 
     #[test]
     fn hard_line_breaks_become_reference_line_breaks() {
-        let docs =
-            Docs::from_text("Lists.\n\nWithout parameters, all.\\\nWith 'cmd', one\nin detail.");
-        assert_eq!(
-            docs.long_description,
-            "Without parameters, all.\r\nWith 'cmd', one in detail."
-        );
+        let docs = Docs::from_text("Lists.\n\nWithout parameters, all.\\\nWith 'cmd', one\nin detail.");
+        assert_eq!(docs.long_description, "Without parameters, all.\r\nWith 'cmd', one in detail.");
     }
 
     fn docs(attrs: proc_macro2::TokenStream) -> Docs {
@@ -107,14 +100,8 @@ mod tests {
             ///
             /// Delete calls you no longer need.
         });
-        assert_eq!(
-            docs.description,
-            "Create a new or change an existing announcement."
-        );
-        assert_eq!(
-            docs.long_description,
-            "The id is chosen by the client.\n\nDelete calls you no longer need."
-        );
+        assert_eq!(docs.description, "Create a new or change an existing announcement.");
+        assert_eq!(docs.long_description, "The id is chosen by the client.\n\nDelete calls you no longer need.");
     }
 
     #[test]
@@ -122,10 +109,7 @@ mod tests {
         let docs = Docs::from_text(" Start an existing\n announcement.  ");
         assert_eq!(
             docs,
-            Docs {
-                description: "Start an existing announcement.".into(),
-                long_description: String::new()
-            }
+            Docs { description: "Start an existing announcement.".into(), long_description: String::new() }
         );
     }
 

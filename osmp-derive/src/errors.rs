@@ -44,10 +44,6 @@ impl Errors {
 
     /// Every error as a `compile_error!` invocation, in the order found.
     pub fn into_compile_errors(self) -> TokenStream {
-        self.list
-            .into_inner()
-            .iter()
-            .map(syn::Error::to_compile_error)
-            .collect()
+        self.list.into_inner().iter().map(syn::Error::to_compile_error).collect()
     }
 }

@@ -6,43 +6,25 @@ use heck::ToKebabCase;
 use proc_macro2::TokenStream;
 use syn::ext::IdentExt;
 use syn::{
-    Attribute, FnArg, GenericArgument, Ident, ItemTrait, LitStr, Pat, PathArguments, ReturnType,
-    Signature, TraitItem, TraitItemFn, Type, TypePath,
+    Attribute, FnArg, GenericArgument, Ident, ItemTrait, LitStr, Pat, PathArguments, ReturnType, Signature, TraitItem,
+    TraitItemFn, Type, TypePath,
 };
 
 use crate::attr::{Args, Spec};
 use crate::docs::Docs;
 use crate::errors::Errors;
-use crate::ir::{
-    ArgDef, CommandDef, EventData, EventDef, FlattenDef, Name, OutputDef, OutputKind, ParamDef,
-    SetDef,
-};
+use crate::ir::{ArgDef, CommandDef, EventData, EventDef, FlattenDef, Name, OutputDef, OutputKind, ParamDef, SetDef};
 
-const SET: Spec = Spec {
-    attr: "instruction_set",
-    keys: &["name", "version", "requires", "crate", "client"],
-    repeatable: &[],
-};
+const SET: Spec =
+    Spec { attr: "instruction_set", keys: &["name", "version", "requires", "crate", "client"], repeatable: &[] };
 const COMMAND: Spec = Spec {
     attr: "command",
     keys: &["name", "alias", "aliases", "version", "requires", "stream"],
     repeatable: &["alias"],
 };
-const EVENT: Spec = Spec {
-    attr: "event",
-    keys: &["name", "requires"],
-    repeatable: &[],
-};
-const PARAM: Spec = Spec {
-    attr: "param",
-    keys: &["name", "doc"],
-    repeatable: &[],
-};
-const FLATTEN: Spec = Spec {
-    attr: "flatten",
-    keys: &[],
-    repeatable: &[],
-};
+const EVENT: Spec = Spec { attr: "event", keys: &["name", "requires"], repeatable: &[] };
+const PARAM: Spec = Spec { attr: "param", keys: &["name", "doc"], repeatable: &[] };
+const FLATTEN: Spec = Spec { attr: "flatten", keys: &[], repeatable: &[] };
 
 /// The attributes this macro gives meaning to inside the trait; they are removed from the
 /// trait it emits.
@@ -62,9 +44,7 @@ struct Defaults {
 /// Reads the macro's arguments and the trait.
 pub fn parse_set(args: TokenStream, item: &ItemTrait, errors: &Errors) -> SetDef {
     let args = Args::parse(&SET, args, errors);
-    let krate = args
-        .path("crate", errors)
-        .unwrap_or_else(|| syn::parse_quote!(::osmp));
+    let krate = args.path("crate", errors).unwrap_or_else(|| syn::parse_quote!(::osmp));
     let defaults = Defaults {
         version: args.u32("version", errors).unwrap_or(0),
         requires: args.string("requires", errors).map(|text| text.value()),
@@ -111,10 +91,7 @@ fn check_trait_shape(item: &ItemTrait, errors: &Errors) {
         );
     }
     if let Some(clause) = &item.generics.where_clause {
-        errors.spanned(
-            clause,
-            "remove the `where` clause: an instruction set trait cannot be generic",
-        );
+        errors.spanned(clause, "remove the `where` clause: an instruction set trait cannot be generic");
     }
     if let Some(unsafety) = &item.unsafety {
         errors.spanned(unsafety, "an instruction set trait cannot be `unsafe`");
@@ -126,10 +103,7 @@ fn check_trait_shape(item: &ItemTrait, errors: &Errors) {
 
 fn parse_command(method: &TraitItemFn, defaults: &Defaults, errors: &Errors) -> Option<CommandDef> {
     let sig = &method.sig;
-    if sig.asyncness.is_none()
-        && sig.receiver().is_none()
-        && helper(&method.attrs, "command").is_none()
-    {
+    if sig.asyncness.is_none() && sig.receiver().is_none() && helper(&method.attrs, "command").is_none() {
         // No marker and neither `async` nor `&self`: probably an event without `#[event]`.
         errors.spanned(
             &sig.ident,
@@ -157,27 +131,15 @@ fn parse_command(method: &TraitItemFn, defaults: &Defaults, errors: &Errors) -> 
     let output = parse_output(sig, errors);
     let arguments = parse_command_args(sig, errors);
 
-    let mut aliases: Vec<Name> = args
-        .strings("alias", errors)
-        .iter()
-        .map(written_name)
-        .collect();
+    let mut aliases: Vec<Name> = args.strings("alias", errors).iter().map(written_name).collect();
     aliases.extend(args.string_list("aliases", errors).iter().map(written_name));
     Some(CommandDef {
         ident: sig.ident.clone(),
-        attrs: method
-            .attrs
-            .iter()
-            .filter(|attr| !is_helper(attr))
-            .cloned()
-            .collect(),
+        attrs: method.attrs.iter().filter(|attr| !is_helper(attr)).cloned().collect(),
         name: name_or_derived(args.string("name", errors), &sig.ident),
         aliases,
         version: args.u32("version", errors).unwrap_or(defaults.version),
-        requires: args
-            .string("requires", errors)
-            .map(|text| text.value())
-            .or_else(|| defaults.requires.clone()),
+        requires: args.string("requires", errors).map(|text| text.value()).or_else(|| defaults.requires.clone()),
         stream: args.ty("stream", errors),
         docs: Docs::from_attrs(&method.attrs),
         args: arguments?,
@@ -192,45 +154,29 @@ fn command_attr(attrs: &[Attribute], errors: &Errors) -> Args {
         return Args::empty();
     };
     for duplicate in found {
-        errors.spanned(
-            duplicate,
-            "duplicate `#[command]` attribute: put all arguments into one",
-        );
+        errors.spanned(duplicate, "duplicate `#[command]` attribute: put all arguments into one");
     }
     Args::from_attr(&COMMAND, first, errors)
 }
 
-fn parse_event(
-    method: &TraitItemFn,
-    attr: &Attribute,
-    defaults: &Defaults,
-    errors: &Errors,
-) -> Option<EventDef> {
+fn parse_event(method: &TraitItemFn, attr: &Attribute, defaults: &Defaults, errors: &Errors) -> Option<EventDef> {
     let sig = &method.sig;
     let args = Args::from_attr(&EVENT, attr, errors);
     reject_helpers_except(&method.attrs, "event", errors);
-    for duplicate in method
-        .attrs
-        .iter()
-        .filter(|a| a.path().is_ident("event"))
-        .skip(1)
-    {
-        errors.spanned(
-            duplicate,
-            "duplicate `#[event]` attribute: put all arguments into one",
-        );
+    for duplicate in method.attrs.iter().filter(|a| a.path().is_ident("event")).skip(1) {
+        errors.spanned(duplicate, "duplicate `#[event]` attribute: put all arguments into one");
     }
     reject_body(method, "event", errors);
     reject_qualifiers(sig, errors);
     reject_generics(sig, "events", errors);
     if let Some(asyncness) = &sig.asyncness {
-        errors.spanned(
-            asyncness,
-            "events are not `async`: remove `async`; an event only declares its data",
-        );
+        errors.spanned(asyncness, "events are not `async`: remove `async`; an event only declares its data");
     }
     if let Some(receiver) = sig.receiver() {
-        errors.spanned(receiver, "events take no receiver: remove `self`; the arguments are the fields of the event's data");
+        errors.spanned(
+            receiver,
+            "events take no receiver: remove `self`; the arguments are the fields of the event's data",
+        );
     }
     if let ReturnType::Type(arrow, ty) = &sig.output {
         errors.spanned(
@@ -250,10 +196,7 @@ fn parse_event(
             continue;
         };
         if context_type(&arg.ty, errors) {
-            errors.spanned(
-                &arg.ty,
-                "events have no `CommandContext`: remove this argument",
-            );
+            errors.spanned(&arg.ty, "events have no `CommandContext`: remove this argument");
             failed = true;
             continue;
         }
@@ -275,17 +218,9 @@ fn parse_event(
     }
     Some(EventDef {
         ident: sig.ident.clone(),
-        attrs: method
-            .attrs
-            .iter()
-            .filter(|attr| !is_helper(attr))
-            .cloned()
-            .collect(),
+        attrs: method.attrs.iter().filter(|attr| !is_helper(attr)).cloned().collect(),
         name: name_or_derived(args.string("name", errors), &sig.ident),
-        requires: args
-            .string("requires", errors)
-            .map(|text| text.value())
-            .or_else(|| defaults.requires.clone()),
+        requires: args.string("requires", errors).map(|text| text.value()).or_else(|| defaults.requires.clone()),
         docs: Docs::from_attrs(&method.attrs),
         data,
     })
@@ -299,18 +234,13 @@ fn helper<'a>(attrs: &'a [Attribute], name: &str) -> Option<&'a Attribute> {
 /// Helper attributes that do not belong on a method (`#[param]` there, or both
 /// `#[command]` and `#[event]`).
 fn reject_helpers_except(attrs: &[Attribute], allowed: &str, errors: &Errors) {
-    for attr in attrs
-        .iter()
-        .filter(|attr| is_helper(attr) && !attr.path().is_ident(allowed))
-    {
+    for attr in attrs.iter().filter(|attr| is_helper(attr) && !attr.path().is_ident(allowed)) {
         let message = if attr.path().is_ident("command") || attr.path().is_ident("event") {
             "a method is either a `#[command]` or an `#[event]`, not both".to_owned()
         } else {
             format!(
                 "`#[{}]` applies to an argument, not to a method",
-                attr.path()
-                    .get_ident()
-                    .map_or_else(String::new, Ident::to_string)
+                attr.path().get_ident().map_or_else(String::new, Ident::to_string)
             )
         };
         errors.spanned(attr, message);
@@ -323,11 +253,7 @@ fn reject_body(method: &TraitItemFn, kind: &str, errors: &Errors) {
             body.brace_token.span.open(),
             format!(
                 "remove the body: an instruction set trait only declares its {kind}s{}",
-                if kind == "command" {
-                    "; implement them in `impl Trait for YourType`"
-                } else {
-                    ""
-                }
+                if kind == "command" { "; implement them in `impl Trait for YourType`" } else { "" }
             ),
         );
     }
@@ -335,22 +261,13 @@ fn reject_body(method: &TraitItemFn, kind: &str, errors: &Errors) {
 
 fn reject_qualifiers(sig: &Signature, errors: &Errors) {
     if let Some(constness) = &sig.constness {
-        errors.spanned(
-            constness,
-            "remove `const`: commands and events cannot be `const fn`",
-        );
+        errors.spanned(constness, "remove `const`: commands and events cannot be `const fn`");
     }
     if let Some(unsafety) = &sig.unsafety {
-        errors.spanned(
-            unsafety,
-            "remove `unsafe`: commands and events cannot be `unsafe fn`",
-        );
+        errors.spanned(unsafety, "remove `unsafe`: commands and events cannot be `unsafe fn`");
     }
     if let Some(abi) = &sig.abi {
-        errors.spanned(
-            abi,
-            "remove the ABI: commands and events are Rust functions",
-        );
+        errors.spanned(abi, "remove the ABI: commands and events are Rust functions");
     }
     if let Some(variadic) = &sig.variadic {
         errors.spanned(variadic, "commands and events cannot be variadic");
@@ -361,7 +278,9 @@ fn reject_generics(sig: &Signature, kind: &str, errors: &Errors) {
     if !sig.generics.params.is_empty() {
         let only_lifetimes = sig.generics.lifetimes().count() == sig.generics.params.len();
         let message = if only_lifetimes {
-            format!("{kind} cannot have lifetime parameters: take `&self` and owned arguments (`String`, not `&'a str`)")
+            format!(
+                "{kind} cannot have lifetime parameters: take `&self` and owned arguments (`String`, not `&'a str`)"
+            )
         } else {
             format!(
                 "{kind} cannot be generic: their parameters are decoded from JSON and described in the schema, \
@@ -371,10 +290,7 @@ fn reject_generics(sig: &Signature, kind: &str, errors: &Errors) {
         errors.spanned(&sig.generics, message);
     }
     if let Some(clause) = &sig.generics.where_clause {
-        errors.spanned(
-            clause,
-            format!("remove the `where` clause: {kind} cannot be generic"),
-        );
+        errors.spanned(clause, format!("remove the `where` clause: {kind} cannot be generic"));
     }
 }
 
@@ -435,12 +351,7 @@ fn parse_output(sig: &Signature, errors: &Errors) -> Option<OutputDef> {
     } else {
         OutputKind::Data
     };
-    Some(OutputDef {
-        ty: (**ty).clone(),
-        ok: ok.clone(),
-        err: args.get(1).map(|err| (*err).clone()),
-        kind,
-    })
+    Some(OutputDef { ty: (**ty).clone(), ok: ok.clone(), err: args.get(1).map(|err| (*err).clone()), kind })
 }
 
 fn parse_command_args(sig: &Signature, errors: &Errors) -> Option<Vec<ArgDef>> {
@@ -456,23 +367,14 @@ fn parse_command_args(sig: &Signature, errors: &Errors) -> Option<Vec<ArgDef>> {
         };
         if context_type(&arg.ty, errors) {
             for attr in arg.attrs.iter().filter(|attr| is_helper(attr)) {
-                errors.spanned(
-                    attr,
-                    "this attribute does not apply to the `CommandContext` argument",
-                );
+                errors.spanned(attr, "this attribute does not apply to the `CommandContext` argument");
             }
             if let Some(first) = &context {
-                errors.spanned(
-                    &arg.pat,
-                    format!("a command takes one `CommandContext`; `{first}` is already one"),
-                );
+                errors.spanned(&arg.pat, format!("a command takes one `CommandContext`; `{first}` is already one"));
                 failed = true;
             }
             context = Some(ident.clone());
-            args.push(ArgDef::Context {
-                ident,
-                ty: (*arg.ty).clone(),
-            });
+            args.push(ArgDef::Context { ident, ty: (*arg.ty).clone() });
             continue;
         }
         match parse_data_arg(arg, ident, &mut flatten, errors) {
@@ -482,16 +384,8 @@ fn parse_command_args(sig: &Signature, errors: &Errors) -> Option<Vec<ArgDef>> {
         }
     }
     if let Some(flatten) = &flatten {
-        let beside: Vec<&ParamDef> = args
-            .iter()
-            .filter_map(|arg| {
-                if let ArgDef::Param(param) = arg {
-                    Some(param)
-                } else {
-                    None
-                }
-            })
-            .collect();
+        let beside: Vec<&ParamDef> =
+            args.iter().filter_map(|arg| if let ArgDef::Param(param) = arg { Some(param) } else { None }).collect();
         reject_beside_flatten(beside, flatten, errors);
     }
     (!failed).then_some(args)
@@ -511,27 +405,12 @@ fn parse_data_arg(
     flatten: &mut Option<FlattenDef>,
     errors: &Errors,
 ) -> Option<DataArg> {
-    for attr in arg
-        .attrs
-        .iter()
-        .filter(|attr| attr.path().is_ident("command") || attr.path().is_ident("event"))
-    {
-        errors.spanned(
-            attr,
-            "this attribute applies to a method, not to an argument",
-        );
+    for attr in arg.attrs.iter().filter(|attr| attr.path().is_ident("command") || attr.path().is_ident("event")) {
+        errors.spanned(attr, "this attribute applies to a method, not to an argument");
     }
     let param_attr = helper(&arg.attrs, "param");
-    for duplicate in arg
-        .attrs
-        .iter()
-        .filter(|attr| attr.path().is_ident("param"))
-        .skip(1)
-    {
-        errors.spanned(
-            duplicate,
-            "duplicate `#[param]` attribute: put all arguments into one",
-        );
+    for duplicate in arg.attrs.iter().filter(|attr| attr.path().is_ident("param")).skip(1) {
+        errors.spanned(duplicate, "duplicate `#[param]` attribute: put all arguments into one");
     }
     if !owned_type(&arg.ty, errors) {
         return None;
@@ -556,10 +435,7 @@ fn parse_data_arg(
             );
             return None;
         }
-        *flatten = Some(FlattenDef {
-            ident,
-            ty: (*arg.ty).clone(),
-        });
+        *flatten = Some(FlattenDef { ident, ty: (*arg.ty).clone() });
         return Some(DataArg::Flatten);
     }
     let args = param_attr.map_or_else(Args::empty, |attr| Args::from_attr(&PARAM, attr, errors));
@@ -575,11 +451,7 @@ fn parse_data_arg(
     }))
 }
 
-fn reject_beside_flatten<'a>(
-    params: impl IntoIterator<Item = &'a ParamDef>,
-    flatten: &FlattenDef,
-    errors: &Errors,
-) {
+fn reject_beside_flatten<'a>(params: impl IntoIterator<Item = &'a ParamDef>, flatten: &FlattenDef, errors: &Errors) {
     for param in params {
         errors.spanned(
             &param.ident,
@@ -595,9 +467,7 @@ fn reject_beside_flatten<'a>(
 /// The argument's name: a plain identifier, since it names the parameter.
 fn arg_ident(pat: &Pat, errors: &Errors) -> Option<Ident> {
     match pat {
-        Pat::Ident(pat)
-            if pat.by_ref.is_none() && pat.mutability.is_none() && pat.subpat.is_none() =>
-        {
+        Pat::Ident(pat) if pat.by_ref.is_none() && pat.mutability.is_none() && pat.subpat.is_none() => {
             Some(pat.ident.clone())
         }
         _ => {
@@ -639,7 +509,8 @@ fn owned_type(ty: &Type, errors: &Errors) -> bool {
             false
         }
         Type::ImplTrait(_) => {
-            errors.spanned(ty, "use a concrete type: `impl Trait` cannot be decoded from JSON or described in a schema");
+            errors
+                .spanned(ty, "use a concrete type: `impl Trait` cannot be decoded from JSON or described in a schema");
             false
         }
         _ => true,
@@ -649,27 +520,17 @@ fn owned_type(ty: &Type, errors: &Errors) -> bool {
 fn name_or_derived(written: Option<LitStr>, ident: &Ident) -> Name {
     match written {
         Some(literal) => written_name(&literal),
-        None => Name {
-            value: ident.unraw().to_string().to_kebab_case(),
-            span: ident.span(),
-            derived: true,
-        },
+        None => Name { value: ident.unraw().to_string().to_kebab_case(), span: ident.span(), derived: true },
     }
 }
 
 fn written_name(literal: &LitStr) -> Name {
-    Name {
-        value: literal.value(),
-        span: literal.span(),
-        derived: false,
-    }
+    Name { value: literal.value(), span: literal.span(), derived: false }
 }
 
 /// `T` of `Option<T>`.
 fn option_inner(ty: &Type) -> Option<&Type> {
-    generic_args(ty, "Option")
-        .filter(|args| args.len() == 1)
-        .and_then(|args| args.first().copied())
+    generic_args(ty, "Option").filter(|args| args.len() == 1).and_then(|args| args.first().copied())
 }
 
 /// The type arguments of a path type whose last segment is `name`.
@@ -677,33 +538,20 @@ fn generic_args<'a>(ty: &'a Type, name: &str) -> Option<Vec<&'a Type>> {
     let Type::Path(TypePath { qself: None, path }) = ty else {
         return None;
     };
-    let last = path
-        .segments
-        .last()
-        .filter(|segment| segment.ident == name)?;
+    let last = path.segments.last().filter(|segment| segment.ident == name)?;
     let PathArguments::AngleBracketed(args) = &last.arguments else {
         return None;
     };
-    args.args
-        .iter()
-        .map(|arg| {
-            if let GenericArgument::Type(ty) = arg {
-                Some(ty)
-            } else {
-                None
-            }
-        })
-        .collect()
+    args.args.iter().map(|arg| if let GenericArgument::Type(ty) = arg { Some(ty) } else { None }).collect()
 }
 
 /// Whether a type is a path whose last segment is `name` without arguments (`Outcome`,
 /// `osmp::instruction::CommandContext`).
 fn last_segment_is(ty: &Type, name: &str) -> bool {
     match ty {
-        Type::Path(TypePath { qself: None, path }) => path
-            .segments
-            .last()
-            .is_some_and(|segment| segment.ident == name && segment.arguments.is_empty()),
+        Type::Path(TypePath { qself: None, path }) => {
+            path.segments.last().is_some_and(|segment| segment.ident == name && segment.arguments.is_empty())
+        }
         Type::Paren(inner) => last_segment_is(&inner.elem, name),
         _ => false,
     }
@@ -729,12 +577,7 @@ mod tests {
     #[test]
     fn reads_the_example() {
         let (set, problems) = parse(
-            quote!(
-                name = "vd1",
-                version = 1,
-                requires = "vd1.read",
-                crate = "crate"
-            ),
+            quote!(name = "vd1", version = 1, requires = "vd1.read", crate = "crate"),
             quote! {
                 /// Announcements.
                 pub trait Vd1 {
@@ -759,64 +602,32 @@ mod tests {
         let krate = &set.krate;
         assert_eq!(quote!(#krate).to_string(), "crate");
         assert_eq!(set.docs.description, "Announcements.");
-        let [create, play, log] = &set.commands[..] else {
-            panic!("three commands")
-        };
+        let [create, play, log] = &set.commands[..] else { panic!("three commands") };
         assert_eq!(create.name.value, "vcall-create");
-        assert_eq!(
-            create
-                .aliases
-                .iter()
-                .map(|a| a.value.as_str())
-                .collect::<Vec<_>>(),
-            ["vcc", "vc"]
-        );
-        assert_eq!(
-            (create.version, create.requires.as_deref()),
-            (1, Some("vd1.write"))
-        );
+        assert_eq!(create.aliases.iter().map(|a| a.value.as_str()).collect::<Vec<_>>(), ["vcc", "vc"]);
+        assert_eq!((create.version, create.requires.as_deref()), (1, Some("vd1.write")));
         assert_eq!(create.docs.long_description, "Long.");
         assert!(matches!(&create.args[..], [ArgDef::Flatten(_)]));
         assert_eq!(create.output.kind, OutputKind::Data);
         assert_eq!(
-            (
-                play.name.value.as_str(),
-                play.version,
-                play.requires.as_deref()
-            ),
+            (play.name.value.as_str(), play.version, play.requires.as_deref()),
             ("vcall-play", 2, Some("vd1.read"))
         );
-        let [ArgDef::Param(call_id), ArgDef::Param(level)] = &play.args[..] else {
-            panic!("two params")
-        };
+        let [ArgDef::Param(call_id), ArgDef::Param(level)] = &play.args[..] else { panic!("two params") };
         assert_eq!(
-            (
-                call_id.name.value.as_str(),
-                call_id.description.as_str(),
-                call_id.optional.is_some()
-            ),
+            (call_id.name.value.as_str(), call_id.description.as_str(), call_id.optional.is_some()),
             ("call-id", "Call id", false)
         );
         assert!(level.optional.is_some());
         assert_eq!(play.output.kind, OutputKind::Unit);
         assert!(matches!(&log.args[..], [ArgDef::Context { .. }]));
         assert_eq!(log.output.kind, OutputKind::Outcome);
-        let [changed, io] = &set.events[..] else {
-            panic!("two events")
-        };
+        let [changed, io] = &set.events[..] else { panic!("two events") };
         assert_eq!(changed.name.value, "vcall-status-changed");
         assert!(matches!(changed.data, EventData::Flatten(_)));
         assert_eq!(io.name.value, "io-changed");
-        let EventData::Fields(fields) = &io.data else {
-            panic!("fields")
-        };
-        assert_eq!(
-            fields
-                .iter()
-                .map(|f| f.name.value.as_str())
-                .collect::<Vec<_>>(),
-            ["address", "on"]
-        );
+        let EventData::Fields(fields) = &io.data else { panic!("fields") };
+        assert_eq!(fields.iter().map(|f| f.name.value.as_str()).collect::<Vec<_>>(), ["address", "on"]);
     }
 
     #[test]
@@ -835,10 +646,6 @@ mod tests {
             },
         );
         assert_eq!(problems.len(), 8, "{problems:#?}");
-        assert!(
-            problems[0].starts_with("unknown argument `colour` of `#[instruction_set]`"),
-            "{}",
-            problems[0]
-        );
+        assert!(problems[0].starts_with("unknown argument `colour` of `#[instruction_set]`"), "{}", problems[0]);
     }
 }

@@ -16,8 +16,8 @@ pub use std::sync::{Arc, LazyLock};
 pub use crate::client::{decode_response, keep_response, Client, TypedCall, TypedSubscription};
 pub use crate::events::{EmitError, EventBus};
 pub use crate::instruction::{
-    CommandContext, CommandError, CommandFuture, CommandSchema, EventSchema, FieldSchema,
-    InstructionSet, InstructionSetSchema, IntoOutcome, JsonSchemaFn, Outcome, ParamSchema, Params,
+    CommandContext, CommandError, CommandFuture, CommandSchema, EventSchema, FieldSchema, InstructionSet,
+    InstructionSetSchema, IntoOutcome, JsonSchemaFn, Outcome, ParamSchema, Params,
 };
 pub use crate::session::{CallError, Session};
 pub use crate::wire::{Payload, Response};
@@ -61,10 +61,7 @@ pub fn params_of<T: JsonSchema + ?Sized>() -> Vec<ParamSchema> {
 pub fn fields_of<T: JsonSchema + ?Sized>() -> Vec<FieldSchema> {
     object_fields::<T>()
         .into_iter()
-        .map(|field| FieldSchema {
-            name: Cow::Owned(field.name),
-            description: Cow::Owned(field.description),
-        })
+        .map(|field| FieldSchema { name: Cow::Owned(field.name), description: Cow::Owned(field.description) })
         .collect()
 }
 
@@ -96,10 +93,7 @@ fn object_fields<T: JsonSchema + ?Sized>() -> Vec<ObjectProperty> {
     // A field missing from some alternative is not always present.
     for field in &mut fields {
         field.required &= alternatives.iter().all(|alternative| {
-            alternative
-                .get("properties")
-                .and_then(Value::as_object)
-                .is_some_and(|p| p.contains_key(&field.name))
+            alternative.get("properties").and_then(Value::as_object).is_some_and(|p| p.contains_key(&field.name))
         });
     }
     fields
@@ -136,13 +130,8 @@ fn properties_of(schema: &Value) -> Vec<ObjectProperty> {
     let Some(properties) = schema.get("properties").and_then(Value::as_object) else {
         return Vec::new();
     };
-    let required: Vec<&str> = schema
-        .get("required")
-        .and_then(Value::as_array)
-        .into_iter()
-        .flatten()
-        .filter_map(Value::as_str)
-        .collect();
+    let required: Vec<&str> =
+        schema.get("required").and_then(Value::as_array).into_iter().flatten().filter_map(Value::as_str).collect();
     let property = |name: &str, required: bool| ObjectProperty {
         name: name.to_owned(),
         description: properties
@@ -153,17 +142,10 @@ fn properties_of(schema: &Value) -> Vec<ObjectProperty> {
             .to_owned(),
         required,
     };
-    let mut fields: Vec<ObjectProperty> = required
-        .iter()
-        .filter(|name| properties.contains_key(**name))
-        .map(|name| property(name, true))
-        .collect();
-    fields.extend(
-        properties
-            .keys()
-            .filter(|name| !required.contains(&name.as_str()))
-            .map(|name| property(name, false)),
-    );
+    let mut fields: Vec<ObjectProperty> =
+        required.iter().filter(|name| properties.contains_key(**name)).map(|name| property(name, true)).collect();
+    fields
+        .extend(properties.keys().filter(|name| !required.contains(&name.as_str())).map(|name| property(name, false)));
     fields
 }
 
@@ -190,11 +172,8 @@ pub fn object_schema(generator: &mut SchemaGenerator, fields: &[ObjectField]) ->
         }
         properties.insert(field.name.to_owned(), schema.to_value());
     }
-    let required: Vec<Value> = fields
-        .iter()
-        .filter(|field| field.required)
-        .map(|field| Value::from(field.name))
-        .collect();
+    let required: Vec<Value> =
+        fields.iter().filter(|field| field.required).map(|field| Value::from(field.name)).collect();
     let mut object = Map::new();
     object.insert("type".to_owned(), Value::from("object"));
     object.insert("properties".to_owned(), Value::Object(properties));
@@ -214,11 +193,7 @@ impl EventFields {
     }
 
     /// Adds a field.
-    pub fn field<T: Serialize + ?Sized>(
-        mut self,
-        name: &str,
-        value: &T,
-    ) -> Result<EventFields, serde_json::Error> {
+    pub fn field<T: Serialize + ?Sized>(mut self, name: &str, value: &T) -> Result<EventFields, serde_json::Error> {
         self.0.insert(name.to_owned(), serde_json::to_value(value)?);
         Ok(self)
     }
@@ -283,10 +258,8 @@ mod tests {
     #[test]
     fn params_of_a_struct_mandatory_first() {
         let params = params_of::<Create>();
-        let summary: Vec<(&str, bool, &str)> = params
-            .iter()
-            .map(|p| (p.name.as_ref(), p.required, p.description.as_ref()))
-            .collect();
+        let summary: Vec<(&str, bool, &str)> =
+            params.iter().map(|p| (p.name.as_ref(), p.required, p.description.as_ref())).collect();
         assert_eq!(
             summary,
             vec![
@@ -300,10 +273,7 @@ mod tests {
 
     #[test]
     fn fields_of_objects_only() {
-        let fields: Vec<String> = fields_of::<Create>()
-            .iter()
-            .map(|f| f.name.to_string())
-            .collect();
+        let fields: Vec<String> = fields_of::<Create>().iter().map(|f| f.name.to_string()).collect();
         assert_eq!(fields, ["call-id", "start", "priority", "sources"]);
         assert!(fields_of::<String>().is_empty());
         assert!(fields_of::<()>().is_empty());
@@ -344,15 +314,8 @@ mod tests {
 
     #[test]
     fn event_fields_serialize_as_an_object() {
-        let fields = EventFields::new()
-            .field("address", "1.2.3")
-            .unwrap()
-            .field("state", &true)
-            .unwrap();
-        assert_eq!(
-            serde_json::to_value(&fields).unwrap(),
-            json!({"address": "1.2.3", "state": true})
-        );
+        let fields = EventFields::new().field("address", "1.2.3").unwrap().field("state", &true).unwrap();
+        assert_eq!(serde_json::to_value(&fields).unwrap(), json!({"address": "1.2.3", "state": true}));
     }
 
     #[test]
@@ -378,32 +341,19 @@ pub struct CallParams {
 impl CallParams {
     /// No parameters yet, for `command`.
     pub fn new(command: &'static str) -> CallParams {
-        CallParams {
-            command,
-            members: Map::new(),
-        }
+        CallParams { command, members: Map::new() }
     }
 
     /// Adds a parameter.
-    pub fn param<T: Serialize + ?Sized>(
-        mut self,
-        name: &str,
-        value: &T,
-    ) -> Result<CallParams, CallError> {
-        let value = serde_json::to_value(value).map_err(|source| CallError::InvalidParams {
-            command: self.command.to_owned(),
-            source,
-        })?;
+    pub fn param<T: Serialize + ?Sized>(mut self, name: &str, value: &T) -> Result<CallParams, CallError> {
+        let value = serde_json::to_value(value)
+            .map_err(|source| CallError::InvalidParams { command: self.command.to_owned(), source })?;
         self.members.insert(name.to_owned(), value);
         Ok(self)
     }
 
     /// Adds an optional parameter when it is given.
-    pub fn optional<T: Serialize + ?Sized>(
-        self,
-        name: &str,
-        value: Option<&T>,
-    ) -> Result<CallParams, CallError> {
+    pub fn optional<T: Serialize + ?Sized>(self, name: &str, value: Option<&T>) -> Result<CallParams, CallError> {
         match value {
             Some(value) => self.param(name, value),
             None => Ok(self),

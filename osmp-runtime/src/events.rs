@@ -42,12 +42,7 @@ struct Inner {
 
 impl EventBus {
     pub(crate) fn new(registry: Arc<Registry>) -> EventBus {
-        EventBus {
-            inner: Arc::new(Inner {
-                registry,
-                sessions: RwLock::new(HashMap::new()),
-            }),
-        }
+        EventBus { inner: Arc::new(Inner { registry, sessions: RwLock::new(HashMap::new()) }) }
     }
 
     /// Emits an event; returns how many sessions it was queued for.
@@ -58,17 +53,9 @@ impl EventBus {
 
     /// Emits an event with already serialized data.
     pub fn emit_payload(&self, event: &str, data: Option<Payload>) -> Result<usize, EmitError> {
-        let registered = self
-            .inner
-            .registry
-            .event(event)
-            .ok_or_else(|| EmitError::UnknownEvent(event.to_owned()))?;
+        let registered = self.inner.registry.event(event).ok_or_else(|| EmitError::UnknownEvent(event.to_owned()))?;
         let name = &registered.schema().name;
-        let sessions = self
-            .inner
-            .sessions
-            .read()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let sessions = self.inner.sessions.read().unwrap_or_else(std::sync::PoisonError::into_inner);
         let delivered = sessions
             .values()
             .filter_map(Weak::upgrade)
@@ -79,11 +66,7 @@ impl EventBus {
 
     /// The number of sessions attached.
     pub fn session_count(&self) -> usize {
-        self.inner
-            .sessions
-            .read()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .len()
+        self.inner.sessions.read().unwrap_or_else(std::sync::PoisonError::into_inner).len()
     }
 
     /// Attaches a session until the returned guard is dropped.
@@ -93,10 +76,7 @@ impl EventBus {
             .write()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
             .insert(session.id, Arc::downgrade(session));
-        Attachment {
-            bus: self.clone(),
-            id: session.id,
-        }
+        Attachment { bus: self.clone(), id: session.id }
     }
 }
 
@@ -108,19 +88,12 @@ pub(crate) struct Attachment {
 
 impl Drop for Attachment {
     fn drop(&mut self) {
-        self.bus
-            .inner
-            .sessions
-            .write()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .remove(&self.id);
+        self.bus.inner.sessions.write().unwrap_or_else(std::sync::PoisonError::into_inner).remove(&self.id);
     }
 }
 
 impl std::fmt::Debug for EventBus {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("EventBus")
-            .field("sessions", &self.session_count())
-            .finish()
+        f.debug_struct("EventBus").field("sessions", &self.session_count()).finish()
     }
 }

@@ -64,8 +64,8 @@ use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, Server
 use rustls::crypto::{CryptoProvider, WebPkiSupportedAlgorithms};
 use rustls::sign::{CertifiedKey, SingleCertAndKey};
 use rustls::{
-    CertificateError, ClientConfig, DigitallySignedStruct, InconsistentKeys, OtherError,
-    RootCertStore, ServerConfig, SignatureScheme,
+    CertificateError, ClientConfig, DigitallySignedStruct, InconsistentKeys, OtherError, RootCertStore, ServerConfig,
+    SignatureScheme,
 };
 use rustls_pki_types::pem::{self, PemObject};
 use rustls_pki_types::{CertificateDer, DnsName, PrivateKeyDer, ServerName, UnixTime};
@@ -195,15 +195,8 @@ impl FromStr for Fingerprint {
         if text.is_empty() {
             return Err(invalid("empty fingerprint".to_owned()));
         }
-        if let Some((position, bad)) = text
-            .chars()
-            .enumerate()
-            .find(|(_, c)| !c.is_ascii_hexdigit() && *c != ':')
-        {
-            return Err(invalid(format!(
-                "{bad:?} at position {} is not a hexadecimal digit",
-                position + 1
-            )));
+        if let Some((position, bad)) = text.chars().enumerate().find(|(_, c)| !c.is_ascii_hexdigit() && *c != ':') {
+            return Err(invalid(format!("{bad:?} at position {} is not a hexadecimal digit", position + 1)));
         }
 
         // From here on `text` is ASCII hex digits and ':' only.
@@ -211,10 +204,7 @@ impl FromStr for Fingerprint {
         if text.contains(':') {
             let groups: Vec<&str> = text.split(':').collect();
             if groups.len() != 32 {
-                return Err(invalid(format!(
-                    "expected 32 ':'-separated bytes, got {} groups",
-                    groups.len()
-                )));
+                return Err(invalid(format!("expected 32 ':'-separated bytes, got {} groups", groups.len())));
             }
             for (i, (slot, group)) in bytes.iter_mut().zip(&groups).enumerate() {
                 *slot = match group.as_bytes() {
@@ -230,10 +220,7 @@ impl FromStr for Fingerprint {
             }
         } else {
             if text.len() != 64 {
-                return Err(invalid(format!(
-                    "expected 64 hex digits (32 bytes), got {}",
-                    text.len()
-                )));
+                return Err(invalid(format!("expected 64 hex digits (32 bytes), got {}", text.len())));
             }
             for (slot, pair) in bytes.iter_mut().zip(text.as_bytes().chunks_exact(2)) {
                 *slot = (hex_value(pair[0]) << 4) | hex_value(pair[1]);
@@ -314,13 +301,8 @@ impl ServerTls {
         let key_id = Fingerprint::of_der(key_pair.public_key_raw());
         let key_id: String = key_id.to_string().split(':').take(8).collect();
         params.distinguished_name = rcgen::DistinguishedName::new();
-        params.distinguished_name.push(
-            rcgen::DnType::CommonName,
-            format!("osmp development certificate {key_id}"),
-        );
-        params
-            .extended_key_usages
-            .push(rcgen::ExtendedKeyUsagePurpose::ServerAuth);
+        params.distinguished_name.push(rcgen::DnType::CommonName, format!("osmp development certificate {key_id}"));
+        params.extended_key_usages.push(rcgen::ExtendedKeyUsagePurpose::ServerAuth);
 
         let cert = params.self_signed(&key_pair)?;
         let cert_der = cert.der().clone();
@@ -337,10 +319,7 @@ impl ServerTls {
 
     /// Loads a certificate chain (leaf first) and its private key (PKCS#8,
     /// PKCS#1 or SEC1) from PEM files.
-    pub fn from_pem_files(
-        cert: impl AsRef<Path>,
-        key: impl AsRef<Path>,
-    ) -> Result<ServerTls, TlsError> {
+    pub fn from_pem_files(cert: impl AsRef<Path>, key: impl AsRef<Path>) -> Result<ServerTls, TlsError> {
         let (cert, key) = (cert.as_ref(), key.as_ref());
         let cert_pem = read_file("certificate", cert)?;
         let key_pem = read_file("private key", key)?;
@@ -389,9 +368,7 @@ impl ServerTls {
         origin: &str,
     ) -> Result<ServerTls, TlsError> {
         let Some(leaf) = chain.first() else {
-            return Err(TlsError::NoCertificate {
-                origin: origin.to_owned(),
-            });
+            return Err(TlsError::NoCertificate { origin: origin.to_owned() });
         };
         let fingerprint = Fingerprint::of_der(leaf);
         let certificate_pem: Arc<str> = pem_encode_certificate(leaf).into();
@@ -400,18 +377,13 @@ impl ServerTls {
         // Load the key and check it against the certificate ourselves (rather
         // than via `with_single_cert`) so that both failures get a precise
         // error variant.
-        let signing_key = provider
-            .key_provider
-            .load_private_key(key)
-            .map_err(TlsError::InvalidKey)?;
+        let signing_key = provider.key_provider.load_private_key(key).map_err(TlsError::InvalidKey)?;
         let certified = CertifiedKey::new(chain, signing_key);
         match certified.keys_match() {
             // `Unknown` means the key type cannot report its public key: rustls
             // itself does not treat that as an error either.
             Ok(()) | Err(rustls::Error::InconsistentKeys(InconsistentKeys::Unknown)) => {}
-            Err(rustls::Error::InconsistentKeys(InconsistentKeys::KeyMismatch)) => {
-                return Err(TlsError::KeyMismatch)
-            }
+            Err(rustls::Error::InconsistentKeys(InconsistentKeys::KeyMismatch)) => return Err(TlsError::KeyMismatch),
             Err(other) => return Err(TlsError::Config(other)),
         }
 
@@ -419,19 +391,13 @@ impl ServerTls {
             .with_safe_default_protocol_versions()?
             .with_no_client_auth()
             .with_cert_resolver(Arc::new(SingleCertAndKey::from(certified)));
-        Ok(ServerTls {
-            config: Arc::new(config),
-            fingerprint,
-            certificate_pem,
-        })
+        Ok(ServerTls { config: Arc::new(config), fingerprint, certificate_pem })
     }
 }
 
 impl fmt::Debug for ServerTls {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("ServerTls")
-            .field("fingerprint", &self.fingerprint)
-            .finish_non_exhaustive()
+        f.debug_struct("ServerTls").field("fingerprint", &self.fingerprint).finish_non_exhaustive()
     }
 }
 
@@ -491,11 +457,7 @@ impl ClientTls {
 
     /// Verifies the server against the CA certificates in PEM bytes, and only those.
     pub fn with_ca_pem(pem: &[u8]) -> Result<ClientTls, TlsError> {
-        Self::from_ca_pem(
-            pem,
-            "CA certificate PEM data",
-            "CA certificates from PEM data".into(),
-        )
+        Self::from_ca_pem(pem, "CA certificate PEM data", "CA certificates from PEM data".into())
     }
 
     /// Trusts exactly the server whose leaf certificate has this SHA-256
@@ -523,10 +485,8 @@ impl ClientTls {
             "TLS certificate verification is DISABLED: any server certificate will be accepted \
              (development only)"
         );
-        let verifier = Arc::new(NoPkiVerifier {
-            expected: None,
-            algorithms: ring_provider().signature_verification_algorithms,
-        });
+        let verifier =
+            Arc::new(NoPkiVerifier { expected: None, algorithms: ring_provider().signature_verification_algorithms });
         Self::with_verifier(verifier, "insecure (certificate not verified)".to_owned())
     }
 
@@ -572,28 +532,19 @@ impl ClientTls {
             .with_safe_default_protocol_versions()?
             .with_root_certificates(roots)
             .with_no_client_auth();
-        Ok(ClientTls {
-            config: Arc::new(config),
-            description: description.into(),
-        })
+        Ok(ClientTls { config: Arc::new(config), description: description.into() })
     }
 
     fn with_verifier(verifier: Arc<NoPkiVerifier>, description: String) -> ClientTls {
         let builder = ClientConfig::builder_with_provider(ring_provider());
         let config = match builder.with_safe_default_protocol_versions() {
-            Ok(builder) => builder
-                .dangerous()
-                .with_custom_certificate_verifier(verifier)
-                .with_no_client_auth(),
+            Ok(builder) => builder.dangerous().with_custom_certificate_verifier(verifier).with_no_client_auth(),
             // Cannot happen: the ring default provider has TLS 1.2 and TLS 1.3
             // cipher suites, and this crate enables both protocol versions. A
             // plain `ClientTls` constructor has no error channel, so fail loudly.
             Err(error) => unreachable!("ring provider rejected default protocol versions: {error}"),
         };
-        ClientTls {
-            config: Arc::new(config),
-            description: description.into(),
-        }
+        ClientTls { config: Arc::new(config), description: description.into() }
     }
 }
 
@@ -619,9 +570,7 @@ struct NoPkiVerifier {
 
 impl fmt::Debug for NoPkiVerifier {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("NoPkiVerifier")
-            .field("expected", &self.expected)
-            .finish_non_exhaustive()
+        f.debug_struct("NoPkiVerifier").field("expected", &self.expected).finish_non_exhaustive()
     }
 }
 
@@ -641,11 +590,7 @@ impl fmt::Debug for FingerprintMismatch {
 
 impl fmt::Display for FingerprintMismatch {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "server certificate fingerprint mismatch: expected SHA256 {}, got {}",
-            self.expected, self.actual
-        )
+        write!(f, "server certificate fingerprint mismatch: expected SHA256 {}, got {}", self.expected, self.actual)
     }
 }
 
@@ -670,9 +615,9 @@ impl ServerCertVerifier for NoPkiVerifier {
                     %actual,
                     "pinned TLS certificate mismatch"
                 );
-                Err(rustls::Error::InvalidCertificate(CertificateError::Other(
-                    OtherError(Arc::new(FingerprintMismatch { expected, actual })),
-                )))
+                Err(rustls::Error::InvalidCertificate(CertificateError::Other(OtherError(Arc::new(
+                    FingerprintMismatch { expected, actual },
+                )))))
             }
             Some(_) => Ok(ServerCertVerified::assertion()),
             None => {
@@ -719,45 +664,28 @@ fn ring_provider() -> Arc<CryptoProvider> {
 
 /// Parses an IP literal, allowing brackets around IPv6 addresses.
 fn parse_ip(name: &str) -> Option<IpAddr> {
-    let unbracketed = name
-        .strip_prefix('[')
-        .and_then(|n| n.strip_suffix(']'))
-        .unwrap_or(name);
+    let unbracketed = name.strip_prefix('[').and_then(|n| n.strip_suffix(']')).unwrap_or(name);
     unbracketed.parse().ok()
 }
 
 fn read_file(what: &'static str, path: &Path) -> Result<Vec<u8>, TlsError> {
-    std::fs::read(path).map_err(|source| TlsError::ReadFile {
-        what,
-        path: path.to_owned(),
-        source,
-    })
+    std::fs::read(path).map_err(|source| TlsError::ReadFile { what, path: path.to_owned(), source })
 }
 
 fn parse_certificates(pem: &[u8], origin: &str) -> Result<Vec<CertificateDer<'static>>, TlsError> {
     let certs = CertificateDer::pem_slice_iter(pem)
         .collect::<Result<Vec<_>, _>>()
-        .map_err(|source| TlsError::InvalidPem {
-            origin: origin.to_owned(),
-            source,
-        })?;
+        .map_err(|source| TlsError::InvalidPem { origin: origin.to_owned(), source })?;
     if certs.is_empty() {
-        return Err(TlsError::NoCertificate {
-            origin: origin.to_owned(),
-        });
+        return Err(TlsError::NoCertificate { origin: origin.to_owned() });
     }
     Ok(certs)
 }
 
 fn parse_private_key(pem: &[u8], origin: &str) -> Result<PrivateKeyDer<'static>, TlsError> {
     PrivateKeyDer::from_pem_slice(pem).map_err(|source| match source {
-        pem::Error::NoItemsFound => TlsError::NoPrivateKey {
-            origin: origin.to_owned(),
-        },
-        source => TlsError::InvalidPem {
-            origin: origin.to_owned(),
-            source,
-        },
+        pem::Error::NoItemsFound => TlsError::NoPrivateKey { origin: origin.to_owned() },
+        source => TlsError::InvalidPem { origin: origin.to_owned(), source },
     })
 }
 
@@ -778,11 +706,7 @@ mod tests {
     /// Runs a full TLS handshake over an in-memory duplex pipe, then round-trips
     /// a few bytes. Returns the client-side result (the server result is only
     /// required to succeed when the client succeeded).
-    async fn handshake(
-        server: &ServerTls,
-        client: &ClientTls,
-        server_name: &str,
-    ) -> Result<(), std::io::Error> {
+    async fn handshake(server: &ServerTls, client: &ClientTls, server_name: &str) -> Result<(), std::io::Error> {
         let name = ClientTls::server_name(server_name).expect("valid server name");
         let (client_io, server_io) = tokio::io::duplex(64 * 1024);
         let acceptor = server.acceptor();
@@ -816,14 +740,9 @@ mod tests {
     }
 
     fn unique_temp_dir(tag: &str) -> PathBuf {
-        let nanos = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .expect("clock after epoch")
-            .as_nanos();
-        let dir = std::env::temp_dir().join(format!(
-            "osmp-tls-test-{tag}-{}-{nanos}",
-            std::process::id()
-        ));
+        let nanos =
+            std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).expect("clock after epoch").as_nanos();
+        let dir = std::env::temp_dir().join(format!("osmp-tls-test-{tag}-{}-{nanos}", std::process::id()));
         std::fs::create_dir_all(&dir).expect("create temp dir");
         dir
     }
@@ -834,9 +753,7 @@ mod tests {
         let client = ClientTls::pinned(server.fingerprint());
         handshake(&server, &client, "localhost").await.unwrap();
         // Pinning ignores the name entirely.
-        handshake(&server, &client, "unrelated.example")
-            .await
-            .unwrap();
+        handshake(&server, &client, "unrelated.example").await.unwrap();
     }
 
     #[tokio::test]
@@ -867,11 +784,7 @@ mod tests {
         .await
         .expect("timed out");
         assert_eq!(&result.unwrap(), b"hello");
-        tokio::time::timeout(TIMEOUT, server_task)
-            .await
-            .expect("server timed out")
-            .unwrap()
-            .unwrap();
+        tokio::time::timeout(TIMEOUT, server_task).await.expect("server timed out").unwrap().unwrap();
     }
 
     #[tokio::test]
@@ -888,10 +801,7 @@ mod tests {
             .dangerous()
             .with_custom_certificate_verifier(verifier)
             .with_no_client_auth();
-        let client = ClientTls {
-            config: Arc::new(config),
-            description: "tls12 pinned".into(),
-        };
+        let client = ClientTls { config: Arc::new(config), description: "tls12 pinned".into() };
         handshake(&server, &client, "localhost").await.unwrap();
     }
 
@@ -900,9 +810,7 @@ mod tests {
         let server = ServerTls::self_signed(Vec::<String>::new()).unwrap();
         let other = ServerTls::self_signed(Vec::<String>::new()).unwrap();
         let client = ClientTls::pinned(other.fingerprint());
-        let err = handshake(&server, &client, "localhost")
-            .await
-            .expect_err("handshake must fail");
+        let err = handshake(&server, &client, "localhost").await.expect_err("handshake must fail");
         let msg = err.to_string();
         assert!(msg.contains("certificate"), "unexpected error: {msg}");
         assert!(msg.contains(&server.fingerprint().to_string()), "{msg}");
@@ -941,15 +849,11 @@ mod tests {
         };
 
         let client = ClientTls::pinned(Fingerprint::of_der(victim.cert.der()));
-        let err = handshake(&server, &client, "localhost")
-            .await
-            .expect_err("impostor must be rejected");
+        let err = handshake(&server, &client, "localhost").await.expect_err("impostor must be rejected");
         assert!(err.to_string().contains("Signature"), "{err}");
 
         // The insecure client still verifies signatures too.
-        let err = handshake(&server, &ClientTls::insecure(), "localhost")
-            .await
-            .expect_err("impostor must be rejected");
+        let err = handshake(&server, &ClientTls::insecure(), "localhost").await.expect_err("impostor must be rejected");
         assert!(err.to_string().contains("Signature"), "{err}");
     }
 
@@ -965,26 +869,12 @@ mod tests {
     async fn self_signed_leaf_is_accepted_as_its_own_trust_anchor() {
         let server = ServerTls::self_signed(["osmp.test", "10.1.2.3", "[fd00::1]"]).unwrap();
         let client = ClientTls::with_ca_pem(server.certificate_pem().as_bytes()).unwrap();
-        for name in [
-            "localhost",
-            "127.0.0.1",
-            "::1",
-            "[::1]",
-            "osmp.test",
-            "10.1.2.3",
-            "fd00::1",
-        ] {
-            handshake(&server, &client, name)
-                .await
-                .unwrap_or_else(|e| panic!("{name}: {e}"));
+        for name in ["localhost", "127.0.0.1", "::1", "[::1]", "osmp.test", "10.1.2.3", "fd00::1"] {
+            handshake(&server, &client, name).await.unwrap_or_else(|e| panic!("{name}: {e}"));
         }
-        let err = handshake(&server, &client, "example.com")
-            .await
-            .expect_err("wrong name must fail");
+        let err = handshake(&server, &client, "example.com").await.expect_err("wrong name must fail");
         assert!(err.to_string().contains("certificate"), "{err}");
-        let err = handshake(&server, &client, "10.9.9.9")
-            .await
-            .expect_err("wrong IP must fail");
+        let err = handshake(&server, &client, "10.9.9.9").await.expect_err("wrong IP must fail");
         assert!(err.to_string().contains("certificate"), "{err}");
     }
 
@@ -993,9 +883,7 @@ mod tests {
         let server = ServerTls::self_signed(Vec::<String>::new()).unwrap();
         let other = ServerTls::self_signed(Vec::<String>::new()).unwrap();
         let client = ClientTls::with_ca_pem(other.certificate_pem().as_bytes()).unwrap();
-        let err = handshake(&server, &client, "localhost")
-            .await
-            .expect_err("untrusted server must fail");
+        let err = handshake(&server, &client, "localhost").await.expect_err("untrusted server must fail");
         assert!(err.to_string().contains("certificate"), "{err}");
         assert!(err.to_string().contains("UnknownIssuer"), "{err}");
     }
@@ -1010,42 +898,22 @@ mod tests {
         std::fs::write(&key_path, generated.signing_key.serialize_pem()).unwrap();
 
         let server = ServerTls::from_pem_files(&cert_path, &key_path).unwrap();
-        assert_eq!(
-            server.fingerprint(),
-            Fingerprint::of_der(generated.cert.der())
-        );
+        assert_eq!(server.fingerprint(), Fingerprint::of_der(generated.cert.der()));
         // Our own PEM encoder agrees with rcgen's (modulo line endings).
-        assert_eq!(
-            server.certificate_pem().replace("\r\n", "\n"),
-            generated.cert.pem().replace("\r\n", "\n")
-        );
+        assert_eq!(server.certificate_pem().replace("\r\n", "\n"), generated.cert.pem().replace("\r\n", "\n"));
 
-        handshake(
-            &server,
-            &ClientTls::pinned(server.fingerprint()),
-            "localhost",
-        )
-        .await
-        .unwrap();
+        handshake(&server, &ClientTls::pinned(server.fingerprint()), "localhost").await.unwrap();
         let ca_client = ClientTls::with_ca_file(&cert_path).unwrap();
         handshake(&server, &ca_client, "localhost").await.unwrap();
 
         // Same material from bytes.
-        let from_bytes = ServerTls::from_pem(
-            generated.cert.pem().as_bytes(),
-            generated.signing_key.serialize_pem().as_bytes(),
-        )
-        .unwrap();
+        let from_bytes =
+            ServerTls::from_pem(generated.cert.pem().as_bytes(), generated.signing_key.serialize_pem().as_bytes())
+                .unwrap();
         assert_eq!(from_bytes.fingerprint(), server.fingerprint());
 
         let missing = ServerTls::from_pem_files(dir.join("nope.pem"), &key_path).unwrap_err();
-        assert!(matches!(
-            missing,
-            TlsError::ReadFile {
-                what: "certificate",
-                ..
-            }
-        ));
+        assert!(matches!(missing, TlsError::ReadFile { what: "certificate", .. }));
         assert!(missing.to_string().contains("nope.pem"), "{missing}");
         let missing = ClientTls::with_ca_file(dir.join("nope.pem")).unwrap_err();
         assert!(matches!(missing, TlsError::ReadFile { .. }), "{missing}");
@@ -1135,21 +1003,13 @@ L05LmYD6akOdcGE6zN/7LytGGIiDTSBWWVgxQN3BqyxmcxNnS6cX8ixB8pyyN80M\n\
             let server = ServerTls::from_pem(cert.as_bytes(), key.as_bytes()).unwrap();
             let der = CertificateDer::from_pem_slice(cert.as_bytes()).unwrap();
             assert_eq!(server.fingerprint(), Fingerprint::of_der(&der));
-            handshake(
-                &server,
-                &ClientTls::pinned(server.fingerprint()),
-                "localhost",
-            )
-            .await
-            .unwrap();
+            handshake(&server, &ClientTls::pinned(server.fingerprint()), "localhost").await.unwrap();
         }
         // `openssl req -x509` marks its certificates CA:TRUE, which webpki refuses
         // as a server certificate even when it is also the trust anchor.
         let server = ServerTls::from_pem(SEC1_CERT.as_bytes(), SEC1_KEY.as_bytes()).unwrap();
         let as_ca = ClientTls::with_ca_pem(SEC1_CERT.as_bytes()).unwrap();
-        let err = handshake(&server, &as_ca, "localhost")
-            .await
-            .expect_err("CA:TRUE leaf is rejected by webpki");
+        let err = handshake(&server, &as_ca, "localhost").await.expect_err("CA:TRUE leaf is rejected by webpki");
         assert!(err.to_string().contains("CaUsedAsEndEntity"), "{err}");
 
         // Both fixtures are parsed but the keys belong to the other certificate.
@@ -1171,11 +1031,9 @@ L05LmYD6akOdcGE6zN/7LytGGIiDTSBWWVgxQN3BqyxmcxNnS6cX8ixB8pyyN80M\n\
         let err = ServerTls::from_pem(cert_pem.as_bytes(), cert_pem.as_bytes()).unwrap_err();
         assert!(matches!(err, TlsError::NoPrivateKey { .. }), "{err}");
 
-        let err = ServerTls::from_pem(
-            cert_pem.as_bytes(),
-            b"-----BEGIN PRIVATE KEY-----\n!!!!\n-----END PRIVATE KEY-----\n",
-        )
-        .unwrap_err();
+        let err =
+            ServerTls::from_pem(cert_pem.as_bytes(), b"-----BEGIN PRIVATE KEY-----\n!!!!\n-----END PRIVATE KEY-----\n")
+                .unwrap_err();
         assert!(matches!(err, TlsError::InvalidPem { .. }), "{err}");
         let err = ServerTls::from_pem(
             cert_pem.as_bytes(),
@@ -1195,10 +1053,8 @@ L05LmYD6akOdcGE6zN/7LytGGIiDTSBWWVgxQN3BqyxmcxNnS6cX8ixB8pyyN80M\n\
 
         let err = ClientTls::with_ca_pem(b"").unwrap_err();
         assert!(matches!(err, TlsError::NoCertificate { .. }), "{err}");
-        let err = ClientTls::with_ca_pem(
-            b"-----BEGIN CERTIFICATE-----\nAAECAwQF\n-----END CERTIFICATE-----\n",
-        )
-        .unwrap_err();
+        let err =
+            ClientTls::with_ca_pem(b"-----BEGIN CERTIFICATE-----\nAAECAwQF\n-----END CERTIFICATE-----\n").unwrap_err();
         assert!(matches!(err, TlsError::InvalidCaCertificate(_)), "{err}");
     }
 
@@ -1208,9 +1064,7 @@ L05LmYD6akOdcGE6zN/7LytGGIiDTSBWWVgxQN3BqyxmcxNnS6cX8ixB8pyyN80M\n\
         let shown = fp.to_string();
         assert_eq!(shown.len(), 32 * 3 - 1);
         assert_eq!(shown, format!("{fp:?}"));
-        assert!(shown
-            .chars()
-            .all(|c| c == ':' || c.is_ascii_digit() || c.is_ascii_uppercase()));
+        assert!(shown.chars().all(|c| c == ':' || c.is_ascii_digit() || c.is_ascii_uppercase()));
         // SHA-256("hello") = 2cf24dba...
         assert!(shown.starts_with("2C:F2:4D:BA:"), "{shown}");
         assert_eq!(fp.as_bytes()[0], 0x2c);
@@ -1235,24 +1089,12 @@ L05LmYD6akOdcGE6zN/7LytGGIiDTSBWWVgxQN3BqyxmcxNnS6cX8ixB8pyyN80M\n\
             (&format!("{plain}00"), "64 hex digits"),
             (&shown[..shown.len() - 3], "32"),
             (&format!("{shown}:00"), "32"),
-            (
-                &format!("{}G", &plain[..63]),
-                "'G' at position 64 is not a hexadecimal digit",
-            ),
-            (
-                &format!("ZZ{}", &shown[2..]),
-                "'Z' at position 1 is not a hexadecimal digit",
-            ),
-            (
-                &format!("{} {}", &plain[..32], &plain[32..]),
-                "' ' at position 33",
-            ),
+            (&format!("{}G", &plain[..63]), "'G' at position 64 is not a hexadecimal digit"),
+            (&format!("ZZ{}", &shown[2..]), "'Z' at position 1 is not a hexadecimal digit"),
+            (&format!("{} {}", &plain[..32], &plain[32..]), "' ' at position 33"),
             ("0x2CF24DBA", "'x' at position 2"),
             (&format!("A{}", &shown[2..]), "two hex digits"),
-            (
-                &format!("{}é", &plain[..62]),
-                "'é' at position 63 is not a hexadecimal digit",
-            ),
+            (&format!("{}é", &plain[..62]), "'é' at position 63 is not a hexadecimal digit"),
             ("md5:00", "'m' at position 1"),
             (&shown.replace(':', "::"), "32"),
         ] {
@@ -1283,33 +1125,11 @@ L05LmYD6akOdcGE6zN/7LytGGIiDTSBWWVgxQN3BqyxmcxNnS6cX8ixB8pyyN80M\n\
             ClientTls::server_name("localhost").unwrap(),
             ServerName::DnsName(d) if d.as_ref() == "localhost"
         ));
-        assert!(matches!(
-            ClientTls::server_name("127.0.0.1").unwrap(),
-            ServerName::IpAddress(PkiIp::V4(_))
-        ));
-        assert!(matches!(
-            ClientTls::server_name("[::1]").unwrap(),
-            ServerName::IpAddress(PkiIp::V6(_))
-        ));
-        assert!(matches!(
-            ClientTls::server_name("::1").unwrap(),
-            ServerName::IpAddress(PkiIp::V6(_))
-        ));
-        for bad in [
-            "",
-            "[localhost]",
-            "[::1",
-            "exa mple.com",
-            "a..b",
-            "[127.0.0.1]",
-        ] {
-            assert!(
-                matches!(
-                    ClientTls::server_name(bad),
-                    Err(TlsError::InvalidServerName(_))
-                ),
-                "{bad:?}"
-            );
+        assert!(matches!(ClientTls::server_name("127.0.0.1").unwrap(), ServerName::IpAddress(PkiIp::V4(_))));
+        assert!(matches!(ClientTls::server_name("[::1]").unwrap(), ServerName::IpAddress(PkiIp::V6(_))));
+        assert!(matches!(ClientTls::server_name("::1").unwrap(), ServerName::IpAddress(PkiIp::V6(_))));
+        for bad in ["", "[localhost]", "[::1", "exa mple.com", "a..b", "[127.0.0.1]"] {
+            assert!(matches!(ClientTls::server_name(bad), Err(TlsError::InvalidServerName(_))), "{bad:?}");
         }
     }
 

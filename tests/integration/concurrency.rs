@@ -28,34 +28,20 @@ async fn a_long_wait_does_not_delay_an_echo() {
     peer.cmd(2, "echo", json!({"token": "quick"})).await;
     // Responses come in completion order: the echo's first, while the wait runs.
     let first = peer.recv().await;
-    assert_fields(
-        &first,
-        &json!({"type": "response", "cmd-nr": 2, "data": {"token": "quick"}}),
-    );
+    assert_fields(&first, &json!({"type": "response", "cmd-nr": 2, "data": {"token": "quick"}}));
     peer.await_active(&[1]).await;
-    peer.send(r#"{"type":"cancel","nr":3,"data":{"cmds":[1]}}"#)
-        .await;
+    peer.send(r#"{"type":"cancel","nr":3,"data":{"cmds":[1]}}"#).await;
     let second = peer.recv().await;
-    assert_fields(
-        &second,
-        &json!({"type": "response", "cmd-nr": 1, "result": "Cancelled"}),
-    );
+    assert_fields(&second, &json!({"type": "response", "cmd-nr": 1, "result": "Cancelled"}));
 
     // The same through the typed client: an echo completes while a wait is pending.
     let client = client(&server).await;
     let wait = client.start("wait", &()).await.expect("wait starts");
-    let echo = bounded(
-        "echo during a wait",
-        client.call("echo", &json!({"token": 7})),
-    )
-    .await
-    .expect("echo answers");
+    let echo = bounded("echo during a wait", client.call("echo", &json!({"token": 7}))).await.expect("echo answers");
     assert_eq!(echo.data.expect("data").to_value()["token"], 7);
     assert_eq!(active_nrs(&client).await, vec![wait.nr()]);
     wait.cancel();
-    let response = bounded("the cancelled wait", wait.response())
-        .await
-        .expect("OK");
+    let response = bounded("the cancelled wait", wait.response()).await.expect("OK");
     assert_eq!(response.result.as_deref(), Some("Cancelled"));
     peer.close().await;
     server.shutdown().await;
@@ -81,10 +67,7 @@ async fn two_hundred_concurrent_commands_are_each_answered_once() {
         assert_eq!(message["status"], "OK", "{message}");
         let nr = message["cmd-nr"].as_u64().expect("cmd-nr");
         assert!((1..=200).contains(&nr), "{message}");
-        assert!(
-            answered.insert(nr, message.clone()).is_none(),
-            "command {nr} answered twice"
-        );
+        assert!(answered.insert(nr, message.clone()).is_none(), "command {nr} answered twice");
     }
     for (nr, response) in &answered {
         if nr % 4 == 0 {
@@ -105,10 +88,7 @@ async fn two_hundred_concurrent_typed_calls_get_their_own_answers() {
     let calls = (0..200u64).map(|index| {
         let client = client.clone();
         async move {
-            let data: Value = client
-                .call_as("echo", &json!({ "token": index }))
-                .await
-                .expect("echo answers");
+            let data: Value = client.call_as("echo", &json!({ "token": index })).await.expect("echo answers");
             (index, data["token"].as_u64())
         }
     });
@@ -125,10 +105,7 @@ async fn the_reader_never_blocks_while_a_handler_awaits_the_client() {
     let (mut peer, _) = RawPeer::connect(&server).await;
     peer.cmd(1, "confirm-op", Value::Null).await;
     let question = peer.take(|message| message["type"] == "cmd").await;
-    assert_fields(
-        &question,
-        &json!({"type": "cmd", "id": "confirm", "data": {"question": "really?"}}),
-    );
+    assert_fields(&question, &json!({"type": "cmd", "id": "confirm", "data": {"question": "really?"}}));
     let server_nr = question["nr"].as_u64().expect("the server's nr");
 
     // Unanswered, the server-to-client command holds up nothing else.
@@ -136,8 +113,7 @@ async fn the_reader_never_blocks_while_a_handler_awaits_the_client() {
     assert_eq!(echo["data"]["token"], "meanwhile");
     peer.cmd(3, "wait", Value::Null).await;
     peer.await_active(&[1, 3]).await;
-    peer.send(r#"{"type":"cancel","nr":4,"data":{"cmds":[3]}}"#)
-        .await;
+    peer.send(r#"{"type":"cancel","nr":4,"data":{"cmds":[3]}}"#).await;
     assert_eq!(peer.response_to(3).await["result"], "Cancelled");
     peer.await_active(&[1]).await;
 
@@ -146,10 +122,7 @@ async fn the_reader_never_blocks_while_a_handler_awaits_the_client() {
     ))
     .await;
     let response = peer.response_to(1).await;
-    assert_fields(
-        &response,
-        &json!({"status": "OK", "data": {"client-said": {"confirmed": true}}}),
-    );
+    assert_fields(&response, &json!({"status": "OK", "data": {"client-said": {"confirmed": true}}}));
     peer.close().await;
     server.shutdown().await;
 }

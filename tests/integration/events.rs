@@ -34,18 +34,10 @@ fn items(message: &Value) -> Vec<(String, Value)> {
             .as_array()
             .expect("a multi-event carries data.events")
             .iter()
-            .map(|item| {
-                (
-                    item["event"].as_str().expect("event name").to_owned(),
-                    item["data"].clone(),
-                )
-            })
+            .map(|item| (item["event"].as_str().expect("event name").to_owned(), item["data"].clone()))
             .collect()
     } else {
-        vec![(
-            message["id"].as_str().expect("event name").to_owned(),
-            message["data"].clone(),
-        )]
+        vec![(message["id"].as_str().expect("event name").to_owned(), message["data"].clone())]
     }
 }
 
@@ -76,10 +68,7 @@ async fn events_close_together_are_sent_as_one_multi_event() {
     }
     // The first goes out at once, as a single event.
     let first = peer.recv().await;
-    assert_fields(
-        &first,
-        &json!({"type": "event", "id": "alarm", "data": {"n": 1}}),
-    );
+    assert_fields(&first, &json!({"type": "event", "id": "alarm", "data": {"n": 1}}));
     // The rest as ONE multi-event at the end of the window.
     let multi = peer.recv().await;
     assert_fields(&multi, &json!({"type": "event", "id": null}));
@@ -91,20 +80,13 @@ async fn events_close_together_are_sent_as_one_multi_event() {
             {"event": "fault", "data": {"n": 4}},
         ]})
     );
-    assert_eq!(
-        multi["nr"].as_u64(),
-        first["nr"].as_u64().map(|nr| nr + 1),
-        "{multi}"
-    );
+    assert_eq!(multi["nr"].as_u64(), first["nr"].as_u64().map(|nr| nr + 1), "{multi}");
     assert_eq!(peer.silent_for(Duration::from_millis(400)).await, None);
 
     // After a quiet window the next event goes out alone again.
     bus.emit("alarm", &json!({"n": 5})).expect("declared");
     let alone = peer.recv().await;
-    assert_fields(
-        &alone,
-        &json!({"type": "event", "id": "alarm", "data": {"n": 5}}),
-    );
+    assert_fields(&alone, &json!({"type": "event", "id": "alarm", "data": {"n": 5}}));
     peer.close().await;
     server.shutdown().await;
 }
@@ -113,20 +95,13 @@ async fn events_close_together_are_sent_as_one_multi_event() {
 async fn a_zero_window_sends_every_event_alone() {
     let server = alarm_server(Duration::ZERO).await;
     let (mut peer, _) = RawPeer::connect(&server).await;
-    peer.call(1, "event-subscribe", json!({"event": "alarm"}))
-        .await;
+    peer.call(1, "event-subscribe", json!({"event": "alarm"})).await;
     for n in 1..=3 {
-        server
-            .events()
-            .emit("alarm", &json!({ "n": n }))
-            .expect("declared");
+        server.events().emit("alarm", &json!({ "n": n })).expect("declared");
     }
     for n in 1..=3 {
         let event = peer.recv().await;
-        assert_fields(
-            &event,
-            &json!({"type": "event", "id": "alarm", "data": {"n": n}}),
-        );
+        assert_fields(&event, &json!({"type": "event", "id": "alarm", "data": {"n": n}}));
     }
     peer.close().await;
     server.shutdown().await;
@@ -163,8 +138,7 @@ async fn unsubscribed_events_are_not_delivered() {
     let server = alarm_server(Duration::from_millis(100)).await;
     let (mut peer, _) = RawPeer::connect(&server).await;
     let (mut bystander, _) = RawPeer::connect(&server).await;
-    peer.call(1, "event-subscribe", json!({"event": "alarm"}))
-        .await;
+    peer.call(1, "event-subscribe", json!({"event": "alarm"})).await;
     let bus = server.events();
     assert_eq!(bus.emit("fault", &json!({"n": 1})).expect("declared"), 0);
     assert_eq!(bus.emit("alarm", &json!({"n": 2})).expect("declared"), 1);
@@ -175,9 +149,7 @@ async fn unsubscribed_events_are_not_delivered() {
     assert_eq!(bystander.silent_for(Duration::from_millis(100)).await, None);
 
     // After event-unsubscribe, the alarm stops too.
-    let response = peer
-        .call(2, "event-unsubscribe", json!({"event": "alarm"}))
-        .await;
+    let response = peer.call(2, "event-unsubscribe", json!({"event": "alarm"})).await;
     assert_eq!(response["result"], "Unsubscribed 1 events.");
     assert_eq!(bus.emit("alarm", &json!({"n": 4})).expect("declared"), 0);
     assert_eq!(peer.silent_for(Duration::from_millis(300)).await, None);
@@ -193,39 +165,15 @@ async fn unsubscribed_events_are_not_delivered() {
 async fn a_subscription_expires_after_its_timeout() {
     let server = alarm_server(Duration::from_millis(100)).await;
     let (mut peer, _) = RawPeer::connect(&server).await;
-    let response = peer
-        .call(
-            1,
-            "event-subscribe",
-            json!({"event": "alarm", "timeout": 1}),
-        )
-        .await;
-    assert_fields(
-        &response,
-        &json!({"status": "OK", "result": "Subscribed 1 events."}),
-    );
+    let response = peer.call(1, "event-subscribe", json!({"event": "alarm", "timeout": 1})).await;
+    assert_fields(&response, &json!({"status": "OK", "result": "Subscribed 1 events."}));
     let until = subscribed_until(&mut peer, "alarm").await;
     assert!(until.is_string(), "subscribed for a second: {until}");
-    assert_eq!(
-        server
-            .events()
-            .emit("alarm", &json!({"n": 1}))
-            .expect("declared"),
-        1
-    );
-    assert_fields(
-        &peer.recv().await,
-        &json!({"id": "alarm", "data": {"n": 1}}),
-    );
+    assert_eq!(server.events().emit("alarm", &json!({"n": 1})).expect("declared"), 1);
+    assert_fields(&peer.recv().await, &json!({"id": "alarm", "data": {"n": 1}}));
 
     tokio::time::sleep(Duration::from_millis(1300)).await;
-    assert_eq!(
-        server
-            .events()
-            .emit("alarm", &json!({"n": 2}))
-            .expect("declared"),
-        0
-    );
+    assert_eq!(server.events().emit("alarm", &json!({"n": 2})).expect("declared"), 0);
     assert_eq!(peer.silent_for(Duration::from_millis(300)).await, None);
     assert_eq!(subscribed_until(&mut peer, "alarm").await, Value::Null);
     peer.close().await;
@@ -240,20 +188,14 @@ async fn star_subscribes_every_event() {
     assert_eq!(response["result"], "Subscribed 3 events.");
     for event in ["alarm", "fault", "status"] {
         assert!(subscribed_until(&mut peer, event).await.is_string());
-        assert_eq!(
-            server.events().emit(event, &json!({})).expect("declared"),
-            1
-        );
+        assert_eq!(server.events().emit(event, &json!({})).expect("declared"), 1);
         assert_eq!(items(&peer.recv().await)[0].0, event);
     }
     // Unsubscribing one leaves the others.
-    peer.call(2, "event-unsubscribe", json!({"event": "fault"}))
-        .await;
+    peer.call(2, "event-unsubscribe", json!({"event": "fault"})).await;
     assert_eq!(subscribed_until(&mut peer, "fault").await, Value::Null);
     assert!(subscribed_until(&mut peer, "alarm").await.is_string());
-    let response = peer
-        .call(3, "event-unsubscribe", json!({"event": "*"}))
-        .await;
+    let response = peer.call(3, "event-unsubscribe", json!({"event": "*"})).await;
     assert_eq!(response["result"], "Unsubscribed 2 events.");
     peer.close().await;
     server.shutdown().await;
@@ -265,12 +207,8 @@ async fn dropping_the_last_subscription_unsubscribes_on_the_server() {
     let client = client(&server).await;
     let event_list = |client: Client| async move {
         let data: Value = client.call_as("event-list", &()).await.expect("event-list");
-        data["events"]
-            .as_array()
-            .expect("a list")
-            .iter()
-            .find(|entry| entry["event-name"] == "alarm")
-            .expect("listed")["subscribed-until"]
+        data["events"].as_array().expect("a list").iter().find(|entry| entry["event-name"] == "alarm").expect("listed")
+            ["subscribed-until"]
             .clone()
     };
     let first = client.subscribe("alarm").await.expect("subscribed");
@@ -280,13 +218,7 @@ async fn dropping_the_last_subscription_unsubscribes_on_the_server() {
     drop(first);
     // One subscription is left: the server keeps sending.
     let mut second = second;
-    assert_eq!(
-        server
-            .events()
-            .emit("alarm", &json!({"n": 1}))
-            .expect("declared"),
-        1
-    );
+    assert_eq!(server.events().emit("alarm", &json!({"n": 1})).expect("declared"), 1);
     let event = bounded("an alarm", second.next()).await.expect("open");
     assert_eq!(event.data.expect("data").to_value(), json!({"n": 1}));
     assert!(event_list(client.clone()).await.is_string());
@@ -297,13 +229,7 @@ async fn dropping_the_last_subscription_unsubscribes_on_the_server() {
         async move { event_list(client).await.is_null() }
     })
     .await;
-    assert_eq!(
-        server
-            .events()
-            .emit("alarm", &json!({"n": 2}))
-            .expect("declared"),
-        0
-    );
+    assert_eq!(server.events().emit("alarm", &json!({"n": 2})).expect("declared"), 0);
     server.shutdown().await;
 }
 
@@ -311,16 +237,9 @@ async fn dropping_the_last_subscription_unsubscribes_on_the_server() {
 async fn typed_subscription_for_a_limited_time() {
     let server = alarm_server(Duration::ZERO).await;
     let client = client(&server).await;
-    let _alarm = client
-        .subscribe_for("alarm", Duration::from_secs(3600))
-        .await
-        .expect("subscribed");
+    let _alarm = client.subscribe_for("alarm", Duration::from_secs(3600)).await.expect("subscribed");
     let data: Value = client.call_as("event-list", &()).await.expect("event-list");
-    let now: chrono::DateTime<chrono::FixedOffset> = data["now"]
-        .as_str()
-        .expect("now")
-        .parse()
-        .expect("a date-time");
+    let now: chrono::DateTime<chrono::FixedOffset> = data["now"].as_str().expect("now").parse().expect("a date-time");
     let entry = data["events"]
         .as_array()
         .expect("a list")
@@ -328,16 +247,10 @@ async fn typed_subscription_for_a_limited_time() {
         .find(|entry| entry["event-name"] == "alarm")
         .expect("listed")
         .clone();
-    let until: chrono::DateTime<chrono::FixedOffset> = entry["subscribed-until"]
-        .as_str()
-        .expect("subscribed")
-        .parse()
-        .expect("a date-time");
+    let until: chrono::DateTime<chrono::FixedOffset> =
+        entry["subscribed-until"].as_str().expect("subscribed").parse().expect("a date-time");
     let minutes = until.signed_duration_since(now).num_minutes();
-    assert!(
-        (58..=60).contains(&minutes),
-        "subscribed for {minutes} minutes"
-    );
+    assert!((58..=60).contains(&minutes), "subscribed for {minutes} minutes");
     server.shutdown().await;
 }
 
@@ -345,8 +258,7 @@ async fn typed_subscription_for_a_limited_time() {
 async fn events_keep_their_order_when_the_writer_is_late() {
     let server = alarm_server(Duration::from_millis(100)).await;
     let (mut peer, _) = RawPeer::connect(&server).await;
-    peer.call(1, "event-subscribe", json!({"event": "status"}))
-        .await;
+    peer.call(1, "event-subscribe", json!({"event": "status"})).await;
     let bus = server.events();
     bus.emit("status", &json!({"n": 1})).expect("declared"); // goes out at once
     bus.emit("status", &json!({"n": 2})).expect("declared"); // waits for the window
@@ -361,11 +273,7 @@ async fn events_keep_their_order_when_the_writer_is_late() {
             order.push(data["n"].as_u64().expect("n"));
         }
     }
-    assert_eq!(
-        order,
-        vec![1, 2, 3],
-        "a later status overtook an earlier one"
-    );
+    assert_eq!(order, vec![1, 2, 3], "a later status overtook an earlier one");
     peer.close().await;
     server.shutdown().await;
 }
@@ -381,10 +289,7 @@ async fn a_star_subscription_is_not_cut_short_by_dropping_a_named_one() {
     client.call("echo", &()).await.expect("echo");
     client.call("echo", &()).await.expect("echo");
     assert_eq!(
-        server
-            .events()
-            .emit("alarm", &json!({"n": 1}))
-            .expect("declared"),
+        server.events().emit("alarm", &json!({"n": 1})).expect("declared"),
         1,
         "the session still holds a '*' subscription"
     );
@@ -406,10 +311,7 @@ async fn a_named_subscription_is_not_cut_short_by_dropping_a_star_one() {
     })
     .await;
     assert_eq!(
-        server
-            .events()
-            .emit("alarm", &json!({"n": 1}))
-            .expect("declared"),
+        server.events().emit("alarm", &json!({"n": 1})).expect("declared"),
         1,
         "the session still holds an 'alarm' subscription"
     );
@@ -421,22 +323,12 @@ async fn a_named_subscription_is_not_cut_short_by_dropping_a_star_one() {
 #[tokio::test]
 async fn a_subscriber_that_falls_behind_loses_the_oldest_events_only() {
     let server = alarm_server(Duration::ZERO).await;
-    let client = Client::builder(server.url())
-        .event_buffer(2)
-        .connect()
-        .await
-        .expect("connects");
+    let client = Client::builder(server.url()).event_buffer(2).connect().await.expect("connects");
     let mut alarms = client.subscribe("alarm").await.expect("subscribed");
     for n in 1..=5 {
-        server
-            .events()
-            .emit("alarm", &json!({ "n": n }))
-            .expect("declared");
+        server.events().emit("alarm", &json!({ "n": n })).expect("declared");
     }
-    eventually("three alarms are dropped", || async {
-        alarms.dropped() == 3
-    })
-    .await;
+    eventually("three alarms are dropped", || async { alarms.dropped() == 3 }).await;
     // The session itself was never held up.
     client.call("echo", &()).await.expect("echo");
     for n in [4, 5] {
@@ -449,11 +341,7 @@ async fn a_subscriber_that_falls_behind_loses_the_oldest_events_only() {
 /// Days from the server's `now` to the end of the session's subscription of `event`.
 async fn days_subscribed(client: &Client, event: &str) -> Option<i64> {
     let data: Value = client.call_as("event-list", &()).await.expect("event-list");
-    let now: chrono::DateTime<chrono::FixedOffset> = data["now"]
-        .as_str()
-        .expect("now")
-        .parse()
-        .expect("a date-time");
+    let now: chrono::DateTime<chrono::FixedOffset> = data["now"].as_str().expect("now").parse().expect("a date-time");
     let entry = data["events"]
         .as_array()
         .expect("a list")
@@ -472,15 +360,9 @@ async fn a_limited_subscription_does_not_shorten_an_unlimited_one() {
     let client = client(&server).await;
     let _forever = client.subscribe("alarm").await.expect("subscribed");
     assert!(days_subscribed(&client, "alarm").await > Some(3000));
-    let _brief = client
-        .subscribe_for("alarm", Duration::from_secs(60))
-        .await
-        .expect("subscribed");
+    let _brief = client.subscribe_for("alarm", Duration::from_secs(60)).await.expect("subscribed");
     let days = days_subscribed(&client, "alarm").await;
-    assert!(
-        days > Some(3000),
-        "the unlimited subscription was cut to {days:?} days"
-    );
+    assert!(days > Some(3000), "the unlimited subscription was cut to {days:?} days");
     server.shutdown().await;
 }
 
@@ -488,16 +370,10 @@ async fn a_limited_subscription_does_not_shorten_an_unlimited_one() {
 async fn an_unlimited_subscription_extends_a_limited_one() {
     let server = alarm_server(Duration::ZERO).await;
     let client = client(&server).await;
-    let _brief = client
-        .subscribe_for("alarm", Duration::from_secs(60))
-        .await
-        .expect("subscribed");
+    let _brief = client.subscribe_for("alarm", Duration::from_secs(60)).await.expect("subscribed");
     assert_eq!(days_subscribed(&client, "alarm").await, Some(0));
     let _forever = client.subscribe("alarm").await.expect("subscribed");
     let days = days_subscribed(&client, "alarm").await;
-    assert!(
-        days > Some(3000),
-        "the unlimited subscription ends in {days:?} days"
-    );
+    assert!(days > Some(3000), "the unlimited subscription ends in {days:?} days");
     server.shutdown().await;
 }

@@ -51,10 +51,7 @@ trait Vd1 {
     ///
     /// Calls are kept until deleted.
     #[command(name = "vcall-create", alias = "vcc")]
-    async fn vcall_create(
-        &self,
-        #[flatten] call: VcallCreate,
-    ) -> Result<VcallCreated, CommandError>;
+    async fn vcall_create(&self, #[flatten] call: VcallCreate) -> Result<VcallCreated, CommandError>;
 
     /// Start an existing announcement.
     #[command(alias = "vcall-start")]
@@ -76,14 +73,8 @@ struct Device {
 
 impl Vd1 for Device {
     async fn vcall_create(&self, call: VcallCreate) -> Result<VcallCreated, CommandError> {
-        let created = Call {
-            call_id: call.call_id.clone(),
-            priority: call.priority.unwrap_or(41),
-        };
-        self.calls
-            .lock()
-            .unwrap()
-            .insert(call.call_id, created.clone());
+        let created = Call { call_id: call.call_id.clone(), priority: call.priority.unwrap_or(41) };
+        self.calls.lock().unwrap().insert(call.call_id, created.clone());
         Ok(VcallCreated { call: created })
     }
 
@@ -91,10 +82,7 @@ impl Vd1 for Device {
         if !self.calls.lock().unwrap().contains_key(&call_id) {
             return Err(CommandError::not_found(format!("No such call: {call_id}")));
         }
-        let status = CallStatus {
-            call_id,
-            status: "Connected".into(),
-        };
+        let status = CallStatus { call_id, status: "Connected".into() };
         Vd1Events::new(cx.events())
             .vcall_status_changed(&status)
             .map_err(|error| CommandError::internal(error.to_string()))?;
@@ -107,48 +95,20 @@ async fn generated_set_served_over_a_socket() {
     let server = plain_server(|b| b.instruction_set(Vd1Server::new(Device::default()))).await;
     let client = client(&server).await;
 
-    let created = client
-        .call("vcc", &json!({"call-id": "testcall1", "priority": 42}))
-        .await
-        .unwrap();
-    assert_eq!(
-        created.data.unwrap().to_value(),
-        json!({"call": {"call-id": "testcall1", "priority": 42}})
-    );
-    let error = client
-        .call("vcall-create", &json!({"priority": 1}))
-        .await
-        .unwrap_err();
-    assert!(
-        error
-            .to_string()
-            .contains("missing mandatory parameter 'call-id'"),
-        "{error}"
-    );
+    let created = client.call("vcc", &json!({"call-id": "testcall1", "priority": 42})).await.unwrap();
+    assert_eq!(created.data.unwrap().to_value(), json!({"call": {"call-id": "testcall1", "priority": 42}}));
+    let error = client.call("vcall-create", &json!({"priority": 1})).await.unwrap_err();
+    assert!(error.to_string().contains("missing mandatory parameter 'call-id'"), "{error}");
 
     let mut subscription = client.subscribe("vcall-status-changed").await.unwrap();
-    let played = client
-        .call("vcall-start", &json!({"call-id": "testcall1"}))
-        .await
-        .unwrap();
+    let played = client.call("vcall-start", &json!({"call-id": "testcall1"})).await.unwrap();
     assert!(played.data.is_none());
-    let event = tokio::time::timeout(PATIENCE, subscription.next())
-        .await
-        .expect("event in time")
-        .expect("subscription open");
+    let event =
+        tokio::time::timeout(PATIENCE, subscription.next()).await.expect("event in time").expect("subscription open");
     assert_eq!(event.event, "vcall-status-changed");
-    assert_eq!(
-        event.data.unwrap().to_value(),
-        json!({"call-id": "testcall1", "status": "Connected"})
-    );
+    assert_eq!(event.data.unwrap().to_value(), json!({"call-id": "testcall1", "status": "Connected"}));
 
-    let help = client
-        .call("help", &json!({"cmd": "vcall-create"}))
-        .await
-        .unwrap()
-        .data
-        .unwrap()
-        .to_value();
+    let help = client.call("help", &json!({"cmd": "vcall-create"})).await.unwrap().data.unwrap().to_value();
     let text = help.to_string();
     for expected in [
         "Create a new or change an existing announcement.",

@@ -51,13 +51,9 @@ async fn session_status_lists_long_commands_and_stops_when_none_run() {
     };
     // It keeps coming while they run.
     let again = peer.event("session-status").await;
-    assert!(
-        again["nr"].as_u64() > status["nr"].as_u64(),
-        "{again} after {status}"
-    );
+    assert!(again["nr"].as_u64() > status["nr"].as_u64(), "{again} after {status}");
 
-    peer.send(r#"{"type":"cancel","nr":3,"data":{"cmds":[1]}}"#)
-        .await;
+    peer.send(r#"{"type":"cancel","nr":3,"data":{"cmds":[1]}}"#).await;
     peer.response_to(1).await;
     // A report prepared before the cancel may still name 1; a later one names only 2.
     loop {
@@ -68,8 +64,7 @@ async fn session_status_lists_long_commands_and_stops_when_none_run() {
         assert_eq!(cmd_list(&status), vec![1, 2], "{status}");
     }
 
-    peer.send(r#"{"type":"cancel","nr":4,"data":{"cmds":[2]}}"#)
-        .await;
+    peer.send(r#"{"type":"cancel","nr":4,"data":{"cmds":[2]}}"#).await;
     peer.response_to(2).await;
     // A report taken just before the response may still follow it; the echo's response
     // is written after it, so from then on nothing may arrive.
@@ -109,14 +104,9 @@ fn cmd_list(status: &Value) -> Vec<u64> {
 #[tokio::test]
 async fn a_silent_command_times_out_in_the_typed_client() {
     let server = plain_server(|b| b.session_config(no_keepalive())).await;
-    let client = Client::builder(server.url())
-        .call_timeout(Duration::from_millis(300))
-        .connect()
-        .await
-        .expect("connects");
-    let error = bounded("the timeout", client.call("wait", &()))
-        .await
-        .expect_err("no answer within the timeout");
+    let client =
+        Client::builder(server.url()).call_timeout(Duration::from_millis(300)).connect().await.expect("connects");
+    let error = bounded("the timeout", client.call("wait", &())).await.expect_err("no answer within the timeout");
     match error {
         CallError::Timeout { command, after } => {
             assert_eq!(command, "wait");
@@ -125,10 +115,7 @@ async fn a_silent_command_times_out_in_the_typed_client() {
         other => panic!("expected a timeout, got {other:?}"),
     }
     // The client told the server to stop.
-    eventually("the timed-out wait is cancelled", || async {
-        active_nrs(&client).await.is_empty()
-    })
-    .await;
+    eventually("the timed-out wait is cancelled", || async { active_nrs(&client).await.is_empty() }).await;
     server.shutdown().await;
 }
 
@@ -138,18 +125,12 @@ async fn session_status_keeps_a_long_call_alive() {
     config.keepalive_interval = Some(Duration::from_millis(100));
     config.keepalive_after = Duration::from_millis(50);
     let server = plain_server(|b| b.session_config(config)).await;
-    let client = Client::builder(server.url())
-        .call_timeout(Duration::from_millis(300))
-        .connect()
-        .await
-        .expect("connects");
+    let client =
+        Client::builder(server.url()).call_timeout(Duration::from_millis(300)).connect().await.expect("connects");
     // Four times the call timeout.
-    let response = bounded(
-        "a kept-alive wait",
-        client.call("wait", &json!({"seconds": 1.2})),
-    )
-    .await
-    .expect("session-status refreshes the timeout");
+    let response = bounded("a kept-alive wait", client.call("wait", &json!({"seconds": 1.2})))
+        .await
+        .expect("session-status refreshes the timeout");
     assert!(response.is_ok());
     assert_eq!(response.result, None);
     server.shutdown().await;
@@ -157,21 +138,13 @@ async fn session_status_keeps_a_long_call_alive() {
 
 #[tokio::test]
 async fn streamed_progress_keeps_a_long_call_alive() {
-    let server = plain_server(|b| {
-        b.instruction_set(progressing())
-            .session_config(no_keepalive())
-    })
-    .await;
-    let client = Client::builder(server.url())
-        .call_timeout(Duration::from_millis(300))
-        .connect()
-        .await
-        .expect("connects");
+    let server = plain_server(|b| b.instruction_set(progressing()).session_config(no_keepalive())).await;
+    let client =
+        Client::builder(server.url()).call_timeout(Duration::from_millis(300)).connect().await.expect("connects");
     let params = json!({"steps": 10, "interval-ms": 100});
     // Without reading the stream.
-    let response = bounded("a progressing call", client.call("progress", &params))
-        .await
-        .expect("progress refreshes the timeout");
+    let response =
+        bounded("a progressing call", client.call("progress", &params)).await.expect("progress refreshes the timeout");
     assert_eq!(response.result.as_deref(), Some("10 steps done"));
 
     // Reading it.
@@ -192,9 +165,7 @@ async fn streamed_progress_keeps_a_long_call_alive() {
 
     // The same command, too slow for the timeout, does time out.
     let slow = json!({"steps": 1, "interval-ms": 1000});
-    let error = bounded("a slow call", client.call("progress", &slow))
-        .await
-        .expect_err("times out");
+    let error = bounded("a slow call", client.call("progress", &slow)).await.expect_err("times out");
     assert!(matches!(error, CallError::Timeout { .. }), "{error:?}");
     server.shutdown().await;
 }
@@ -204,12 +175,7 @@ async fn connection_loss_fails_every_pending_call() {
     let fake = FakeServer::bind().await;
     let url = fake.url();
     let (client, socket) = tokio::join!(
-        async {
-            Client::builder(url)
-                .connect()
-                .await
-                .expect("connects to the fake server")
-        },
+        async { Client::builder(url).connect().await.expect("connects to the fake server") },
         fake.accept()
     );
     let mut socket = socket;
@@ -223,8 +189,7 @@ async fn connection_loss_fails_every_pending_call() {
         drop(socket);
         commands
     };
-    let (results, commands) =
-        bounded("calls failing", async { tokio::join!(calls, server_side) }).await;
+    let (results, commands) = bounded("calls failing", async { tokio::join!(calls, server_side) }).await;
     assert_eq!(commands.len(), 3);
     for result in results {
         match result {
@@ -233,9 +198,7 @@ async fn connection_loss_fails_every_pending_call() {
         }
     }
     // Later calls fail at once too.
-    let error = bounded("a call after the loss", client.call("echo", &()))
-        .await
-        .expect_err("not connected");
+    let error = bounded("a call after the loss", client.call("echo", &())).await.expect_err("not connected");
     assert!(matches!(error, CallError::Closed { .. }), "{error:?}");
     bounded("the client notices", client.closed()).await;
 }
@@ -249,10 +212,7 @@ async fn server_shutdown_answers_pending_typed_calls_then_closes() {
         async move { client.call("wait", &()).await }
     }));
     let shutdown = async {
-        eventually("the waits run", || async {
-            active_nrs(&client).await.len() == 3
-        })
-        .await;
+        eventually("the waits run", || async { active_nrs(&client).await.len() == 3 }).await;
         server.shutdown().await;
     };
     let (results, ()) = bounded("shutdown", async { tokio::join!(calls, shutdown) }).await;
@@ -278,10 +238,7 @@ async fn a_fast_stream_is_read_in_full_after_the_response() {
     let mut call = client.start("lines", &()).await.expect("starts");
     // Make sure the response is in before reading anything.
     let nr = call.nr();
-    eventually("the command has answered", || async {
-        !active_nrs(&client).await.contains(&nr)
-    })
-    .await;
+    eventually("the command has answered", || async { !active_nrs(&client).await.contains(&nr) }).await;
     let mut read = Vec::new();
     while let Some(item) = bounded("a stream item", call.next()).await {
         match item.expect("no error") {
@@ -308,10 +265,7 @@ async fn a_peer_that_stops_answering_pings_is_disconnected() {
     // The raw peer reads nothing after the greeting, so its WebSocket answers nothing.
     let (silent, _) = RawPeer::connect(&server).await;
     assert_eq!(server.session_count(), 2);
-    eventually("the silent peer is dropped", || async {
-        server.session_count() == 1
-    })
-    .await;
+    eventually("the silent peer is dropped", || async { server.session_count() == 1 }).await;
     // Well past the dead-peer timeout, the answering client is still served.
     tokio::time::sleep(Duration::from_millis(1200)).await;
     client.call("echo", &()).await.expect("still connected");

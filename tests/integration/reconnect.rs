@@ -19,12 +19,7 @@ fn no_batching() -> SessionConfig {
 }
 
 async fn ticking_server(bind: &str) -> ServerHandle {
-    plain_server(|b| {
-        b.bind(bind)
-            .instruction_set(ticking())
-            .session_config(no_batching())
-    })
-    .await
+    plain_server(|b| b.bind(bind).instruction_set(ticking()).session_config(no_batching())).await
 }
 
 #[tokio::test]
@@ -41,13 +36,7 @@ async fn the_client_reconnects_and_its_subscription_continues() {
         .await
         .expect("connects");
     let mut ticks = client.subscribe("tick").await.expect("subscribed");
-    assert_eq!(
-        first
-            .events()
-            .emit("tick", &json!({"server": 1}))
-            .expect("declared"),
-        1
-    );
+    assert_eq!(first.events().emit("tick", &json!({"server": 1})).expect("declared"), 1);
     let tick = bounded("a tick", ticks.next()).await.expect("open");
     assert_eq!(tick.data.expect("data").to_value(), json!({"server": 1}));
 
@@ -62,15 +51,11 @@ async fn the_client_reconnects_and_its_subscription_continues() {
         async move { bus.emit("tick", &json!({"server": 2})).expect("declared") == 1 }
     })
     .await;
-    let tick = bounded("a tick from the new server", ticks.next())
-        .await
-        .expect("the subscription outlives the connection");
+    let tick =
+        bounded("a tick from the new server", ticks.next()).await.expect("the subscription outlives the connection");
     assert_eq!(tick.data.expect("data").to_value(), json!({"server": 2}));
 
-    let data: Value = client
-        .call_as("echo", &json!({"token": "again"}))
-        .await
-        .expect("calls work again");
+    let data: Value = client.call_as("echo", &json!({"token": "again"})).await.expect("calls work again");
     assert_eq!(data["token"], "again");
     assert!(client.is_connected());
     second.shutdown().await;
@@ -91,26 +76,15 @@ async fn calls_in_flight_fail_when_the_connection_drops_even_with_a_policy() {
         .expect("connects");
     let mut call = client.start("wait", &()).await.expect("starts");
     let nr = call.nr();
-    eventually("the wait runs", || async {
-        active_nrs(&client).await == vec![nr]
-    })
-    .await;
+    eventually("the wait runs", || async { active_nrs(&client).await == vec![nr] }).await;
     first.shutdown().await;
     // The graceful shutdown answered the wait before closing.
-    assert_eq!(
-        bounded("the stream ends", call.next())
-            .await
-            .map(|r| r.is_ok()),
-        None
-    );
+    assert_eq!(bounded("the stream ends", call.next()).await.map(|r| r.is_ok()), None);
     let response = call.response().await.expect("answered");
     assert_eq!(response.result.as_deref(), Some("Cancelled"));
 
     let second = ticking_server(&addr).await;
-    eventually("the client is back", || async {
-        client.call("echo", &()).await.is_ok()
-    })
-    .await;
+    eventually("the client is back", || async { client.call("echo", &()).await.is_ok() }).await;
     second.shutdown().await;
 }
 
@@ -123,12 +97,7 @@ async fn without_a_policy_the_client_stays_closed() {
     server.shutdown().await;
     bounded("closed() completes after the loss", client.closed()).await;
     assert!(!client.is_connected());
-    assert!(
-        bounded("the subscription ends", ticks.next())
-            .await
-            .is_none(),
-        "no more events"
-    );
+    assert!(bounded("the subscription ends", ticks.next()).await.is_none(), "no more events");
     let error = client.call("echo", &()).await.expect_err("closed");
     assert!(matches!(error, CallError::Closed { .. }), "{error:?}");
 }
@@ -163,10 +132,7 @@ async fn a_limited_subscription_stays_limited_after_a_reconnect() {
         .connect()
         .await
         .expect("connects");
-    let _ticks = client
-        .subscribe_for("tick", Duration::from_secs(600))
-        .await
-        .expect("subscribed");
+    let _ticks = client.subscribe_for("tick", Duration::from_secs(600)).await.expect("subscribed");
     first.shutdown().await;
     let second = ticking_server(&addr).await;
     let bus = second.events().clone();
@@ -176,16 +142,9 @@ async fn a_limited_subscription_stays_limited_after_a_reconnect() {
     })
     .await;
     let data: Value = client.call_as("event-list", &()).await.expect("event-list");
-    let now: chrono::DateTime<chrono::FixedOffset> = data["now"]
-        .as_str()
-        .expect("now")
-        .parse()
-        .expect("a date-time");
-    let until: chrono::DateTime<chrono::FixedOffset> = data["events"][0]["subscribed-until"]
-        .as_str()
-        .expect("subscribed")
-        .parse()
-        .expect("a date-time");
+    let now: chrono::DateTime<chrono::FixedOffset> = data["now"].as_str().expect("now").parse().expect("a date-time");
+    let until: chrono::DateTime<chrono::FixedOffset> =
+        data["events"][0]["subscribed-until"].as_str().expect("subscribed").parse().expect("a date-time");
     let minutes = until.signed_duration_since(now).num_minutes();
     assert!(
         (1..=10).contains(&minutes),

@@ -15,10 +15,7 @@ fn greeter() -> TestSet {
     TestSet::new("greeter").command("greet", |_, cx| async move {
         match cx.ask("get-name", &json!({"why": "greeting"})).await {
             Ok(response) => {
-                let data = response
-                    .data
-                    .map(|data| data.to_value())
-                    .unwrap_or_default();
+                let data = response.data.map(|data| data.to_value()).unwrap_or_default();
                 let name = data["name"].as_str().unwrap_or("?").to_owned();
                 Outcome::data(&json!({"outcome": "ok", "greeting": format!("Hello {name}!")}))
             }
@@ -48,9 +45,7 @@ async fn the_server_asks_the_client_and_uses_the_answer() {
         .connect()
         .await
         .expect("connects");
-    let data: Value = bounded("greet", client.call_as("greet", &()))
-        .await
-        .expect("greet answers");
+    let data: Value = bounded("greet", client.call_as("greet", &())).await.expect("greet answers");
     assert_eq!(data, json!({"outcome": "ok", "greeting": "Hello Ada!"}));
     server.shutdown().await;
 }
@@ -59,25 +54,16 @@ async fn the_server_asks_the_client_and_uses_the_answer() {
 async fn the_client_answering_error_reaches_the_server_side() {
     let server = plain_server(|b| b.instruction_set(greeter())).await;
     let client = Client::builder(server.url())
-        .on_command("get-name", |_| async {
-            Err(CommandError::new("I will not tell"))
-        })
+        .on_command("get-name", |_| async { Err(CommandError::new("I will not tell")) })
         .connect()
         .await
         .expect("connects");
-    let data: Value = bounded("greet", client.call_as("greet", &()))
-        .await
-        .expect("greet answers");
-    assert_eq!(
-        data,
-        json!({"outcome": "failed", "status": "ERROR", "result": "I will not tell"})
-    );
+    let data: Value = bounded("greet", client.call_as("greet", &())).await.expect("greet answers");
+    assert_eq!(data, json!({"outcome": "failed", "status": "ERROR", "result": "I will not tell"}));
 
     // A client without a handler for the command answers "not found".
     let bare = client_without_handlers(&server).await;
-    let data: Value = bounded("greet", bare.call_as("greet", &()))
-        .await
-        .expect("greet answers");
+    let data: Value = bounded("greet", bare.call_as("greet", &())).await.expect("greet answers");
     assert_eq!(
         data,
         json!({"outcome": "failed", "status": "ERROR",
@@ -87,10 +73,7 @@ async fn the_client_answering_error_reaches_the_server_side() {
 }
 
 async fn client_without_handlers(server: &ServerHandle) -> Client {
-    Client::builder(server.url())
-        .connect()
-        .await
-        .expect("connects")
+    Client::builder(server.url()).connect().await.expect("connects")
 }
 
 #[tokio::test]
@@ -113,9 +96,7 @@ async fn a_client_that_does_not_answer_times_out_on_the_server_side() {
         .connect()
         .await
         .expect("connects");
-    let data: Value = bounded("greet", client.call_as("greet", &()))
-        .await
-        .expect("greet answers");
+    let data: Value = bounded("greet", client.call_as("greet", &())).await.expect("greet answers");
     assert_eq!(data, json!({"outcome": "timeout", "after-ms": 300}));
     // The server cancelled its command on the client when it gave up.
     eventually("the client's handler is cancelled", || {
@@ -132,10 +113,7 @@ async fn a_raw_peer_answers_a_server_command_with_a_literal_response() {
     let (mut peer, _) = RawPeer::connect(&server).await;
     peer.cmd(1, "greet", Value::Null).await;
     let command = peer.recv().await;
-    assert_fields(
-        &command,
-        &json!({"type": "cmd", "id": "get-name", "data": {"why": "greeting"}}),
-    );
+    assert_fields(&command, &json!({"type": "cmd", "id": "get-name", "data": {"why": "greeting"}}));
     let server_nr = command["nr"].as_u64().expect("the server's nr");
     assert!(command.get("cmd-nr").is_none(), "{command}");
 
@@ -161,14 +139,10 @@ async fn a_raw_peer_answers_a_server_command_with_a_literal_response() {
     ))
     .await;
     let response = peer.response_to(2).await;
-    assert_eq!(
-        response["data"],
-        json!({"outcome": "failed", "status": "ERROR", "result": "no name"})
-    );
+    assert_eq!(response["data"], json!({"outcome": "failed", "status": "ERROR", "result": "no name"}));
 
     // A response to nothing the server sent is ignored.
-    peer.send(r#"{"type":"response","id":"x","nr":5,"cmd-nr":424242,"status":"OK"}"#)
-        .await;
+    peer.send(r#"{"type":"response","id":"x","nr":5,"cmd-nr":424242,"status":"OK"}"#).await;
     assert_eq!(peer.silent_for(Duration::from_millis(200)).await, None);
     let echo = peer.call(3, "echo", json!({"token": 3})).await;
     assert_eq!(echo["data"]["token"], 3);

@@ -10,14 +10,10 @@ async fn raw_peer_and_typed_client_talk_to_the_server() {
     let (mut peer, initiated) = RawPeer::connect(&server).await;
     assert_eq!(initiated["type"], "event");
     assert_eq!(initiated["id"], "session-initiated");
-    assert_eq!(
-        initiated["data"]["protocol"],
-        "Open System Management Protocol"
-    );
+    assert_eq!(initiated["data"]["protocol"], "Open System Management Protocol");
     assert_eq!(initiated["data"]["version"], 1);
 
-    peer.send(r#"{"nr":17,"type":"cmd","id":"echo","data":{"token":"hi"}}"#)
-        .await;
+    peer.send(r#"{"nr":17,"type":"cmd","id":"echo","data":{"token":"hi"}}"#).await;
     let response = peer.response_to(17).await;
     assert_eq!(response["status"], "OK");
     assert_eq!(response["data"], json!({"token": "hi"}));

@@ -10,9 +10,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use futures_util::{SinkExt, StreamExt};
-use osmp::instruction::{
-    CommandFuture, CommandSchema, EventSchema, InstructionSetSchema, ParamSchema, Params,
-};
+use osmp::instruction::{CommandFuture, CommandSchema, EventSchema, InstructionSetSchema, ParamSchema, Params};
 pub use osmp::prelude::*;
 use osmp::session::SessionConfig;
 use serde_json::{json, Value};
@@ -32,11 +30,7 @@ pub const PATIENCE: Duration = Duration::from_secs(10);
 
 /// A plain `ws://` server with the standard set and the given builder tweaks.
 pub async fn plain_server(configure: impl FnOnce(ServerBuilder) -> ServerBuilder) -> ServerHandle {
-    configure(Server::builder().no_tls())
-        .build()
-        .await
-        .expect("server binds")
-        .spawn()
+    configure(Server::builder().no_tls()).build().await.expect("server binds").spawn()
 }
 
 /// A session configuration with short timings, for tests that wait on them.
@@ -64,27 +58,19 @@ where
         if condition().await {
             return;
         }
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "gave up waiting for: {what}"
-        );
+        assert!(tokio::time::Instant::now() < deadline, "gave up waiting for: {what}");
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
 }
 
 /// Bounds a future by [`PATIENCE`].
 pub async fn bounded<T>(what: &str, future: impl Future<Output = T>) -> T {
-    tokio::time::timeout(PATIENCE, future)
-        .await
-        .unwrap_or_else(|_| panic!("took longer than {PATIENCE:?}: {what}"))
+    tokio::time::timeout(PATIENCE, future).await.unwrap_or_else(|_| panic!("took longer than {PATIENCE:?}: {what}"))
 }
 
 /// The `cmd-nr`s that `active-cmds` lists on a typed client's session.
 pub async fn active_nrs(client: &Client) -> Vec<u64> {
-    let data: Value = client
-        .call_as("active-cmds", &())
-        .await
-        .expect("active-cmds answers");
+    let data: Value = client.call_as("active-cmds", &()).await.expect("active-cmds answers");
     cmd_nrs(&data)
 }
 
@@ -104,11 +90,7 @@ pub fn cmd_nrs(data: &Value) -> Vec<u64> {
 pub fn assert_fields(actual: &Value, expected: &Value) {
     let expected = expected.as_object().expect("expected fields are an object");
     for (key, value) in expected {
-        assert_eq!(
-            actual.get(key),
-            Some(value),
-            "field '{key}' of {actual} should be {value}"
-        );
+        assert_eq!(actual.get(key), Some(value), "field '{key}' of {actual} should be {value}");
     }
 }
 
@@ -135,24 +117,17 @@ impl RawPeer {
     /// Connects to a plain `ws://` server and returns the peer with the `session-initiated`
     /// event already read.
     pub async fn connect(server: &ServerHandle) -> (RawPeer, Value) {
-        let tcp = TcpStream::connect(server.local_addr())
-            .await
-            .expect("TCP connect");
+        let tcp = TcpStream::connect(server.local_addr()).await.expect("TCP connect");
         RawPeer::over(Box::new(tcp), &server.url()).await
     }
 
     /// Runs the WebSocket handshake for `url` over an established stream.
     pub async fn over(stream: Box<dyn Io>, url: &str) -> (RawPeer, Value) {
-        let (socket, _) =
-            tokio::time::timeout(PATIENCE, tokio_tungstenite::client_async(url, stream))
-                .await
-                .expect("handshake in time")
-                .expect("WebSocket handshake");
-        let mut peer = RawPeer {
-            socket,
-            backlog: VecDeque::new(),
-            helper_nr: 100_000,
-        };
+        let (socket, _) = tokio::time::timeout(PATIENCE, tokio_tungstenite::client_async(url, stream))
+            .await
+            .expect("handshake in time")
+            .expect("WebSocket handshake");
+        let mut peer = RawPeer { socket, backlog: VecDeque::new(), helper_nr: 100_000 };
         let initiated = peer.recv().await;
         (peer, initiated)
     }
@@ -189,10 +164,7 @@ impl RawPeer {
         let nr = self.helper_nr();
         let response = self.call(nr, "active-cmds", Value::Null).await;
         assert_eq!(response["status"], "OK", "{response}");
-        cmd_nrs(&response["data"])
-            .into_iter()
-            .filter(|nr| *nr < 100_000)
-            .collect()
+        cmd_nrs(&response["data"]).into_iter().filter(|nr| *nr < 100_000).collect()
     }
 
     /// Polls `active-cmds` until exactly `expected` (sorted) are running.
@@ -204,10 +176,7 @@ impl RawPeer {
             if active == expected {
                 return;
             }
-            assert!(
-                tokio::time::Instant::now() < deadline,
-                "active-cmds stayed {active:?}, expected {expected:?}"
-            );
+            assert!(tokio::time::Instant::now() < deadline, "active-cmds stayed {active:?}, expected {expected:?}");
             tokio::time::sleep(Duration::from_millis(20)).await;
         }
     }
@@ -259,9 +228,7 @@ impl RawPeer {
     pub async fn expect_close(&mut self) -> Option<CloseFrame> {
         loop {
             match self.next_frame().await {
-                Message::Text(text) => self
-                    .backlog
-                    .push_back(serde_json::from_str(text.as_str()).expect("JSON")),
+                Message::Text(text) => self.backlog.push_back(serde_json::from_str(text.as_str()).expect("JSON")),
                 Message::Close(frame) => {
                     // Reading on sends tungstenite's answer to the close frame.
                     let end = bounded("the end of the connection", async {
@@ -286,10 +253,7 @@ impl RawPeer {
     /// server's answer (so that a server shutting down afterwards need not wait for us).
     pub async fn close(mut self) {
         let _ = self.socket.close(None).await;
-        let _ = tokio::time::timeout(PATIENCE, async {
-            while let Some(Ok(_)) = self.socket.next().await {}
-        })
-        .await;
+        let _ = tokio::time::timeout(PATIENCE, async { while let Some(Ok(_)) = self.socket.next().await {} }).await;
     }
 
     async fn recv_new(&mut self) -> Value {
@@ -300,9 +264,7 @@ impl RawPeer {
                 .expect("connection open")
                 .expect("no transport error");
             match message {
-                Message::Text(text) => {
-                    return serde_json::from_str(text.as_str()).expect("the server sends JSON")
-                }
+                Message::Text(text) => return serde_json::from_str(text.as_str()).expect("the server sends JSON"),
                 Message::Close(frame) => panic!("connection closed: {frame:?}"),
                 _ => continue,
             }
@@ -321,14 +283,12 @@ impl RawPeer {
 
     /// The response to command `cmd_nr` (other messages are kept for later).
     pub async fn response_to(&mut self, cmd_nr: u64) -> Value {
-        self.take(|message| message["type"] == "response" && message["cmd-nr"] == cmd_nr)
-            .await
+        self.take(|message| message["type"] == "response" && message["cmd-nr"] == cmd_nr).await
     }
 
     /// The next event named `id` (other messages are kept for later).
     pub async fn event(&mut self, id: &str) -> Value {
-        self.take(|message| message["type"] == "event" && message["id"] == id)
-            .await
+        self.take(|message| message["type"] == "event" && message["id"] == id).await
     }
 
     /// `None` if no message (kept or new) arrives within `quiet`, else the first one.
@@ -340,9 +300,7 @@ impl RawPeer {
         loop {
             match tokio::time::timeout_at(deadline, self.socket.next()).await {
                 Err(_) => return None,
-                Ok(Some(Ok(Message::Text(text)))) => {
-                    return Some(serde_json::from_str(text.as_str()).expect("JSON"))
-                }
+                Ok(Some(Ok(Message::Text(text)))) => return Some(serde_json::from_str(text.as_str()).expect("JSON")),
                 Ok(Some(Ok(Message::Ping(_) | Message::Pong(_)))) => continue,
                 Ok(other) => panic!("unexpected {other:?}"),
             }
@@ -356,9 +314,7 @@ impl RawPeer {
         loop {
             match tokio::time::timeout_at(deadline, self.socket.next()).await {
                 Err(_) => return messages,
-                Ok(Some(Ok(Message::Text(text)))) => {
-                    messages.push(serde_json::from_str(text.as_str()).expect("JSON"))
-                }
+                Ok(Some(Ok(Message::Text(text)))) => messages.push(serde_json::from_str(text.as_str()).expect("JSON")),
                 Ok(Some(Ok(Message::Ping(_) | Message::Pong(_)))) => continue,
                 Ok(other) => panic!("unexpected {other:?}"),
             }
@@ -416,19 +372,13 @@ impl TestSet {
             stream_schema: None,
             requires: None,
         });
-        self.handlers
-            .push(Arc::new(move |params, cx| Box::pin(handler(params, cx))));
+        self.handlers.push(Arc::new(move |params, cx| Box::pin(handler(params, cx))));
         self
     }
 
     /// Documents the command added last: its description and aliases.
     pub fn doc(mut self, description: &'static str, aliases: &[&'static str]) -> TestSet {
-        let command = self
-            .schema
-            .commands
-            .to_mut()
-            .last_mut()
-            .expect("a command to document");
+        let command = self.schema.commands.to_mut().last_mut().expect("a command to document");
         command.description = Cow::Borrowed(description);
         command.aliases = Cow::Owned(aliases.iter().map(|alias| Cow::Borrowed(*alias)).collect());
         self
@@ -448,10 +398,7 @@ impl TestSet {
     }
 
     /// Runs `hook` whenever a session subscribes one of the set's events.
-    pub fn on_subscribe(
-        mut self,
-        hook: impl Fn(&str, &Session) + Send + Sync + 'static,
-    ) -> TestSet {
+    pub fn on_subscribe(mut self, hook: impl Fn(&str, &Session) + Send + Sync + 'static) -> TestSet {
         self.on_subscribe = Some(Arc::new(hook));
         self
     }
@@ -482,35 +429,24 @@ pub struct FakeServer {
 impl FakeServer {
     /// Binds 127.0.0.1:0.
     pub async fn bind() -> FakeServer {
-        FakeServer {
-            listener: TcpListener::bind("127.0.0.1:0").await.expect("bind"),
-        }
+        FakeServer { listener: TcpListener::bind("127.0.0.1:0").await.expect("bind") }
     }
 
     /// The `ws://` URL to connect to.
     pub fn url(&self) -> String {
-        format!(
-            "ws://{}/osmp/v1",
-            self.listener.local_addr().expect("local address")
-        )
+        format!("ws://{}/osmp/v1", self.listener.local_addr().expect("local address"))
     }
 
     /// Accepts one connection and sends `session-initiated`.
     pub async fn accept(&self) -> WebSocketStream<TcpStream> {
-        let (tcp, _) = bounded("a connection", self.listener.accept())
-            .await
-            .expect("accept");
-        let mut socket = bounded("the handshake", tokio_tungstenite::accept_async(tcp))
-            .await
-            .expect("WebSocket handshake");
+        let (tcp, _) = bounded("a connection", self.listener.accept()).await.expect("accept");
+        let mut socket =
+            bounded("the handshake", tokio_tungstenite::accept_async(tcp)).await.expect("WebSocket handshake");
         let initiated = json!({
             "type": "event", "id": "session-initiated", "nr": 1,
             "data": {"protocol": "Open System Management Protocol", "version": 1},
         });
-        socket
-            .send(Message::text(initiated.to_string()))
-            .await
-            .expect("greeting");
+        socket.send(Message::text(initiated.to_string())).await.expect("greeting");
         socket
     }
 }
@@ -519,10 +455,7 @@ impl FakeServer {
 pub async fn read_commands(socket: &mut WebSocketStream<TcpStream>, count: usize) -> Vec<Value> {
     let mut commands = Vec::new();
     while commands.len() < count {
-        let message = bounded("a command", socket.next())
-            .await
-            .expect("open")
-            .expect("no error");
+        let message = bounded("a command", socket.next()).await.expect("open").expect("no error");
         if let Message::Text(text) = message {
             let value: Value = serde_json::from_str(text.as_str()).expect("JSON");
             if value["type"] == "cmd" {

@@ -56,11 +56,8 @@ pub trait Lab {
 
     /// Calibrate a sensor, step by step.
     #[command(stream = StepDone, alias = "cal")]
-    async fn calibrate(
-        &self,
-        cx: CommandContext,
-        #[flatten] calibration: Calibration,
-    ) -> Result<Outcome, CommandError>;
+    async fn calibrate(&self, cx: CommandContext, #[flatten] calibration: Calibration)
+        -> Result<Outcome, CommandError>;
 
     /// Echo, the laboratory's way: upper case.
     #[command(version = 1)]
@@ -81,29 +78,17 @@ struct Laboratory {
 }
 
 impl Lab for Laboratory {
-    async fn measure(
-        &self,
-        sensor: String,
-        samples: Option<u32>,
-    ) -> Result<Measurement, CommandError> {
+    async fn measure(&self, sensor: String, samples: Option<u32>) -> Result<Measurement, CommandError> {
         let samples = samples.unwrap_or(1);
         if samples == 0 {
             return Err(CommandError::invalid_params("samples must be at least 1"));
         }
-        Ok(Measurement {
-            sensor,
-            mean: f64::from(samples) / 2.0,
-        })
+        Ok(Measurement { sensor, mean: f64::from(samples) / 2.0 })
     }
 
-    async fn calibrate(
-        &self,
-        cx: CommandContext,
-        calibration: Calibration,
-    ) -> Result<Outcome, CommandError> {
+    async fn calibrate(&self, cx: CommandContext, calibration: Calibration) -> Result<Outcome, CommandError> {
         for step in 1..=calibration.steps {
-            cx.progress(u64::from(step), u64::from(calibration.steps))
-                .await?;
+            cx.progress(u64::from(step), u64::from(calibration.steps)).await?;
             cx.stream(&StepDone { step }).await?;
             tokio::select! {
                 () = tokio::time::sleep(Duration::from_millis(20)) => {}
@@ -127,14 +112,8 @@ impl Lab for Laboratory {
 }
 
 async fn lab_server() -> ServerHandle {
-    let laboratory = Laboratory {
-        last: Mutex::new(Some(Reading {
-            sensor: "t1".into(),
-            value: 21.5,
-        })),
-    };
-    crate::support::plain_server(|builder| builder.instruction_set(LabServer::new(laboratory)))
-        .await
+    let laboratory = Laboratory { last: Mutex::new(Some(Reading { sensor: "t1".into(), value: 21.5 })) };
+    crate::support::plain_server(|builder| builder.instruction_set(LabServer::new(laboratory))).await
 }
 
 #[tokio::test]
@@ -144,31 +123,16 @@ async fn typed_calls_take_borrowed_arguments_and_return_typed_results() {
     let lab = LabClient::new(&client);
 
     let measured = lab.measure("t1", Some(&4)).await.unwrap();
-    assert_eq!(
-        measured,
-        Measurement {
-            sensor: "t1".into(),
-            mean: 2.0
-        }
-    );
+    assert_eq!(measured, Measurement { sensor: "t1".into(), mean: 2.0 });
     assert_eq!(lab.measure("t1", None).await.unwrap().mean, 0.5);
 
     let refused = lab.measure("t1", Some(&0)).await.unwrap_err();
-    assert_eq!(
-        refused.response().unwrap().result.as_deref(),
-        Some("samples must be at least 1")
-    );
+    assert_eq!(refused.response().unwrap().result.as_deref(), Some("samples must be at least 1"));
 
     // What the generated dispatch says about bad parameters, seen from a raw call.
     let missing = client.call("measure", &json!({})).await.unwrap_err();
-    assert_eq!(
-        missing.response().unwrap().result.as_deref(),
-        Some("missing mandatory parameter 'sensor'")
-    );
-    let wrong = client
-        .call("measure", &json!({"sensor": "t1", "samples": "many"}))
-        .await
-        .unwrap_err();
+    assert_eq!(missing.response().unwrap().result.as_deref(), Some("missing mandatory parameter 'sensor'"));
+    let wrong = client.call("measure", &json!({"sensor": "t1", "samples": "many"})).await.unwrap_err();
     assert_eq!(
         wrong.response().unwrap().result.as_deref(),
         Some(r#"parameter 'samples': expected integer, got string "many""#)
@@ -182,13 +146,7 @@ async fn a_started_call_streams_typed_items_and_can_be_cancelled() {
     let client = crate::support::client(&server).await;
     let lab = LabClient::new(&client);
 
-    let mut call = lab
-        .start_calibrate(&Calibration {
-            sensor: "t1".into(),
-            steps: 3,
-        })
-        .await
-        .unwrap();
+    let mut call = lab.start_calibrate(&Calibration { sensor: "t1".into(), steps: 3 }).await.unwrap();
     let mut steps = Vec::new();
     let mut progress = Vec::new();
     while let Some(item) = tokio::time::timeout(PATIENCE, call.next()).await.unwrap() {
@@ -203,18 +161,9 @@ async fn a_started_call_streams_typed_items_and_can_be_cancelled() {
     let response = call.response().await.unwrap();
     assert_eq!(response.result.as_deref(), Some("t1 calibrated"));
 
-    let endless = lab
-        .start_calibrate(&Calibration {
-            sensor: "t2".into(),
-            steps: 10_000,
-        })
-        .await
-        .unwrap();
+    let endless = lab.start_calibrate(&Calibration { sensor: "t2".into(), steps: 10_000 }).await.unwrap();
     endless.cancel();
-    let cancelled = tokio::time::timeout(PATIENCE, endless.response())
-        .await
-        .unwrap()
-        .unwrap();
+    let cancelled = tokio::time::timeout(PATIENCE, endless.response()).await.unwrap().unwrap();
     assert_eq!(cancelled.result.as_deref(), Some("Cancelled"));
     server.shutdown().await;
 }
@@ -225,89 +174,35 @@ async fn a_domain_set_overrides_a_standard_command_by_version_and_help_shows_it(
     let client = crate::support::client(&server).await;
     let standard = client.standard();
 
-    let echoed = client
-        .call("echo", &json!({"token": "quiet"}))
-        .await
-        .unwrap();
-    assert_eq!(
-        echoed.result.as_deref(),
-        Some("QUIET"),
-        "the lab's echo answers"
-    );
+    let echoed = client.call("echo", &json!({"token": "quiet"})).await.unwrap();
+    assert_eq!(echoed.result.as_deref(), Some("QUIET"), "the lab's echo answers");
 
-    let Help::Detail(echo) = standard.help(Some("echo")).await.unwrap() else {
-        panic!("a detail")
-    };
+    let Help::Detail(echo) = standard.help(Some("echo")).await.unwrap() else { panic!("a detail") };
     assert_eq!((echo.instruction_set.as_str(), echo.version), ("lab", 1));
-    let Help::Detail(calibrate) = standard.help(Some("cal")).await.unwrap() else {
-        panic!("a detail")
-    };
+    let Help::Detail(calibrate) = standard.help(Some("cal")).await.unwrap() else { panic!("a detail") };
     assert_eq!(calibrate.command, "calibrate");
-    let mandatory: Vec<&str> = calibrate
-        .mandatory_params
-        .iter()
-        .map(|p| p.name.as_str())
-        .collect();
-    assert_eq!(
-        mandatory,
-        vec!["sensor", "steps"],
-        "from the parameter struct's schema"
-    );
-    assert_eq!(
-        calibrate.mandatory_params[0].description,
-        "The sensor to calibrate"
-    );
+    let mandatory: Vec<&str> = calibrate.mandatory_params.iter().map(|p| p.name.as_str()).collect();
+    assert_eq!(mandatory, vec!["sensor", "steps"], "from the parameter struct's schema");
+    assert_eq!(calibrate.mandatory_params[0].description, "The sensor to calibrate");
 
-    let Help::List(list) = standard.help(None).await.unwrap() else {
-        panic!("a list")
-    };
+    let Help::List(list) = standard.help(None).await.unwrap() else { panic!("a list") };
     let echoes = list.commands.iter().filter(|c| c.command == "echo").count();
     assert_eq!(echoes, 1, "an overridden command is listed once");
-    assert!(list
-        .commands
-        .iter()
-        .any(|c| c.command == "measure" && c.instruction_set == "lab"));
+    assert!(list.commands.iter().any(|c| c.command == "measure" && c.instruction_set == "lab"));
 
     let document = standard.schema().await.unwrap();
     let lab = &document["instruction-sets"][1];
     assert_eq!(lab["name"], "lab");
-    let calibrate = lab["commands"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|c| c["command"] == "calibrate")
-        .unwrap();
-    assert_eq!(
-        calibrate["params-schema"]["required"],
-        json!(["sensor", "steps"]),
-        "{calibrate}"
-    );
-    assert_eq!(
-        calibrate["params-schema"]["properties"]["sensor"]["description"],
-        "The sensor to calibrate"
-    );
+    let calibrate = lab["commands"].as_array().unwrap().iter().find(|c| c["command"] == "calibrate").unwrap();
+    assert_eq!(calibrate["params-schema"]["required"], json!(["sensor", "steps"]), "{calibrate}");
+    assert_eq!(calibrate["params-schema"]["properties"]["sensor"]["description"], "The sensor to calibrate");
     assert_eq!(calibrate["stream-schema"]["required"], json!(["step"]));
-    let measure = lab["commands"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|c| c["command"] == "measure")
-        .unwrap();
+    let measure = lab["commands"].as_array().unwrap().iter().find(|c| c["command"] == "measure").unwrap();
     assert_eq!(measure["params-schema"]["required"], json!(["sensor"]));
-    assert_eq!(
-        measure["result-schema"]["properties"]["mean"]["type"],
-        "number"
-    );
+    assert_eq!(measure["result-schema"]["properties"]["mean"]["type"], "number");
 
     let found = standard.apropos("averages").await.unwrap();
-    assert_eq!(
-        found
-            .commands
-            .iter()
-            .map(|m| m.cmd.as_str())
-            .collect::<Vec<_>>(),
-        vec!["measure"]
-    );
+    assert_eq!(found.commands.iter().map(|m| m.cmd.as_str()).collect::<Vec<_>>(), vec!["measure"]);
     server.shutdown().await;
 }
 
@@ -317,42 +212,21 @@ async fn the_standard_set_is_typed_too() {
     let client = crate::support::client(&server).await;
     let standard = client.standard();
 
-    let echo = standard
-        .echo(Some(&json!({"nested": [1, 2]})))
-        .await
-        .unwrap()
-        .expect("an echo with a token has data");
+    let echo = standard.echo(Some(&json!({"nested": [1, 2]}))).await.unwrap().expect("an echo with a token has data");
     assert_eq!(echo.token, json!({"nested": [1, 2]}));
-    assert_eq!(
-        standard.echo(None).await.unwrap(),
-        None,
-        "no token, no data"
-    );
+    assert_eq!(standard.echo(None).await.unwrap(), None, "no token, no data");
 
     let time = standard.time().await.unwrap();
     assert!(time.date_time.to_string().contains('T'));
 
     let wait = standard.start_wait(None).await.unwrap();
     let active = standard.active_cmds().await.unwrap();
-    assert_eq!(
-        active
-            .cmds
-            .iter()
-            .map(|c| (c.name.as_str(), c.cmd_nr))
-            .collect::<Vec<_>>(),
-        vec![("wait", wait.nr())]
-    );
+    assert_eq!(active.cmds.iter().map(|c| (c.name.as_str(), c.cmd_nr)).collect::<Vec<_>>(), vec![("wait", wait.nr())]);
     wait.cancel();
-    assert_eq!(
-        wait.response().await.unwrap().result.as_deref(),
-        Some("Cancelled")
-    );
+    assert_eq!(wait.response().await.unwrap().result.as_deref(), Some("Cancelled"));
 
     let events = standard.event_list().await.unwrap();
-    assert!(
-        events.events.is_empty(),
-        "the standard set declares no events"
-    );
+    assert!(events.events.is_empty(), "the standard set declares no events");
     server.shutdown().await;
 }
 
@@ -363,44 +237,17 @@ async fn typed_subscriptions_get_the_snapshot_then_the_events() {
     let lab = LabClient::new(&client);
 
     let mut readings = lab.subscribe_reading().await.unwrap();
-    let snapshot = tokio::time::timeout(PATIENCE, readings.next())
-        .await
-        .unwrap()
-        .unwrap()
-        .unwrap();
-    assert_eq!(
-        snapshot,
-        Reading {
-            sensor: "t1".into(),
-            value: 21.5
-        },
-        "on_subscribe sent the current state"
-    );
+    let snapshot = tokio::time::timeout(PATIENCE, readings.next()).await.unwrap().unwrap().unwrap();
+    assert_eq!(snapshot, Reading { sensor: "t1".into(), value: 21.5 }, "on_subscribe sent the current state");
 
     let mut alarms = lab.subscribe_alarm().await.unwrap();
     let emitter = LabEvents::new(server.events());
-    assert_eq!(
-        emitter
-            .reading(&Reading {
-                sensor: "t2".into(),
-                value: 3.0
-            })
-            .unwrap(),
-        1
-    );
+    assert_eq!(emitter.reading(&Reading { sensor: "t2".into(), value: 3.0 }).unwrap(), 1);
     emitter.alarm("t2", Some(&7)).unwrap();
 
-    let reading = tokio::time::timeout(PATIENCE, readings.next())
-        .await
-        .unwrap()
-        .unwrap()
-        .unwrap();
+    let reading = tokio::time::timeout(PATIENCE, readings.next()).await.unwrap().unwrap().unwrap();
     assert_eq!(reading.sensor, "t2");
-    let alarm: LabAlarm = tokio::time::timeout(PATIENCE, alarms.next())
-        .await
-        .unwrap()
-        .unwrap()
-        .unwrap();
+    let alarm: LabAlarm = tokio::time::timeout(PATIENCE, alarms.next()).await.unwrap().unwrap().unwrap();
     assert_eq!((alarm.sensor.as_str(), alarm.level), ("t2", Some(7)));
     server.shutdown().await;
 }

@@ -25,10 +25,7 @@ pub fn render(set: &SetDef) -> TokenStream {
     let p = private(set);
     let (vis, client) = (&set.vis, client_ident(set));
     let allow = allow_dead_code(vis);
-    let commands = set
-        .commands
-        .iter()
-        .map(|command| command_methods(set, command));
+    let commands = set.commands.iter().map(|command| command_methods(set, command));
     let events = set.events.iter().map(|event| subscribe_method(set, event));
     let event_types = set.events.iter().filter_map(|event| event_type(set, event));
     let doc = format!(
@@ -70,10 +67,7 @@ fn command_methods(set: &SetDef, command: &CommandDef) -> TokenStream {
     let vis = &set.vis;
     let (method, start) = (&command.ident, format_ident!("start_{}", command.ident));
     let name = &command.name.value;
-    let docs = command
-        .attrs
-        .iter()
-        .filter(|attr| crate::docs::is_doc(attr));
+    let docs = command.attrs.iter().filter(|attr| crate::docs::is_doc(attr));
     let args = client_args(command);
     let data = local("__data");
     let build = build_data(set, command, &data);
@@ -179,10 +173,7 @@ fn result_and_decode(set: &SetDef, command: &CommandDef) -> (TokenStream, TokenS
         OutputKind::Data => {
             let ok = &command.output.ok;
             let p_at = private_at(set, ok.span());
-            (
-                quote!(#ok),
-                quote_spanned!(ok.span()=> #p_at::decode_response::<#ok>),
-            )
+            (quote!(#ok), quote_spanned!(ok.span()=> #p_at::decode_response::<#ok>))
         }
     }
 }
@@ -204,11 +195,7 @@ fn event_data_type(set: &SetDef, event: &EventDef) -> TokenStream {
 
 /// `Vd1IoChanged` for the event `io_changed` of `Vd1`.
 fn event_struct_ident(set: &SetDef, event: &EventDef) -> syn::Ident {
-    format_ident!(
-        "{}{}",
-        set.ident,
-        event.ident.to_string().to_upper_camel_case()
-    )
+    format_ident!("{}{}", set.ident, event.ident.to_string().to_upper_camel_case())
 }
 
 fn subscribe_method(set: &SetDef, event: &EventDef) -> TokenStream {
@@ -223,9 +210,7 @@ fn subscribe_method(set: &SetDef, event: &EventDef) -> TokenStream {
     };
     let p_at = private_at(set, span);
     let wrap = quote_spanned!(span=> #p_at::TypedSubscription::<#data>::new);
-    let doc = format!(
-        "Subscribes the event `{name}` until the session ends; dropping the subscription unsubscribes."
-    );
+    let doc = format!("Subscribes the event `{name}` until the session ends; dropping the subscription unsubscribes.");
     quote! {
         #[doc = #doc]
         #vis async fn #method(&self) -> ::core::result::Result<#p::TypedSubscription<#data>, #p::CallError> {
@@ -243,17 +228,11 @@ fn event_type(set: &SetDef, event: &EventDef) -> Option<TokenStream> {
     let vis = &set.vis;
     let ident = event_struct_ident(set, event);
     let serde_path = quote!(#p::serde).to_string().replace(' ', "");
-    let doc = format!(
-        "The data of the event `{}`, as a typed client receives it.",
-        event.name.value
-    );
+    let doc = format!("The data of the event `{}`, as a typed client receives it.", event.name.value);
     let fields = fields.iter().map(|field| {
         let (field_ident, ty, name) = (&field.ident, &field.ty, &field.name.value);
-        let field_doc = if field.description.is_empty() {
-            format!("The field `{name}`.")
-        } else {
-            field.description.clone()
-        };
+        let field_doc =
+            if field.description.is_empty() { format!("The field `{name}`.") } else { field.description.clone() };
         let default = field.optional.is_some().then(|| quote!(#[serde(default)]));
         quote! {
             #[doc = #field_doc]

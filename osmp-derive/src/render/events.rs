@@ -71,16 +71,10 @@ fn method(set: &SetDef, event: &EventDef) -> TokenStream {
                 let p_at = private_at(set, ty.span());
                 quote_spanned!(ty.span()=> let #data = #p_at::EventFields::field(#data, #field_name, &#arg)?;)
             });
-            (
-                args.collect(),
-                quote!(let #data = #p::EventFields::new(); #(#adds)*),
-            )
+            (args.collect(), quote!(let #data = #p::EventFields::new(); #(#adds)*))
         }
     };
-    let separator = attrs
-        .iter()
-        .any(crate::docs::is_doc)
-        .then(|| quote!(#[doc = ""]));
+    let separator = attrs.iter().any(crate::docs::is_doc).then(|| quote!(#[doc = ""]));
     let note = format!("Emits the event `{name}`; returns to how many sessions it was queued.");
     let emit = match &event.data {
         EventData::Flatten(flatten) => {

@@ -19,10 +19,7 @@ pub fn render(set: &SetDef) -> TokenStream {
     let allow = allow_dead_code(vis);
     let name = &set.name.value;
     let description = &set.docs.description;
-    let commands = set
-        .commands
-        .iter()
-        .map(|command| command_schema(set, command));
+    let commands = set.commands.iter().map(|command| command_schema(set, command));
     let events = set.events.iter().map(|event| event_schema(set, event));
     let doc = format!(
         "The schema of the OSMP instruction set `{name}` ([`{}`]): its commands and events as `help` and \
@@ -93,27 +90,14 @@ fn command_schema(set: &SetDef, command: &CommandDef) -> TokenStream {
 /// from its schema.
 fn params_schema(set: &SetDef, command: &CommandDef) -> TokenStream {
     let p = private(set);
-    if let Some(ArgDef::Flatten(flatten)) = command
-        .args
-        .iter()
-        .find(|arg| matches!(arg, ArgDef::Flatten(_)))
-    {
+    if let Some(ArgDef::Flatten(flatten)) = command.args.iter().find(|arg| matches!(arg, ArgDef::Flatten(_))) {
         let ty = &flatten.ty;
         let p_at = private_at(set, ty.span());
         let params_of = quote_spanned!(ty.span()=> #p_at::params_of::<#ty>());
         return quote!(#p::Cow::Owned(#params_of));
     }
-    let params: Vec<&ParamDef> = command
-        .args
-        .iter()
-        .filter_map(|arg| {
-            if let ArgDef::Param(param) = arg {
-                Some(param)
-            } else {
-                None
-            }
-        })
-        .collect();
+    let params: Vec<&ParamDef> =
+        command.args.iter().filter_map(|arg| if let ArgDef::Param(param) = arg { Some(param) } else { None }).collect();
     let mandatory = params.iter().filter(|param| param.optional.is_none());
     let optional = params.iter().filter(|param| param.optional.is_some());
     let entries = mandatory.chain(optional).map(|param| {
@@ -137,19 +121,15 @@ fn params_schema(set: &SetDef, command: &CommandDef) -> TokenStream {
 fn returns_schema(set: &SetDef, command: &CommandDef) -> (TokenStream, TokenStream) {
     let p = private(set);
     match command.output.kind {
-        OutputKind::Unit | OutputKind::Outcome => (
-            quote!(#p::Cow::Borrowed(&[])),
-            quote!(::core::option::Option::None),
-        ),
+        OutputKind::Unit | OutputKind::Outcome => {
+            (quote!(#p::Cow::Borrowed(&[])), quote!(::core::option::Option::None))
+        }
         OutputKind::Data => {
             let ty = &command.output.ok;
             let p_at = private_at(set, ty.span());
             let fields = quote_spanned!(ty.span()=> #p_at::fields_of::<#ty>());
             let schema = json_schema_fn(set, ty);
-            (
-                quote!(#p::Cow::Owned(#fields)),
-                quote!(::core::option::Option::Some(#schema)),
-            )
+            (quote!(#p::Cow::Owned(#fields)), quote!(::core::option::Option::Some(#schema)))
         }
     }
 }

@@ -5,10 +5,7 @@ use proc_macro2::{Literal, TokenStream};
 use quote::{quote, quote_spanned};
 use syn::spanned::Spanned;
 
-use super::{
-    allow_dead_code, events_ident, local, local_at, private, private_at, schema_fn_ident,
-    server_ident,
-};
+use super::{allow_dead_code, events_ident, local, local_at, private, private_at, schema_fn_ident, server_ident};
 use crate::ir::{ArgDef, CommandDef, OutputKind, SetDef};
 
 pub fn render(set: &SetDef) -> TokenStream {
@@ -17,11 +14,7 @@ pub fn render(set: &SetDef) -> TokenStream {
     let schema_fn = schema_fn_ident(set);
     let allow = allow_dead_code(vis);
     let (command, params, cx) = (local("__command"), local("__params"), local("__cx"));
-    let arms = set
-        .commands
-        .iter()
-        .enumerate()
-        .map(|(index, command)| arm(set, index, command));
+    let arms = set.commands.iter().enumerate().map(|(index, command)| arm(set, index, command));
     let set_name = &set.name.value;
     let doc = format!(
         "Serves [`{trait_ident}`] as the OSMP instruction set `{set_name}`: decodes the parameters of each \
@@ -92,17 +85,9 @@ pub fn render(set: &SetDef) -> TokenStream {
 /// in a `'static` future that owns a clone of the `Arc`.
 fn arm(set: &SetDef, index: usize, command: &CommandDef) -> TokenStream {
     let p = private(set);
-    let (params, this, value, result) = (
-        local("__params"),
-        local("__this"),
-        local("__value"),
-        local("__result"),
-    );
+    let (params, this, value, result) = (local("__params"), local("__this"), local("__value"), local("__result"));
     let index = Literal::usize_unsuffixed(index);
-    let has_params = command
-        .args
-        .iter()
-        .any(|arg| matches!(arg, ArgDef::Param(_)));
+    let has_params = command.args.iter().any(|arg| matches!(arg, ArgDef::Param(_)));
     let mutable_params = has_params.then(|| quote!(let mut #params = #params;));
     let decode = command.args.iter().map(|arg| decode(set, arg));
     let call_args = command.args.iter().map(|arg| match arg {
@@ -157,24 +142,14 @@ fn decode(set: &SetDef, arg: &ArgDef) -> TokenStream {
         ArgDef::Param(param) => {
             let ty = param.value_ty();
             let name = &param.name.value;
-            let take = if param.optional.is_some() {
-                quote!(optional)
-            } else {
-                quote!(required)
-            };
+            let take = if param.optional.is_some() { quote!(optional) } else { quote!(required) };
             let p = private_at(set, ty.span());
-            (
-                &param.ident,
-                quote_spanned!(ty.span()=> #p::Params::#take::<#ty>(&mut #params, #name)),
-            )
+            (&param.ident, quote_spanned!(ty.span()=> #p::Params::#take::<#ty>(&mut #params, #name)))
         }
         ArgDef::Flatten(flatten) => {
             let ty = &flatten.ty;
             let p = private_at(set, ty.span());
-            (
-                &flatten.ident,
-                quote_spanned!(ty.span()=> #p::Params::into_struct::<#ty>(#params)),
-            )
+            (&flatten.ident, quote_spanned!(ty.span()=> #p::Params::into_struct::<#ty>(#params)))
         }
     };
     let (value, error) = (local("value"), local("error"));

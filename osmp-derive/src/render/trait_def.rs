@@ -11,13 +11,7 @@ use crate::ir::{ArgDef, CommandDef, SetDef};
 use crate::parse::is_helper;
 
 pub fn render(set: &SetDef) -> TokenStream {
-    let SetDef {
-        vis,
-        ident,
-        attrs,
-        supertraits,
-        ..
-    } = set;
+    let SetDef { vis, ident, attrs, supertraits, .. } = set;
     let plus = (!supertraits.is_empty()).then(|| quote!(+));
     let methods = set.commands.iter().map(method);
     let on_subscribe = on_subscribe(set);
@@ -49,12 +43,7 @@ fn on_subscribe(set: &SetDef) -> Option<TokenStream> {
 }
 
 fn method(command: &CommandDef) -> TokenStream {
-    let CommandDef {
-        ident,
-        attrs,
-        output,
-        ..
-    } = command;
+    let CommandDef { ident, attrs, output, .. } = command;
     let output = &output.ty;
     let args = command.args.iter().map(|arg| match arg {
         ArgDef::Context { ident, ty } => quote!(#ident: #ty),
@@ -67,10 +56,7 @@ fn method(command: &CommandDef) -> TokenStream {
             quote!(#ident: #ty)
         }
     });
-    let separator = attrs
-        .iter()
-        .any(crate::docs::is_doc)
-        .then(|| quote!(#[doc = ""]));
+    let separator = attrs.iter().any(crate::docs::is_doc).then(|| quote!(#[doc = ""]));
     let note = wire_note(command);
     quote! {
         #(#attrs)*
@@ -84,21 +70,14 @@ fn method(command: &CommandDef) -> TokenStream {
 fn wire_note(command: &CommandDef) -> String {
     let mut note = format!("OSMP command `{}`", command.name.value);
     if !command.aliases.is_empty() {
-        let aliases: Vec<String> = command
-            .aliases
-            .iter()
-            .map(|alias| format!("`{}`", alias.value))
-            .collect();
+        let aliases: Vec<String> = command.aliases.iter().map(|alias| format!("`{}`", alias.value)).collect();
         note.push_str(&format!(", aliases {}", aliases.join(", ")));
     }
     if command.version != 0 {
         note.push_str(&format!(", version {}", command.version));
     }
     if let Some(stream) = &command.stream {
-        note.push_str(&format!(
-            ", streams `{}`",
-            quote!(#stream).to_string().replace(' ', "")
-        ));
+        note.push_str(&format!(", streams `{}`", quote!(#stream).to_string().replace(' ', "")));
     }
     note.push('.');
     note
@@ -110,7 +89,9 @@ fn wire_note(command: &CommandDef) -> String {
 /// not add "cannot find trait" errors to the real ones.
 pub fn fallback(item: &ItemTrait) -> TokenStream {
     let mut item = item.clone();
-    item.items.retain(|item| !matches!(item, TraitItem::Fn(method) if method.attrs.iter().any(|a| a.path().is_ident("event"))));
+    item.items.retain(
+        |item| !matches!(item, TraitItem::Fn(method) if method.attrs.iter().any(|a| a.path().is_ident("event"))),
+    );
     for trait_item in &mut item.items {
         if let TraitItem::Fn(method) = trait_item {
             method.attrs.retain(|attr| !is_helper(attr));
@@ -122,10 +103,7 @@ pub fn fallback(item: &ItemTrait) -> TokenStream {
                             (pat.by_ref, pat.mutability, pat.subpat) = (None, None, None);
                         }
                         pat => {
-                            *pat = Pat::Wild(syn::PatWild {
-                                attrs: Vec::new(),
-                                underscore_token: Default::default(),
-                            })
+                            *pat = Pat::Wild(syn::PatWild { attrs: Vec::new(), underscore_token: Default::default() })
                         }
                     }
                 }

@@ -177,8 +177,6 @@ impl ClientBuilder {
         let connection = connect::open(&shared).await?;
         shared.set_connection(Some(Arc::new(connection)));
         tokio::spawn(supervise(shared.clone()));
-        Ok(Client {
-            inner: Arc::new(ClientInner { shared }),
-        })
+        Ok(Client { inner: Arc::new(ClientInner { shared }) })
     }
 }

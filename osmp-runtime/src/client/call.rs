@@ -81,25 +81,16 @@ impl Call {
 
 impl std::fmt::Debug for Call {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Call")
-            .field("nr", &self.nr())
-            .field("command", &self.command())
-            .finish()
+        f.debug_struct("Call").field("nr", &self.nr()).field("command", &self.command()).finish()
     }
 }
 
 /// Decodes a response's data; a response without data decodes from `null` (so `()` and
 /// `Option<T>` work).
-pub(crate) fn decode_data<R: DeserializeOwned>(
-    command: &str,
-    response: &Response,
-) -> Result<R, CallError> {
+pub(crate) fn decode_data<R: DeserializeOwned>(command: &str, response: &Response) -> Result<R, CallError> {
     let decoded = match &response.data {
         Some(data) => data.decode(),
         None => serde_json::from_value(serde_json::Value::Null),
     };
-    decoded.map_err(|source| CallError::InvalidData {
-        command: command.to_owned(),
-        source,
-    })
+    decoded.map_err(|source| CallError::InvalidData { command: command.to_owned(), source })
 }

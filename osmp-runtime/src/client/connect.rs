@@ -28,33 +28,18 @@ pub(crate) struct Target {
 
 impl Target {
     pub(crate) fn parse(url: &str) -> Result<Target, ClientError> {
-        let invalid = |reason: &str| ClientError::InvalidUrl {
-            url: url.to_owned(),
-            reason: reason.to_owned(),
-        };
-        let uri: Uri = url.parse().map_err(
-            |error: tokio_tungstenite::tungstenite::http::uri::InvalidUri| {
-                invalid(&error.to_string())
-            },
-        )?;
+        let invalid = |reason: &str| ClientError::InvalidUrl { url: url.to_owned(), reason: reason.to_owned() };
+        let uri: Uri = url
+            .parse()
+            .map_err(|error: tokio_tungstenite::tungstenite::http::uri::InvalidUri| invalid(&error.to_string()))?;
         let tls = match uri.scheme_str() {
             Some("wss") => true,
             Some("ws") => false,
-            _ => {
-                return Err(invalid(
-                    "the scheme must be wss:// (or ws:// for an unencrypted connection)",
-                ))
-            }
+            _ => return Err(invalid("the scheme must be wss:// (or ws:// for an unencrypted connection)")),
         };
-        let host = uri
-            .host()
-            .filter(|host| !host.is_empty())
-            .ok_or_else(|| invalid("no host"))?;
+        let host = uri.host().filter(|host| !host.is_empty()).ok_or_else(|| invalid("no host"))?;
         let port = uri.port_u16().unwrap_or(if tls { 443 } else { 80 });
-        let host = host
-            .trim_start_matches('[')
-            .trim_end_matches(']')
-            .to_owned();
+        let host = host.trim_start_matches('[').trim_end_matches(']').to_owned();
         // A URL without a path means the protocol's path.
         let url = match uri.path() {
             "" | "/" => format!(
@@ -65,12 +50,7 @@ impl Target {
             ),
             _ => url.to_owned(),
         };
-        Ok(Target {
-            url,
-            host,
-            port,
-            tls,
-        })
+        Ok(Target { url, host, port, tls })
     }
 }
 
@@ -78,19 +58,10 @@ impl Target {
 pub(crate) async fn open(client: &Arc<ClientShared>) -> Result<Connection, ClientError> {
     let target = &client.target;
     let timeout = client.connect_timeout;
-    let tcp = tokio::time::timeout(
-        timeout,
-        TcpStream::connect((target.host.as_str(), target.port)),
-    )
-    .await
-    .map_err(|_| ClientError::Timeout {
-        stage: "connecting",
-        after: timeout,
-    })?
-    .map_err(|source| ClientError::Connect {
-        addr: format!("{}:{}", target.host, target.port),
-        source,
-    })?;
+    let tcp = tokio::time::timeout(timeout, TcpStream::connect((target.host.as_str(), target.port)))
+        .await
+        .map_err(|_| ClientError::Timeout { stage: "connecting", after: timeout })?
+        .map_err(|source| ClientError::Connect { addr: format!("{}:{}", target.host, target.port), source })?;
     let _ = tcp.set_nodelay(true);
     let peer = tcp.peer_addr().ok();
 
@@ -99,10 +70,7 @@ pub(crate) async fn open(client: &Arc<ClientShared>) -> Result<Connection, Clien
         let name = ClientTls::server_name(&target.host)?;
         let stream = tokio::time::timeout(timeout, tls.connector().connect(name, tcp))
             .await
-            .map_err(|_| ClientError::Timeout {
-                stage: "TLS handshake",
-                after: timeout,
-            })?
+            .map_err(|_| ClientError::Timeout { stage: "TLS handshake", after: timeout })?
             .map_err(ClientError::TlsHandshake)?;
         upgrade(client, stream, peer).await
     } else {
@@ -125,10 +93,7 @@ where
         tokio_tungstenite::client_async_with_config(client.target.url.as_str(), stream, config),
     )
     .await
-    .map_err(|_| ClientError::Timeout {
-        stage: "WebSocket handshake",
-        after: timeout,
-    })?
+    .map_err(|_| ClientError::Timeout { stage: "WebSocket handshake", after: timeout })?
     .map_err(handshake_error)?;
     start_session(client, socket, peer, timeout).await
 }
@@ -137,11 +102,7 @@ fn handshake_error(error: WsError) -> ClientError {
     match error {
         WsError::Http(response) => ClientError::Rejected {
             status: response.status().as_u16(),
-            body: response
-                .body()
-                .as_ref()
-                .map(|body| String::from_utf8_lossy(body).into_owned())
-                .unwrap_or_default(),
+            body: response.body().as_ref().map(|body| String::from_utf8_lossy(body).into_owned()).unwrap_or_default(),
         },
         other => ClientError::WebSocket(Box::new(other)),
     }
@@ -164,24 +125,14 @@ where
     });
     let session = SessionShared::new(peer, client.session_config.clone());
     let (reader, writer) = websocket::frames(socket);
-    tokio::spawn(session::run(
-        Session(session.clone()),
-        handler,
-        reader,
-        writer,
-        client.shutdown.child_token(),
-    ));
+    tokio::spawn(session::run(Session(session.clone()), handler, reader, writer, client.shutdown.child_token()));
 
     match tokio::time::timeout(timeout, initiated).await {
         Ok(Ok(info)) => Ok(Connection { session, info }),
-        Ok(Err(_)) => Err(ClientError::Closed {
-            reason: session.close_reason(),
-        }),
+        Ok(Err(_)) => Err(ClientError::Closed { reason: session.close_reason() }),
         Err(_) => {
             session.end("no session-initiated event");
-            Err(ClientError::NotOsmp(format!(
-                "the server sent no session-initiated event within {timeout:?}"
-            )))
+            Err(ClientError::NotOsmp(format!("the server sent no session-initiated event within {timeout:?}")))
         }
     }
 }
@@ -193,15 +144,9 @@ mod tests {
     #[test]
     fn reads_urls() {
         let target = Target::parse("wss://127.0.0.1:9000/osmp/v1").unwrap();
-        assert_eq!(
-            (target.host.as_str(), target.port, target.tls),
-            ("127.0.0.1", 9000, true)
-        );
+        assert_eq!((target.host.as_str(), target.port, target.tls), ("127.0.0.1", 9000, true));
         let target = Target::parse("ws://[::1]:80").unwrap();
-        assert_eq!(
-            (target.host.as_str(), target.url.as_str()),
-            ("::1", "ws://[::1]:80/osmp/v1")
-        );
+        assert_eq!((target.host.as_str(), target.url.as_str()), ("::1", "ws://[::1]:80/osmp/v1"));
         assert_eq!(Target::parse("wss://example.com").unwrap().port, 443);
         assert!(Target::parse("http://example.com").is_err());
         assert!(Target::parse("not a url").is_err());

@@ -74,16 +74,9 @@ impl PeerHandler for ClientHandler {
     fn dispatch(&self, _session: &Session, command: IncomingCommand) -> CommandFuture {
         let Some(handler) = self.handlers.get(&command.id.to_ascii_lowercase()) else {
             tracing::warn!(command = %command.id, "the server sent a command this client has no handler for");
-            return Box::pin(std::future::ready(Err(CommandError::command_not_found(
-                &command.id,
-            ))));
+            return Box::pin(std::future::ready(Err(CommandError::command_not_found(&command.id))));
         };
-        handler(PeerCommand {
-            nr: command.nr,
-            command: command.id,
-            data: command.data,
-            token: command.token,
-        })
+        handler(PeerCommand { nr: command.nr, command: command.id, data: command.data, token: command.token })
     }
 
     fn on_event(&self, _session: &Session, event: EventItem) {
@@ -95,14 +88,8 @@ impl PeerHandler for ClientHandler {
                 }
             }
             "error" => {
-                let description = event
-                    .data
-                    .as_ref()
-                    .map(|data| data.to_value()["description"].to_string());
-                tracing::warn!(
-                    description = description.as_deref().unwrap_or(""),
-                    "the server reported an error"
-                );
+                let description = event.data.as_ref().map(|data| data.to_value()["description"].to_string());
+                tracing::warn!(description = description.as_deref().unwrap_or(""), "the server reported an error");
                 self.route(&event);
             }
             _ => self.route(&event),

@@ -31,13 +31,9 @@ pub use builder::{ClientBuilder, ReconnectPolicy};
 pub use call::Call;
 pub use handler::PeerCommand;
 pub use subscription::Subscription;
-pub use typed::{
-    decode_response, keep_response, DecodeResponse, EventDecodeError, TypedCall, TypedSubscription,
-};
+pub use typed::{decode_response, keep_response, DecodeResponse, EventDecodeError, TypedCall, TypedSubscription};
 
-use crate::session::{
-    into_result, params_payload, CallError, OutgoingCall, SessionConfig, SessionShared,
-};
+use crate::session::{into_result, params_payload, CallError, OutgoingCall, SessionConfig, SessionShared};
 use crate::tls::{ClientTls, TlsError};
 use crate::transport::WebSocketLimits;
 use crate::wire::{format_timespan, CancelTarget, Nr, Payload, Response, Timestamp};
@@ -117,18 +113,10 @@ pub struct SessionInfo {
 impl SessionInfo {
     fn from_data(data: Option<&Payload>) -> SessionInfo {
         let value = data.map(Payload::to_value).unwrap_or_default();
-        let text = |key: &str| {
-            value
-                .get(key)
-                .and_then(serde_json::Value::as_str)
-                .map(str::to_owned)
-        };
+        let text = |key: &str| value.get(key).and_then(serde_json::Value::as_str).map(str::to_owned);
         SessionInfo {
             protocol: text("protocol").unwrap_or_default(),
-            version: value
-                .get("version")
-                .and_then(serde_json::Value::as_u64)
-                .unwrap_or(0),
+            version: value.get("version").and_then(serde_json::Value::as_u64).unwrap_or(0),
             date_time: text("date-time").and_then(|text| text.parse().ok()),
             public_key: text("public-key"),
         }
@@ -167,39 +155,22 @@ impl ClientShared {
     }
 
     fn connection(&self) -> Option<Arc<Connection>> {
-        self.connection
-            .read()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .clone()
+        self.connection.read().unwrap_or_else(std::sync::PoisonError::into_inner).clone()
     }
 
     fn set_connection(&self, connection: Option<Arc<Connection>>) {
-        *self
-            .connection
-            .write()
-            .unwrap_or_else(std::sync::PoisonError::into_inner) = connection;
+        *self.connection.write().unwrap_or_else(std::sync::PoisonError::into_inner) = connection;
     }
 
     fn session(&self) -> Result<Arc<SessionShared>, CallError> {
         match self.connection() {
-            Some(connection) if !connection.session.ended.is_cancelled() => {
-                Ok(connection.session.clone())
-            }
-            Some(connection) => Err(CallError::Closed {
-                reason: connection.session.close_reason(),
-            }),
-            None => Err(CallError::Closed {
-                reason: "not connected".to_owned(),
-            }),
+            Some(connection) if !connection.session.ended.is_cancelled() => Ok(connection.session.clone()),
+            Some(connection) => Err(CallError::Closed { reason: connection.session.close_reason() }),
+            None => Err(CallError::Closed { reason: "not connected".to_owned() }),
         }
     }
 
-    fn start(
-        &self,
-        command: &str,
-        data: Option<Payload>,
-        with_stream: bool,
-    ) -> Result<OutgoingCall, CallError> {
+    fn start(&self, command: &str, data: Option<Payload>, with_stream: bool) -> Result<OutgoingCall, CallError> {
         let session = self.session()?;
         let timeout = Some(session.config.call_timeout);
         OutgoingCall::start(&session, command, data, timeout, with_stream)
@@ -245,11 +216,7 @@ impl ClientShared {
             return self.unsubscribe("*").await;
         }
         let list = self.call("event-list", None).await?;
-        let data = list
-            .data
-            .as_ref()
-            .map(Payload::to_value)
-            .unwrap_or_default();
+        let data = list.data.as_ref().map(Payload::to_value).unwrap_or_default();
         let events = data["events"].as_array().cloned().unwrap_or_default();
         for entry in events {
             let Some(name) = entry["event-name"].as_str() else {
@@ -290,11 +257,7 @@ async fn supervise(client: Arc<ClientShared>) {
         };
         connection.session.ended.cancelled().await;
         let reason = connection.session.close_reason();
-        let Some(policy) = client
-            .reconnect
-            .clone()
-            .filter(|_| !client.shutdown.is_cancelled())
-        else {
+        let Some(policy) = client.reconnect.clone().filter(|_| !client.shutdown.is_cancelled()) else {
             tracing::debug!(%reason, "connection ended");
             break;
         };
@@ -371,9 +334,7 @@ impl Client {
 
     /// What the server announced for the current connection.
     pub fn session_info(&self) -> Option<SessionInfo> {
-        self.shared()
-            .connection()
-            .map(|connection| connection.info.clone())
+        self.shared().connection().map(|connection| connection.info.clone())
     }
 
     /// Whether a connection is up.
@@ -383,14 +344,8 @@ impl Client {
 
     /// Calls a command and waits for its response. `data` is any serializable value
     /// (`&()` for none). `ERROR` responses become [`CallError::Failed`].
-    pub async fn call<T: Serialize + ?Sized>(
-        &self,
-        command: &str,
-        data: &T,
-    ) -> Result<Response, CallError> {
-        self.shared()
-            .call(command, params_payload(command, data)?)
-            .await
+    pub async fn call<T: Serialize + ?Sized>(&self, command: &str, data: &T) -> Result<Response, CallError> {
+        self.shared().call(command, params_payload(command, data)?).await
     }
 
     /// Calls a command and decodes its response data.
@@ -405,23 +360,13 @@ impl Client {
 
     /// Starts a command whose stream messages you want to read (progress, logs), or which
     /// you may want to cancel.
-    pub async fn start<T: Serialize + ?Sized>(
-        &self,
-        command: &str,
-        data: &T,
-    ) -> Result<Call, CallError> {
-        Ok(Call::new(self.shared().start(
-            command,
-            params_payload(command, data)?,
-            true,
-        )?))
+    pub async fn start<T: Serialize + ?Sized>(&self, command: &str, data: &T) -> Result<Call, CallError> {
+        Ok(Call::new(self.shared().start(command, params_payload(command, data)?, true)?))
     }
 
     /// Asks the server to cancel commands by number.
     pub fn cancel(&self, nrs: &[Nr]) -> Result<(), CallError> {
-        self.shared()
-            .session()?
-            .send_cancel(CancelTarget::Commands(nrs.to_vec()));
+        self.shared().session()?.send_cancel(CancelTarget::Commands(nrs.to_vec()));
         Ok(())
     }
 
@@ -437,19 +382,11 @@ impl Client {
     }
 
     /// Subscribes to an event for a limited time.
-    pub async fn subscribe_for(
-        &self,
-        event: &str,
-        duration: Duration,
-    ) -> Result<Subscription, CallError> {
+    pub async fn subscribe_for(&self, event: &str, duration: Duration) -> Result<Subscription, CallError> {
         self.subscribe_with(event, Some(duration)).await
     }
 
-    async fn subscribe_with(
-        &self,
-        event: &str,
-        duration: Option<Duration>,
-    ) -> Result<Subscription, CallError> {
+    async fn subscribe_with(&self, event: &str, duration: Option<Duration>) -> Result<Subscription, CallError> {
         let shared = self.shared();
         // Registered before asking the server, so that a snapshot event sent right after
         // subscribing is not missed.
@@ -462,9 +399,7 @@ impl Client {
             if let Some(duration) = duration {
                 data["timeout"] = format_timespan(duration).into();
             }
-            shared
-                .call("event-subscribe", Some(Payload::from_value(&data)))
-                .await?;
+            shared.call("event-subscribe", Some(Payload::from_value(&data))).await?;
         }
         Ok(subscription)
     }
@@ -478,10 +413,7 @@ impl Client {
     pub async fn close(&self) {
         let shared = self.shared();
         if let Some(connection) = shared.connection() {
-            connection
-                .session
-                .outbound
-                .close(crate::session::CloseReason::normal("client closed"));
+            connection.session.outbound.close(crate::session::CloseReason::normal("client closed"));
         }
         shared.shutdown.cancel();
         if let Some(connection) = shared.connection() {

@@ -25,32 +25,19 @@ pub(crate) struct EventRouter {
 
 impl EventRouter {
     pub(crate) fn new(capacity: usize) -> EventRouter {
-        EventRouter {
-            subscribers: Mutex::new(HashMap::new()),
-            next_id: Default::default(),
-            capacity,
-        }
+        EventRouter { subscribers: Mutex::new(HashMap::new()), next_id: Default::default(), capacity }
     }
 
     /// Adds a local subscriber wanting the event until `until` (`None`: for the whole
     /// session). Returns its id, its queue and whether the server must be asked: for the
     /// event's first subscriber, and for one that wants it longer than all the others (the
     /// server keeps one deadline per event, and subscribing again replaces it).
-    pub(crate) fn add(
-        &self,
-        event: &str,
-        until: Option<Instant>,
-    ) -> (u64, Arc<LossyQueue<EventItem>>, bool) {
-        let id = self
-            .next_id
-            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    pub(crate) fn add(&self, event: &str, until: Option<Instant>) -> (u64, Arc<LossyQueue<EventItem>>, bool) {
+        let id = self.next_id.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         let queue = Arc::new(LossyQueue::new(self.capacity));
         let mut subscribers = lock(&self.subscribers);
         let list = subscribers.entry(event.to_ascii_lowercase()).or_default();
-        let longest = list
-            .iter()
-            .map(|(_, _, until)| *until)
-            .reduce(|a, b| a.zip(b).map(|(a, b)| a.max(b)));
+        let longest = list.iter().map(|(_, _, until)| *until).reduce(|a, b| a.zip(b).map(|(a, b)| a.max(b)));
         let extends = match (longest, until) {
             (None, _) => true,
             (Some(None), _) => false,
@@ -78,10 +65,7 @@ impl EventRouter {
 
     pub(crate) fn route(&self, item: &EventItem) {
         let subscribers = lock(&self.subscribers);
-        let named = subscribers
-            .get(&item.event.to_ascii_lowercase())
-            .into_iter()
-            .flatten();
+        let named = subscribers.get(&item.event.to_ascii_lowercase()).into_iter().flatten();
         let all = subscribers.get("*").into_iter().flatten();
         for (_, queue, _) in named.chain(all) {
             queue.push(item.clone());
@@ -105,11 +89,8 @@ impl EventRouter {
         lock(&self.subscribers)
             .iter()
             .map(|(event, list)| {
-                let longest = list
-                    .iter()
-                    .map(|(_, _, until)| *until)
-                    .reduce(|a, b| a.zip(b).map(|(a, b)| a.max(b)))
-                    .flatten();
+                let longest =
+                    list.iter().map(|(_, _, until)| *until).reduce(|a, b| a.zip(b).map(|(a, b)| a.max(b))).flatten();
                 (event.clone(), longest)
             })
             .collect()
@@ -151,12 +132,7 @@ impl Subscription {
         queue: Arc<LossyQueue<EventItem>>,
         client: Weak<ClientShared>,
     ) -> Subscription {
-        Subscription {
-            event: event.to_owned(),
-            id,
-            queue,
-            client,
-        }
+        Subscription { event: event.to_owned(), id, queue, client }
     }
 
     /// The subscribed event (`*` for all).
@@ -176,12 +152,9 @@ impl Subscription {
 
     /// The events as a `Stream`.
     pub fn into_stream(self) -> impl Stream<Item = EventItem> + Send + Unpin {
-        Box::pin(futures_util::stream::unfold(
-            self,
-            |mut subscription| async move {
-                subscription.next().await.map(|event| (event, subscription))
-            },
-        ))
+        Box::pin(futures_util::stream::unfold(self, |mut subscription| async move {
+            subscription.next().await.map(|event| (event, subscription))
+        }))
     }
 }
 
@@ -198,8 +171,6 @@ impl Drop for Subscription {
 
 impl std::fmt::Debug for Subscription {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Subscription")
-            .field("event", &self.event)
-            .finish()
+        f.debug_struct("Subscription").field("event", &self.event).finish()
     }
 }

@@ -13,10 +13,7 @@ use crate::wire::{Nr, Payload, Response, StreamItem};
 pub type DecodeResponse<R> = fn(&str, Response) -> Result<R, CallError>;
 
 /// Decodes a response's data into `R` (no data decodes from `null`, so `()` works).
-pub fn decode_response<R: DeserializeOwned>(
-    command: &str,
-    response: Response,
-) -> Result<R, CallError> {
+pub fn decode_response<R: DeserializeOwned>(command: &str, response: Response) -> Result<R, CallError> {
     super::call::decode_data(command, &response)
 }
 
@@ -39,11 +36,7 @@ pub struct TypedCall<R, S = Payload> {
 impl<R, S: DeserializeOwned> TypedCall<R, S> {
     /// Wraps a call with the function that decodes its response.
     pub fn new(call: Call, decode: DecodeResponse<R>) -> TypedCall<R, S> {
-        TypedCall {
-            call,
-            decode,
-            _stream: PhantomData,
-        }
+        TypedCall { call, decode, _stream: PhantomData }
     }
 
     /// The command's `nr`.
@@ -60,10 +53,7 @@ impl<R, S: DeserializeOwned> TypedCall<R, S> {
         };
         let command = self.call.command().to_owned();
         Some(item.try_map(|data| {
-            data.decode::<S>().map_err(|source| CallError::InvalidData {
-                command: command.clone(),
-                source,
-            })
+            data.decode::<S>().map_err(|source| CallError::InvalidData { command: command.clone(), source })
         }))
     }
 
@@ -87,9 +77,7 @@ impl<R, S: DeserializeOwned> TypedCall<R, S> {
 
 impl<R, S> std::fmt::Debug for TypedCall<R, S> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("TypedCall")
-            .field("call", &self.call)
-            .finish()
+        f.debug_struct("TypedCall").field("call", &self.call).finish()
     }
 }
 
@@ -112,10 +100,7 @@ pub struct TypedSubscription<E> {
 impl<E: DeserializeOwned> TypedSubscription<E> {
     /// Wraps a subscription.
     pub fn new(subscription: Subscription) -> TypedSubscription<E> {
-        TypedSubscription {
-            subscription,
-            _event: PhantomData,
-        }
+        TypedSubscription { subscription, _event: PhantomData }
     }
 
     /// The next event, decoded; `None` once the client is closed for good.
@@ -125,10 +110,7 @@ impl<E: DeserializeOwned> TypedSubscription<E> {
             Some(data) => data.decode(),
             None => serde_json::from_value(serde_json::Value::Null),
         };
-        Some(decoded.map_err(|source| EventDecodeError {
-            event: item.event,
-            source,
-        }))
+        Some(decoded.map_err(|source| EventDecodeError { event: item.event, source }))
     }
 
     /// Events dropped because this subscriber fell behind.
@@ -144,8 +126,6 @@ impl<E: DeserializeOwned> TypedSubscription<E> {
 
 impl<E> std::fmt::Debug for TypedSubscription<E> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("TypedSubscription")
-            .field("subscription", &self.subscription)
-            .finish()
+        f.debug_struct("TypedSubscription").field("subscription", &self.subscription).finish()
     }
 }

@@ -70,14 +70,7 @@ impl CommandContext {
         registry: Arc<Registry>,
         events: EventBus,
     ) -> CommandContext {
-        CommandContext {
-            session,
-            nr,
-            command,
-            token,
-            registry,
-            events,
-        }
+        CommandContext { session, nr, command, token, registry, events }
     }
 
     /// The command's `nr` (the `cmd-nr` of its stream messages and response).
@@ -132,23 +125,14 @@ impl CommandContext {
         total: u64,
         message: impl Into<String>,
     ) -> Result<(), StreamError> {
-        let item = StreamItem::<Payload>::Progress {
-            value: value as f64,
-            total: total as f64,
-            message: Some(message.into()),
-        };
+        let item =
+            StreamItem::<Payload>::Progress { value: value as f64, total: total as f64, message: Some(message.into()) };
         self.stream(&item).await
     }
 
     /// Sends `{"type":"progress-indeterminate","message":…}`.
-    pub async fn progress_indeterminate(
-        &self,
-        message: impl Into<String>,
-    ) -> Result<(), StreamError> {
-        self.stream(&StreamItem::<Payload>::ProgressIndeterminate {
-            message: Some(message.into()),
-        })
-        .await
+    pub async fn progress_indeterminate(&self, message: impl Into<String>) -> Result<(), StreamError> {
+        self.stream(&StreamItem::<Payload>::ProgressIndeterminate { message: Some(message.into()) }).await
     }
 
     /// Sends `{"type":"progress-complete"}`.
@@ -178,14 +162,7 @@ impl CommandContext {
         self.session
             .0
             .outbound
-            .push_stream(move |nr| {
-                Message::Stream(StreamMessage {
-                    nr,
-                    cmd_nr,
-                    id: Some(id),
-                    data: Some(data),
-                })
-            })
+            .push_stream(move |nr| Message::Stream(StreamMessage { nr, cmd_nr, id: Some(id), data: Some(data) }))
             .await
             .map(drop)
             .map_err(|_| StreamError::Closed)
@@ -193,11 +170,7 @@ impl CommandContext {
 
     /// Sends a command to the client and waits for its response (login challenges,
     /// confirmations). The client must answer within the session's call timeout.
-    pub async fn ask<T: Serialize + ?Sized>(
-        &self,
-        command: &str,
-        data: &T,
-    ) -> Result<Response, CallError> {
+    pub async fn ask<T: Serialize + ?Sized>(&self, command: &str, data: &T) -> Result<Response, CallError> {
         self.session.ask(command, data).await
     }
 }

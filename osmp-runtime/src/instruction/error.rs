@@ -63,11 +63,7 @@ impl CommandError {
 
     /// An error of a given kind.
     pub fn with_kind(kind: ErrorKind, message: impl Into<String>) -> CommandError {
-        CommandError {
-            kind,
-            message: message.into(),
-            data: None,
-        }
+        CommandError { kind, message: message.into(), data: None }
     }
 
     /// Invalid parameters.
@@ -77,10 +73,7 @@ impl CommandError {
 
     /// Unknown command, with the reference's exact text: `Error: command 'x' not found`.
     pub fn command_not_found(command: &str) -> CommandError {
-        CommandError::with_kind(
-            ErrorKind::NotFound,
-            format!("Error: command '{command}' not found"),
-        )
+        CommandError::with_kind(ErrorKind::NotFound, format!("Error: command '{command}' not found"))
     }
 
     /// Something named by the parameters does not exist.
@@ -90,10 +83,7 @@ impl CommandError {
 
     /// The reference's answer to every command but `login` while not logged in.
     pub fn authentication_required() -> CommandError {
-        CommandError::with_kind(
-            ErrorKind::AuthenticationRequired,
-            "Authentication required!",
-        )
+        CommandError::with_kind(ErrorKind::AuthenticationRequired, "Authentication required!")
     }
 
     /// The session's user lacks the permission the command requires.
@@ -144,10 +134,7 @@ impl CommandError {
 
 impl fmt::Debug for CommandError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("CommandError")
-            .field("kind", &self.kind)
-            .field("message", &self.message)
-            .finish()
+        f.debug_struct("CommandError").field("kind", &self.kind).field("message", &self.message).finish()
     }
 }
 

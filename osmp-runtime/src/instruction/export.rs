@@ -8,9 +8,7 @@
 use schemars::SchemaGenerator;
 use serde_json::{json, Map, Value};
 
-use super::{
-    CommandSchema, EventSchema, FieldSchema, InstructionSetSchema, JsonSchemaFn, ParamSchema,
-};
+use super::{CommandSchema, EventSchema, FieldSchema, InstructionSetSchema, JsonSchemaFn, ParamSchema};
 
 /// The document for the given sets, in order.
 ///
@@ -26,10 +24,7 @@ use super::{
 /// ```
 pub fn export_schema<'a>(sets: impl IntoIterator<Item = &'a InstructionSetSchema>) -> Value {
     let mut generator = SchemaGenerator::default();
-    let sets: Vec<Value> = sets
-        .into_iter()
-        .map(|set| export_set(set, &mut generator))
-        .collect();
+    let sets: Vec<Value> = sets.into_iter().map(|set| export_set(set, &mut generator)).collect();
     json!({
         "osmp-version": 1,
         "instruction-sets": sets,
@@ -83,16 +78,11 @@ fn export_event(event: &EventSchema, generator: &mut SchemaGenerator) -> Value {
 }
 
 fn named<'a>(params: impl Iterator<Item = &'a ParamSchema>) -> Vec<Value> {
-    params
-        .map(|param| json!({"name": param.name, "description": param.description}))
-        .collect()
+    params.map(|param| json!({"name": param.name, "description": param.description})).collect()
 }
 
 fn fields(fields: &[FieldSchema]) -> Vec<Value> {
-    fields
-        .iter()
-        .map(|field| json!({"name": field.name, "description": field.description}))
-        .collect()
+    fields.iter().map(|field| json!({"name": field.name, "description": field.description})).collect()
 }
 
 fn insert_schema(
@@ -115,25 +105,15 @@ fn schema_value(schema: JsonSchemaFn, generator: &mut SchemaGenerator) -> Value 
 fn params_object(params: &[ParamSchema], generator: &mut SchemaGenerator) -> Value {
     let mut properties = Map::new();
     for param in params {
-        let mut schema = param
-            .schema
-            .map(|schema| schema_value(schema, generator))
-            .unwrap_or_else(|| json!({}));
+        let mut schema = param.schema.map(|schema| schema_value(schema, generator)).unwrap_or_else(|| json!({}));
         if let Value::Object(schema) = &mut schema {
             if !param.description.is_empty() {
-                schema.insert(
-                    "description".to_owned(),
-                    Value::from(param.description.as_ref()),
-                );
+                schema.insert("description".to_owned(), Value::from(param.description.as_ref()));
             }
         }
         properties.insert(param.name.to_string(), schema);
     }
-    let required: Vec<&str> = params
-        .iter()
-        .filter(|param| param.required)
-        .map(|param| param.name.as_ref())
-        .collect();
+    let required: Vec<&str> = params.iter().filter(|param| param.required).map(|param| param.name.as_ref()).collect();
     json!({"type": "object", "properties": properties, "required": required})
 }
 
@@ -145,27 +125,15 @@ mod tests {
     #[test]
     fn exports_every_command_with_resolvable_references() {
         let document = export_schema([standard_schema()]);
-        let commands = document["instruction-sets"][0]["commands"]
-            .as_array()
-            .unwrap();
-        let names: Vec<&str> = commands
-            .iter()
-            .filter_map(|c| c["command"].as_str())
-            .collect();
-        assert!(
-            names.contains(&"help") && names.contains(&"active-cmds"),
-            "{names:?}"
-        );
+        let commands = document["instruction-sets"][0]["commands"].as_array().unwrap();
+        let names: Vec<&str> = commands.iter().filter_map(|c| c["command"].as_str()).collect();
+        assert!(names.contains(&"help") && names.contains(&"active-cmds"), "{names:?}");
         let help = commands.iter().find(|c| c["command"] == "help").unwrap();
         assert_eq!(help["aliases"], json!(["?"]));
         assert_eq!(help["optional-params"][0]["name"], "cmd");
         // Every reference points into the document's own definitions.
         let text = document.to_string();
-        for reference in text
-            .split("\"$ref\":\"")
-            .skip(1)
-            .map(|rest| &rest[..rest.find('"').unwrap()])
-        {
+        for reference in text.split("\"$ref\":\"").skip(1).map(|rest| &rest[..rest.find('"').unwrap()]) {
             let pointer = reference.strip_prefix('#').expect("a local reference");
             assert!(document.pointer(pointer).is_some(), "{reference} resolves");
         }

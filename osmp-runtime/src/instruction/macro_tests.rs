@@ -16,9 +16,7 @@ use serde_json::{json, Value};
 use tokio_util::sync::CancellationToken;
 
 use crate::events::{Attachment, EventBus};
-use crate::instruction::{
-    CommandContext, CommandError, ErrorKind, InstructionSet, Outcome, Params, Registry,
-};
+use crate::instruction::{CommandContext, CommandError, ErrorKind, InstructionSet, Outcome, Params, Registry};
 use crate::session::{Session, SessionConfig, SessionShared};
 use crate::wire::{Event, EventBody, Message, Payload, StreamMessage, Timeout, Timestamp};
 
@@ -92,10 +90,7 @@ pub trait Vd1 {
     ///
     /// Delete calls you no longer need.
     #[command(name = "vcall-create", alias = "vcc")]
-    async fn vcall_create(
-        &self,
-        #[flatten] call: VcallCreate,
-    ) -> Result<VcallCreated, CommandError>;
+    async fn vcall_create(&self, #[flatten] call: VcallCreate) -> Result<VcallCreated, CommandError>;
 
     /// Start an existing announcement.
     #[command(alias = "vcall-start", version = 2, requires = "vd1.play")]
@@ -105,11 +100,7 @@ pub trait Vd1 {
     ) -> Result<(), CommandError>;
 
     /// Change the priority of an announcement.
-    async fn vcall_priority(
-        &self,
-        call_id: String,
-        priority: Option<u8>,
-    ) -> Result<Outcome, String>;
+    async fn vcall_priority(&self, call_id: String, priority: Option<u8>) -> Result<Outcome, String>;
 
     /// Stream a logger until cancelled.
     #[command(stream = LogEntry)]
@@ -126,11 +117,7 @@ pub trait Vd1 {
 
     /// Sent when an IO contact changes.
     #[event(requires = "io.read")]
-    fn io_changed(
-        #[param(doc = "Contact address")] address: String,
-        state: bool,
-        label: Option<String>,
-    );
+    fn io_changed(#[param(doc = "Contact address")] address: String, state: bool, label: Option<String>);
 }
 
 #[derive(Default)]
@@ -151,9 +138,7 @@ impl Vd1 for Device {
         entry.sources = call.sources.unwrap_or_else(|| entry.sources.clone());
         entry.zones = call.zones.unwrap_or_else(|| entry.zones.clone());
         entry.priority = call.priority.unwrap_or(entry.priority);
-        Ok(VcallCreated {
-            call: entry.clone(),
-        })
+        Ok(VcallCreated { call: entry.clone() })
     }
 
     async fn vcall_play(&self, call_id: String) -> Result<(), CommandError> {
@@ -164,11 +149,7 @@ impl Vd1 for Device {
         }
     }
 
-    async fn vcall_priority(
-        &self,
-        call_id: String,
-        priority: Option<u8>,
-    ) -> Result<Outcome, String> {
+    async fn vcall_priority(&self, call_id: String, priority: Option<u8>) -> Result<Outcome, String> {
         match priority {
             Some(0) => Err(format!("priority 0 is reserved ({call_id})")),
             Some(priority) => Ok(Outcome::text(format!("{call_id}: priority {priority}"))),
@@ -182,14 +163,8 @@ impl Vd1 for Device {
         cx: CommandContext,
         level: Option<Level>,
     ) -> Result<Outcome, CommandError> {
-        cx.stream(&LogEntry {
-            line: format!("{logger} started at {level:?}"),
-        })
-        .await?;
-        cx.stream(&LogEntry {
-            line: format!("{logger} running as {}", cx.command()),
-        })
-        .await?;
+        cx.stream(&LogEntry { line: format!("{logger} started at {level:?}") }).await?;
+        cx.stream(&LogEntry { line: format!("{logger} running as {}", cx.command()) }).await?;
         Ok(Outcome::text("Cancelled"))
     }
 }
@@ -209,35 +184,18 @@ impl Harness {
         let set: Arc<dyn InstructionSet> = Arc::new(Vd1Server::new(Device::default()));
         let registry = Arc::new(Registry::new([set]));
         let bus = EventBus::new(registry.clone());
-        let config = SessionConfig {
-            event_batch_window: Duration::ZERO,
-            ..SessionConfig::default()
-        };
+        let config = SessionConfig { event_batch_window: Duration::ZERO, ..SessionConfig::default() };
         let shared = SessionShared::new(None, Arc::new(config));
         let attachment = bus.attach(&shared);
-        Harness {
-            registry,
-            bus,
-            session: Session(shared),
-            _attachment: attachment,
-            next_nr: AtomicU64::new(1),
-        }
+        Harness { registry, bus, session: Session(shared), _attachment: attachment, next_nr: AtomicU64::new(1) }
     }
 
     /// Runs a command as the session engine would: resolve, register, build the context, call.
     async fn call(&self, name: &str, data: Value) -> Result<Outcome, CommandError> {
-        let command = self
-            .registry
-            .resolve(name)
-            .unwrap_or_else(|| panic!("no command {name}"));
+        let command = self.registry.resolve(name).unwrap_or_else(|| panic!("no command {name}"));
         let nr = self.next_nr.fetch_add(1, Ordering::Relaxed);
         let canonical = command.schema().name.to_string();
-        let (token, _) = self
-            .session
-            .0
-            .active
-            .insert(nr, &canonical, 16)
-            .expect("room for the command");
+        let (token, _) = self.session.0.active.insert(nr, &canonical, 16).expect("room for the command");
         let cx = CommandContext::new(
             self.session.clone(),
             nr,
@@ -261,18 +219,12 @@ impl Harness {
     }
 
     fn subscribe(&self, event: &str) {
-        assert!(self.session.subscribe(
-            event,
-            Timeout::After(Duration::from_secs(60)).deadline(Timestamp::now())
-        ));
+        assert!(self.session.subscribe(event, Timeout::After(Duration::from_secs(60)).deadline(Timestamp::now())));
     }
 }
 
 fn data(outcome: &Outcome) -> Value {
-    outcome
-        .payload()
-        .map(Payload::to_value)
-        .unwrap_or(Value::Null)
+    outcome.payload().map(Payload::to_value).unwrap_or(Value::Null)
 }
 
 #[tokio::test]
@@ -281,72 +233,28 @@ async fn plain_parameters() {
     let error = harness.call("vcall-play", json!({})).await.unwrap_err();
     assert_eq!(error.to_string(), "missing mandatory parameter 'call-id'");
     assert_eq!(error.kind(), ErrorKind::InvalidParams);
-    let error = harness
-        .call("vcall-start", json!({"call-id": "testcall1"}))
-        .await
-        .unwrap_err();
-    assert_eq!(
-        (error.kind(), error.to_string().as_str()),
-        (ErrorKind::NotFound, "No such call: testcall1")
-    );
+    let error = harness.call("vcall-start", json!({"call-id": "testcall1"})).await.unwrap_err();
+    assert_eq!((error.kind(), error.to_string().as_str()), (ErrorKind::NotFound, "No such call: testcall1"));
 
-    harness
-        .call("vcc", json!({"call-id": "testcall1"}))
-        .await
-        .unwrap();
-    let played = harness
-        .call("vcall-play", json!({"call-id": "testcall1", "unknown": 1}))
-        .await
-        .unwrap();
-    assert_eq!(
-        played,
-        Outcome::ok(),
-        "`()` answers an empty OK; unknown parameters are ignored"
-    );
+    harness.call("vcc", json!({"call-id": "testcall1"})).await.unwrap();
+    let played = harness.call("vcall-play", json!({"call-id": "testcall1", "unknown": 1})).await.unwrap();
+    assert_eq!(played, Outcome::ok(), "`()` answers an empty OK; unknown parameters are ignored");
 }
 
 #[tokio::test]
 async fn optional_parameters_and_error_conversion() {
     let harness = Harness::new();
-    let error = harness
-        .call(
-            "vcall-priority",
-            json!({"call-id": "a", "priority": "high"}),
-        )
-        .await
-        .unwrap_err();
-    assert_eq!(
-        error.to_string(),
-        r#"parameter 'priority': expected integer, got string "high""#
-    );
-    let outcome = harness
-        .call("vcall-priority", json!({"call-id": "a"}))
-        .await
-        .unwrap();
+    let error = harness.call("vcall-priority", json!({"call-id": "a", "priority": "high"})).await.unwrap_err();
+    assert_eq!(error.to_string(), r#"parameter 'priority': expected integer, got string "high""#);
+    let outcome = harness.call("vcall-priority", json!({"call-id": "a"})).await.unwrap();
     assert_eq!(outcome.result(), Some("a: priority unchanged"));
-    let outcome = harness
-        .call("vcall-priority", json!({"call-id": "a", "priority": null}))
-        .await
-        .unwrap();
-    assert_eq!(
-        outcome.result(),
-        Some("a: priority unchanged"),
-        "null counts as absent"
-    );
-    let outcome = harness
-        .call("vcall-priority", json!({"call-id": "a", "priority": 7}))
-        .await
-        .unwrap();
+    let outcome = harness.call("vcall-priority", json!({"call-id": "a", "priority": null})).await.unwrap();
+    assert_eq!(outcome.result(), Some("a: priority unchanged"), "null counts as absent");
+    let outcome = harness.call("vcall-priority", json!({"call-id": "a", "priority": 7})).await.unwrap();
     assert_eq!(outcome.result(), Some("a: priority 7"));
     // `Result<_, String>`: the error converts into a domain failure.
-    let error = harness
-        .call("vcall-priority", json!({"call-id": "a", "priority": 0}))
-        .await
-        .unwrap_err();
-    assert_eq!(
-        (error.kind(), error.to_string().as_str()),
-        (ErrorKind::Failed, "priority 0 is reserved (a)")
-    );
+    let error = harness.call("vcall-priority", json!({"call-id": "a", "priority": 0})).await.unwrap_err();
+    assert_eq!((error.kind(), error.to_string().as_str()), (ErrorKind::Failed, "priority 0 is reserved (a)"));
 }
 
 #[tokio::test]
@@ -364,43 +272,21 @@ async fn parameter_struct_and_data_result() {
         json!({"call": {"call-id": "testcall1", "sources": ["EvacuationText"], "zones": ["Floor 3", "Lobby"],
                         "priority": 42, "owner": null}})
     );
-    let edited = harness
-        .call(
-            "vcc",
-            json!({"call-id": "testcall1", "sources": ["Gong", "EvacuationText"]}),
-        )
-        .await
-        .unwrap();
-    assert_eq!(
-        data(&edited)["call"]["sources"],
-        json!(["Gong", "EvacuationText"])
-    );
+    let edited =
+        harness.call("vcc", json!({"call-id": "testcall1", "sources": ["Gong", "EvacuationText"]})).await.unwrap();
+    assert_eq!(data(&edited)["call"]["sources"], json!(["Gong", "EvacuationText"]));
     assert_eq!(data(&edited)["call"]["priority"], json!(42));
 
-    let error = harness
-        .call("vcall-create", json!({"priority": 1}))
-        .await
-        .unwrap_err();
+    let error = harness.call("vcall-create", json!({"priority": 1})).await.unwrap_err();
     assert_eq!(error.to_string(), "missing mandatory parameter 'call-id'");
-    let error = harness
-        .call("vcall-create", json!({"call-id": "x", "priority": "high"}))
-        .await
-        .unwrap_err();
-    assert!(
-        error
-            .to_string()
-            .starts_with(r#"parameter 'priority': invalid type: string "high""#),
-        "{error}"
-    );
+    let error = harness.call("vcall-create", json!({"call-id": "x", "priority": "high"})).await.unwrap_err();
+    assert!(error.to_string().starts_with(r#"parameter 'priority': invalid type: string "high""#), "{error}");
 }
 
 #[tokio::test]
 async fn context_argument_streams() {
     let harness = Harness::new();
-    let outcome = harness
-        .call("log-stream", json!({"logger": "amp", "level": "error"}))
-        .await
-        .unwrap();
+    let outcome = harness.call("log-stream", json!({"logger": "amp", "level": "error"})).await.unwrap();
     assert_eq!(outcome.result(), Some("Cancelled"));
     let streamed: Vec<Value> = harness
         .sent()
@@ -413,24 +299,10 @@ async fn context_argument_streams() {
             other => panic!("expected a stream message, got {other:?}"),
         })
         .collect();
-    assert_eq!(
-        streamed,
-        [
-            json!({"line": "amp started at Some(Error)"}),
-            json!({"line": "amp running as log-stream"})
-        ]
-    );
+    assert_eq!(streamed, [json!({"line": "amp started at Some(Error)"}), json!({"line": "amp running as log-stream"})]);
 
-    let error = harness
-        .call("log-stream", json!({"logger": "amp", "level": "loud"}))
-        .await
-        .unwrap_err();
-    assert!(
-        error
-            .to_string()
-            .starts_with("parameter 'level': unknown variant `loud`"),
-        "{error}"
-    );
+    let error = harness.call("log-stream", json!({"logger": "amp", "level": "loud"})).await.unwrap_err();
+    assert!(error.to_string().starts_with("parameter 'level': unknown variant `loud`"), "{error}");
 }
 
 #[tokio::test]
@@ -446,40 +318,21 @@ async fn unknown_command_index_is_an_internal_error() {
         harness.registry.clone(),
         harness.bus.clone(),
     );
-    let error = server
-        .call(command.set().schema().commands.len(), Params::default(), cx)
-        .await
-        .unwrap_err();
+    let error = server.call(command.set().schema().commands.len(), Params::default(), cx).await.unwrap_err();
     assert_eq!(error.kind(), ErrorKind::Internal);
-    assert_eq!(
-        error.to_string(),
-        "the instruction set 'vd1' has no command number 4"
-    );
+    assert_eq!(error.to_string(), "the instruction set 'vd1' has no command number 4");
 }
 
 #[test]
 fn set_and_command_schema() {
     let schema = vd1_schema();
-    assert!(
-        std::ptr::eq(schema, Vd1Server::new(Device::default()).schema()),
-        "built once"
-    );
+    assert!(std::ptr::eq(schema, Vd1Server::new(Device::default()).schema()), "built once");
     assert_eq!(schema.name, "vd1");
-    assert_eq!(
-        schema.description,
-        "Announcement management of a Variodyn D1 system."
-    );
+    assert_eq!(schema.description, "Announcement management of a Variodyn D1 system.");
     let summary: Vec<(&str, Vec<&str>, u32, Option<&str>)> = schema
         .commands
         .iter()
-        .map(|c| {
-            (
-                c.name.as_ref(),
-                c.aliases.iter().map(AsRef::as_ref).collect(),
-                c.version,
-                c.requires.as_deref(),
-            )
-        })
+        .map(|c| (c.name.as_ref(), c.aliases.iter().map(AsRef::as_ref).collect(), c.version, c.requires.as_deref()))
         .collect();
     assert_eq!(
         summary,
@@ -492,42 +345,24 @@ fn set_and_command_schema() {
     );
 
     let create = schema.command("vcall-create").unwrap();
-    assert_eq!(
-        create.description,
-        "Create a new or change an existing announcement."
-    );
+    assert_eq!(create.description, "Create a new or change an existing announcement.");
     assert_eq!(
         create.long_description,
         "In order to start an announcement you need to create a call-object and assign a unique id to it.\n\n\
          Delete calls you no longer need."
     );
-    let params: Vec<(&str, bool, &str)> = create
-        .params
-        .iter()
-        .map(|p| (p.name.as_ref(), p.required, p.description.as_ref()))
-        .collect();
+    let params: Vec<(&str, bool, &str)> =
+        create.params.iter().map(|p| (p.name.as_ref(), p.required, p.description.as_ref())).collect();
     assert_eq!(
         params,
         vec![
-            (
-                "call-id",
-                true,
-                "Unique identifier of the announcement to be created (or manipulated)."
-            ),
+            ("call-id", true, "Unique identifier of the announcement to be created (or manipulated)."),
             ("priority", false, "Announcement priority."),
-            (
-                "sources",
-                false,
-                "List of audio sources to play in sequence."
-            ),
+            ("sources", false, "List of audio sources to play in sequence."),
             ("zones", false, "List of zones to announce to."),
         ]
     );
-    let returns: Vec<(&str, &str)> = create
-        .returns
-        .iter()
-        .map(|f| (f.name.as_ref(), f.description.as_ref()))
-        .collect();
+    let returns: Vec<(&str, &str)> = create.returns.iter().map(|f| (f.name.as_ref(), f.description.as_ref())).collect();
     assert_eq!(returns, vec![("call", "The announcement as it is now.")]);
     let result_schema = create.result_schema.expect("data results have a schema");
     let result_schema = result_schema(&mut schemars::SchemaGenerator::default());
@@ -536,75 +371,36 @@ fn set_and_command_schema() {
     let play = schema.command("vcall-play").unwrap();
     assert_eq!(play.long_description, "");
     assert!(play.returns.is_empty() && play.result_schema.is_none());
-    let params: Vec<(&str, bool, &str)> = play
-        .params
-        .iter()
-        .map(|p| (p.name.as_ref(), p.required, p.description.as_ref()))
-        .collect();
-    assert_eq!(
-        params,
-        vec![("call-id", true, "Unique identifier of the announcement")]
-    );
+    let params: Vec<(&str, bool, &str)> =
+        play.params.iter().map(|p| (p.name.as_ref(), p.required, p.description.as_ref())).collect();
+    assert_eq!(params, vec![("call-id", true, "Unique identifier of the announcement")]);
     let call_id_schema = play.params[0].schema.unwrap()(&mut schemars::SchemaGenerator::default());
     assert_eq!(call_id_schema.get("type"), Some(&json!("string")));
 
     let stream = schema.command("log-stream").unwrap();
-    let params: Vec<(&str, bool)> = stream
-        .params
-        .iter()
-        .map(|p| (p.name.as_ref(), p.required))
-        .collect();
-    assert_eq!(
-        params,
-        vec![("logger", true), ("level", false)],
-        "the context is not a parameter"
-    );
+    let params: Vec<(&str, bool)> = stream.params.iter().map(|p| (p.name.as_ref(), p.required)).collect();
+    assert_eq!(params, vec![("logger", true), ("level", false)], "the context is not a parameter");
     assert!(stream.result_schema.is_none());
 }
 
 #[test]
 fn event_schema() {
     let schema = vd1_schema();
-    let [status, io] = &schema.events[..] else {
-        panic!("two events")
-    };
+    let [status, io] = &schema.events[..] else { panic!("two events") };
     assert_eq!(
         (status.name.as_ref(), status.description.as_ref()),
-        (
-            "vcall-status-changed",
-            "Sent with every call status change."
-        )
+        ("vcall-status-changed", "Sent with every call status change.")
     );
-    let fields: Vec<(&str, &str)> = status
-        .fields
-        .iter()
-        .map(|f| (f.name.as_ref(), f.description.as_ref()))
-        .collect();
-    assert_eq!(
-        fields,
-        vec![("call-id", "Call id."), ("status", "Call status.")]
-    );
+    let fields: Vec<(&str, &str)> = status.fields.iter().map(|f| (f.name.as_ref(), f.description.as_ref())).collect();
+    assert_eq!(fields, vec![("call-id", "Call id."), ("status", "Call status.")]);
     assert!(status.requires.is_none());
 
-    assert_eq!(
-        (io.name.as_ref(), io.requires.as_deref()),
-        ("io-changed", Some("io.read"))
-    );
-    let fields: Vec<(&str, &str)> = io
-        .fields
-        .iter()
-        .map(|f| (f.name.as_ref(), f.description.as_ref()))
-        .collect();
-    assert_eq!(
-        fields,
-        vec![("address", "Contact address"), ("state", ""), ("label", "")]
-    );
+    assert_eq!((io.name.as_ref(), io.requires.as_deref()), ("io-changed", Some("io.read")));
+    let fields: Vec<(&str, &str)> = io.fields.iter().map(|f| (f.name.as_ref(), f.description.as_ref())).collect();
+    assert_eq!(fields, vec![("address", "Contact address"), ("state", ""), ("label", "")]);
     let io_schema = io.schema.unwrap()(&mut schemars::SchemaGenerator::default()).to_value();
     assert_eq!(io_schema["required"], json!(["address", "state"]));
-    assert_eq!(
-        io_schema["properties"]["address"],
-        json!({"type": "string", "description": "Contact address"})
-    );
+    assert_eq!(io_schema["properties"]["address"], json!({"type": "string", "description": "Contact address"}));
     assert_eq!(io_schema["properties"]["state"], json!({"type": "boolean"}));
 }
 
@@ -613,22 +409,11 @@ fn events_sent(harness: &Harness) -> Vec<(String, Value)> {
         .sent()
         .into_iter()
         .flat_map(|message| match message {
-            Message::Event(Event {
-                body: EventBody::Single(item),
-                ..
-            }) => vec![item],
-            Message::Event(Event {
-                body: EventBody::Multi(items),
-                ..
-            }) => items,
+            Message::Event(Event { body: EventBody::Single(item), .. }) => vec![item],
+            Message::Event(Event { body: EventBody::Multi(items), .. }) => items,
             other => panic!("expected an event, got {other:?}"),
         })
-        .map(|item| {
-            (
-                item.event,
-                item.data.map(|data| data.to_value()).unwrap_or_default(),
-            )
-        })
+        .map(|item| (item.event, item.data.map(|data| data.to_value()).unwrap_or_default()))
         .collect()
 }
 
@@ -636,15 +421,8 @@ fn events_sent(harness: &Harness) -> Vec<(String, Value)> {
 fn events_reach_subscribed_sessions() {
     let harness = Harness::new();
     let events = Vd1Events::new(&harness.bus);
-    let status = CallStatus {
-        call_id: "testcall1".into(),
-        status: "Connected".into(),
-    };
-    assert_eq!(
-        events.vcall_status_changed(&status).unwrap(),
-        0,
-        "not subscribed yet"
-    );
+    let status = CallStatus { call_id: "testcall1".into(), status: "Connected".into() };
+    assert_eq!(events.vcall_status_changed(&status).unwrap(), 0, "not subscribed yet");
     harness.subscribe("vcall-status-changed");
     harness.subscribe("io-changed");
     assert_eq!(events.vcall_status_changed(&status).unwrap(), 1);
@@ -653,18 +431,9 @@ fn events_reach_subscribed_sessions() {
     assert_eq!(
         events_sent(&harness),
         vec![
-            (
-                "vcall-status-changed".to_owned(),
-                json!({"call-id": "testcall1", "status": "Connected"})
-            ),
-            (
-                "io-changed".to_owned(),
-                json!({"address": "1.1.3", "state": true, "label": null})
-            ),
-            (
-                "io-changed".to_owned(),
-                json!({"address": "1.1.4", "state": false, "label": "door"})
-            ),
+            ("vcall-status-changed".to_owned(), json!({"call-id": "testcall1", "status": "Connected"})),
+            ("io-changed".to_owned(), json!({"address": "1.1.3", "state": true, "label": null})),
+            ("io-changed".to_owned(), json!({"address": "1.1.4", "state": false, "label": "door"})),
         ]
     );
 }
@@ -673,18 +442,11 @@ fn events_reach_subscribed_sessions() {
 fn session_emitter_sends_to_one_session() {
     let harness = Harness::new();
     let snapshot = Vd1Events::session(&harness.session);
-    assert_eq!(
-        snapshot.io_changed("1", &true, None).unwrap(),
-        0,
-        "not subscribed"
-    );
+    assert_eq!(snapshot.io_changed("1", &true, None).unwrap(), 0, "not subscribed");
     harness.subscribe("io-changed");
     assert_eq!(snapshot.io_changed("1", &true, None).unwrap(), 1);
     assert_eq!(
         events_sent(&harness),
-        vec![(
-            "io-changed".to_owned(),
-            json!({"address": "1", "state": true, "label": null})
-        )]
+        vec![("io-changed".to_owned(), json!({"address": "1", "state": true, "label": null}))]
     );
 }

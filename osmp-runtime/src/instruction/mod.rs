@@ -23,7 +23,5 @@ pub use export::export_schema;
 pub use outcome::{IntoOutcome, Outcome};
 pub use params::Params;
 pub use registry::{RegisteredCommand, RegisteredEvent, Registry};
-pub use schema::{
-    CommandSchema, EventSchema, FieldSchema, InstructionSetSchema, JsonSchemaFn, ParamSchema,
-};
+pub use schema::{CommandSchema, EventSchema, FieldSchema, InstructionSetSchema, JsonSchemaFn, ParamSchema};
 pub use set::{CommandFuture, InstructionSet};

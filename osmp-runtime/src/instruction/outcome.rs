@@ -34,18 +34,12 @@ impl Outcome {
 
     /// `OK` with a result text.
     pub fn text(result: impl Into<String>) -> Outcome {
-        Outcome {
-            result: Some(result.into()),
-            data: None,
-        }
+        Outcome { result: Some(result.into()), data: None }
     }
 
     /// `OK` with data: any value that serializes to a JSON object.
     pub fn data<T: Serialize + ?Sized>(data: &T) -> Result<Outcome, CommandError> {
-        Ok(Outcome {
-            result: None,
-            data: object_payload(data)?,
-        })
+        Ok(Outcome { result: None, data: object_payload(data)? })
     }
 
     /// The data, if any.
@@ -83,9 +77,8 @@ impl Outcome {
 
 /// Serializes result data, which the protocol requires to be an object (or nothing).
 fn object_payload<T: Serialize + ?Sized>(data: &T) -> Result<Option<Payload>, CommandError> {
-    let payload = Payload::from_serialize(data).map_err(|error| {
-        CommandError::internal(format!("result data could not be serialized: {error}"))
-    })?;
+    let payload = Payload::from_serialize(data)
+        .map_err(|error| CommandError::internal(format!("result data could not be serialized: {error}")))?;
     if payload.is_object() {
         Ok(Some(payload))
     } else if payload.is_null() {
@@ -127,15 +120,8 @@ mod tests {
     #[test]
     fn data_must_be_an_object() {
         assert!(Outcome::data(&json!({"a": 1})).is_ok());
-        assert_eq!(
-            Outcome::data(&None::<u8>).unwrap().payload(),
-            None,
-            "null is no data"
-        );
+        assert_eq!(Outcome::data(&None::<u8>).unwrap().payload(), None, "null is no data");
         let error = Outcome::data(&42).unwrap_err();
-        assert_eq!(
-            error.to_string(),
-            "result data must be a JSON object, got 42"
-        );
+        assert_eq!(error.to_string(), "result data must be a JSON object, got 42");
     }
 }

@@ -45,9 +45,7 @@ impl Params {
                 "parameters must be a JSON object, got {}",
                 json_type(&other)
             ))),
-            Err(error) => Err(CommandError::invalid_params(format!(
-                "parameters are not valid JSON: {error}"
-            ))),
+            Err(error) => Err(CommandError::invalid_params(format!("parameters are not valid JSON: {error}"))),
         }
     }
 
@@ -57,23 +55,17 @@ impl Params {
     }
 
     /// Takes out a parameter that must be present (and not `null`).
-    pub fn required<T: DeserializeOwned + JsonSchema>(
-        &mut self,
-        name: &str,
-    ) -> Result<T, CommandError> {
+    pub fn required<T: DeserializeOwned + JsonSchema>(&mut self, name: &str) -> Result<T, CommandError> {
         match self.members.remove(name) {
-            None | Some(Value::Null) => Err(CommandError::invalid_params(format!(
-                "missing mandatory parameter '{name}'"
-            ))),
+            None | Some(Value::Null) => {
+                Err(CommandError::invalid_params(format!("missing mandatory parameter '{name}'")))
+            }
             Some(value) => decode_param(name, value),
         }
     }
 
     /// Takes out a parameter that may be absent; `null` counts as absent.
-    pub fn optional<T: DeserializeOwned + JsonSchema>(
-        &mut self,
-        name: &str,
-    ) -> Result<Option<T>, CommandError> {
+    pub fn optional<T: DeserializeOwned + JsonSchema>(&mut self, name: &str) -> Result<Option<T>, CommandError> {
         match self.members.remove(name) {
             None | Some(Value::Null) => Ok(None),
             Some(value) => decode_param(name, value).map(Some),
@@ -86,11 +78,7 @@ impl Params {
             let path = error.path().to_string();
             let inner = error.into_inner().to_string();
             if let Some(field) = missing_field(&inner) {
-                let name = if path == "." {
-                    field.to_owned()
-                } else {
-                    format!("{path}.{field}")
-                };
+                let name = if path == "." { field.to_owned() } else { format!("{path}.{field}") };
                 CommandError::invalid_params(format!("missing mandatory parameter '{name}'"))
             } else if path == "." {
                 CommandError::invalid_params(format!("invalid parameters: {inner}"))
@@ -121,10 +109,7 @@ fn missing_field(message: &str) -> Option<&str> {
     message.strip_prefix("missing field `")?.split('`').next()
 }
 
-fn decode_param<T: DeserializeOwned + JsonSchema>(
-    name: &str,
-    value: Value,
-) -> Result<T, CommandError> {
+fn decode_param<T: DeserializeOwned + JsonSchema>(name: &str, value: Value) -> Result<T, CommandError> {
     let actual = describe_value(&value);
     serde_path_to_error::deserialize(value).map_err(|error| {
         let path = error.path().to_string();
@@ -133,13 +118,9 @@ fn decode_param<T: DeserializeOwned + JsonSchema>(
         let message = match (&expected, path.as_str()) {
             // The value has the wrong JSON type altogether: say what was wanted.
             (Some(expected), ".")
-                if inner.classify() == serde_json::error::Category::Data
-                    && !actual.matches(expected) =>
+                if inner.classify() == serde_json::error::Category::Data && !actual.matches(expected) =>
             {
-                format!(
-                    "parameter '{name}': expected {expected}, got {}",
-                    actual.text
-                )
+                format!("parameter '{name}': expected {expected}, got {}", actual.text)
             }
             (_, ".") => format!("parameter '{name}': {inner}"),
             (_, inner_path) => format!("parameter '{name}': at '{inner_path}': {inner}"),
@@ -155,11 +136,7 @@ fn expected_type<T: JsonSchema>() -> Option<String> {
     match schema.get("type")? {
         Value::String(kind) => Some(kind.clone()),
         Value::Array(kinds) => {
-            let kinds: Vec<&str> = kinds
-                .iter()
-                .filter_map(Value::as_str)
-                .filter(|kind| *kind != "null")
-                .collect();
+            let kinds: Vec<&str> = kinds.iter().filter_map(Value::as_str).filter(|kind| *kind != "null").collect();
             Some(kinds.join(" or "))
         }
         _ => None,
@@ -174,9 +151,7 @@ struct ActualValue {
 impl ActualValue {
     /// Whether the value is of one of the expected JSON types (integers are numbers too).
     fn matches(&self, expected: &str) -> bool {
-        expected
-            .split(" or ")
-            .any(|kind| kind == self.kind || (kind == "number" && self.kind == "integer"))
+        expected.split(" or ").any(|kind| kind == self.kind || (kind == "number" && self.kind == "integer"))
     }
 }
 
@@ -186,10 +161,7 @@ fn describe_value(value: &Value) -> ActualValue {
         Value::String(_) | Value::Number(_) | Value::Bool(_) => {
             let mut text = value.to_string();
             if text.len() > 40 {
-                let cut = (0..=37)
-                    .rev()
-                    .find(|&i| text.is_char_boundary(i))
-                    .unwrap_or(0);
+                let cut = (0..=37).rev().find(|&i| text.is_char_boundary(i)).unwrap_or(0);
                 text.truncate(cut);
                 text.push('…');
             }
@@ -197,11 +169,7 @@ fn describe_value(value: &Value) -> ActualValue {
         }
         _ => kind.to_owned(),
     };
-    let kind = if kind == "number" && (value.is_i64() || value.is_u64()) {
-        "integer"
-    } else {
-        kind
-    };
+    let kind = if kind == "number" && (value.is_i64() || value.is_u64()) { "integer" } else { kind };
     ActualValue { kind, text }
 }
 
@@ -230,23 +198,15 @@ mod tests {
     #[test]
     fn data_must_be_an_object() {
         assert!(Params::from_data(None).unwrap().is_empty());
-        assert!(Params::from_data(Some(&Payload::from_value(&Value::Null)))
-            .unwrap()
-            .is_empty());
+        assert!(Params::from_data(Some(&Payload::from_value(&Value::Null))).unwrap().is_empty());
         let error = Params::from_data(Some(&Payload::from_value(&json!([1])))).unwrap_err();
-        assert_eq!(
-            error.to_string(),
-            "parameters must be a JSON object, got array"
-        );
+        assert_eq!(error.to_string(), "parameters must be a JSON object, got array");
     }
 
     #[test]
     fn names_the_parameter_and_the_expected_type() {
         let mut p = params(json!({"n": 1.5, "flag": "yes", "list": 3, "ok": 7}));
-        assert_eq!(
-            p.required::<u32>("n").unwrap_err().to_string(),
-            "parameter 'n': expected integer, got number 1.5"
-        );
+        assert_eq!(p.required::<u32>("n").unwrap_err().to_string(), "parameter 'n': expected integer, got number 1.5");
         assert_eq!(
             p.required::<bool>("flag").unwrap_err().to_string(),
             r#"parameter 'flag': expected boolean, got string "yes""#
@@ -260,10 +220,7 @@ mod tests {
         // An integer out of range has the right JSON type: serde's message says what is wrong.
         let mut p = params(json!({"priority": 300}));
         let message = p.required::<u8>("priority").unwrap_err().to_string();
-        assert!(
-            message.starts_with("parameter 'priority': invalid value: integer `300`"),
-            "{message}"
-        );
+        assert!(message.starts_with("parameter 'priority': invalid value: integer `300`"), "{message}");
     }
 
     #[test]
@@ -275,21 +232,10 @@ mod tests {
             call_id: String,
             priority: Option<u8>,
         }
-        let error = params(json!({"priority": 1}))
-            .into_struct::<Create>()
-            .unwrap_err();
+        let error = params(json!({"priority": 1})).into_struct::<Create>().unwrap_err();
         assert_eq!(error.to_string(), "missing mandatory parameter 'call-id'");
-        let error = params(json!({"call-id": "x", "priority": "high"}))
-            .into_struct::<Create>()
-            .unwrap_err();
-        assert!(
-            error
-                .to_string()
-                .starts_with("parameter 'priority': invalid type: string \"high\""),
-            "{error}"
-        );
-        assert!(params(json!({"call-id": "x"}))
-            .into_struct::<Create>()
-            .is_ok());
+        let error = params(json!({"call-id": "x", "priority": "high"})).into_struct::<Create>().unwrap_err();
+        assert!(error.to_string().starts_with("parameter 'priority': invalid type: string \"high\""), "{error}");
+        assert!(params(json!({"call-id": "x"})).into_struct::<Create>().is_ok());
     }
 }

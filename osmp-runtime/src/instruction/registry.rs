@@ -88,19 +88,10 @@ impl Registry {
     pub fn new(sets: impl IntoIterator<Item = Arc<dyn InstructionSet>>) -> Registry {
         let sets: Vec<Arc<dyn InstructionSet>> = sets.into_iter().collect();
         let commands = winners(&sets, |set| {
-            set.schema()
-                .commands
-                .iter()
-                .map(|command| (command.name.to_string(), command.version))
-                .collect()
+            set.schema().commands.iter().map(|command| (command.name.to_string(), command.version)).collect()
         });
-        let events = winners(&sets, |set| {
-            set.schema()
-                .events
-                .iter()
-                .map(|event| (event.name.to_string(), 0))
-                .collect()
-        });
+        let events =
+            winners(&sets, |set| set.schema().events.iter().map(|event| (event.name.to_string(), 0)).collect());
 
         let mut registry = Registry {
             sets,
@@ -118,11 +109,8 @@ impl Registry {
     fn index_names(&mut self) {
         for (position, slot) in self.commands.iter().enumerate() {
             let schema = &self.sets[slot.set].schema().commands[slot.index];
-            self.by_name
-                .insert(schema.name.to_ascii_lowercase(), position);
-            self.by_dashless
-                .entry(dashless(&schema.name))
-                .or_insert(position);
+            self.by_name.insert(schema.name.to_ascii_lowercase(), position);
+            self.by_dashless.entry(dashless(&schema.name)).or_insert(position);
         }
         for (position, slot) in self.commands.iter().enumerate() {
             let schema = &self.sets[slot.set].schema().commands[slot.index];
@@ -133,8 +121,7 @@ impl Registry {
         }
         for (position, slot) in self.events.iter().enumerate() {
             let schema = &self.sets[slot.set].schema().events[slot.index];
-            self.event_by_name
-                .insert(schema.name.to_ascii_lowercase(), position);
+            self.event_by_name.insert(schema.name.to_ascii_lowercase(), position);
         }
     }
 
@@ -158,18 +145,12 @@ impl Registry {
     pub fn event(&self, name: &str) -> Option<RegisteredEvent<'_>> {
         let position = *self.event_by_name.get(&name.to_ascii_lowercase())?;
         let slot = self.events[position];
-        Some(RegisteredEvent {
-            set: &self.sets[slot.set],
-            index: slot.index,
-        })
+        Some(RegisteredEvent { set: &self.sets[slot.set], index: slot.index })
     }
 
     /// Every event that can be subscribed, in registration order.
     pub fn events(&self) -> impl Iterator<Item = RegisteredEvent<'_>> {
-        self.events.iter().map(|slot| RegisteredEvent {
-            set: &self.sets[slot.set],
-            index: slot.index,
-        })
+        self.events.iter().map(|slot| RegisteredEvent { set: &self.sets[slot.set], index: slot.index })
     }
 
     /// Every registered set as one JSON document (see [`export_schema`](super::export_schema)).
@@ -184,27 +165,18 @@ impl Registry {
 
     fn command_at(&self, position: usize) -> RegisteredCommand<'_> {
         let slot = self.commands[position];
-        RegisteredCommand {
-            set: &self.sets[slot.set],
-            index: slot.index,
-        }
+        RegisteredCommand { set: &self.sets[slot.set], index: slot.index }
     }
 }
 
 /// For each name, the registration that wins: highest version, later on ties. The result
 /// keeps the position where the name first appeared, so `help` lists in a stable order.
-fn winners(
-    sets: &[Arc<dyn InstructionSet>],
-    names: impl Fn(&dyn InstructionSet) -> Vec<(String, u32)>,
-) -> Vec<Slot> {
+fn winners(sets: &[Arc<dyn InstructionSet>], names: impl Fn(&dyn InstructionSet) -> Vec<(String, u32)>) -> Vec<Slot> {
     let mut slots: Vec<(Slot, u32)> = Vec::new();
     let mut position_of: HashMap<String, usize> = HashMap::new();
     for (set_index, set) in sets.iter().enumerate() {
         for (index, (name, version)) in names(set.as_ref()).into_iter().enumerate() {
-            let slot = Slot {
-                set: set_index,
-                index,
-            };
+            let slot = Slot { set: set_index, index };
             match position_of.get(&name.to_ascii_lowercase()) {
                 Some(&position) if slots[position].1 > version => {
                     tracing::debug!(command = %name, "registration shadowed by a higher version");
@@ -221,30 +193,14 @@ fn winners(
 }
 
 fn dashless(name: &str) -> String {
-    name.chars()
-        .filter(|c| *c != '-')
-        .map(|c| c.to_ascii_lowercase())
-        .collect()
+    name.chars().filter(|c| *c != '-').map(|c| c.to_ascii_lowercase()).collect()
 }
 
 impl std::fmt::Debug for Registry {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Registry")
-            .field(
-                "sets",
-                &self
-                    .sets
-                    .iter()
-                    .map(|set| set.schema().name.to_string())
-                    .collect::<Vec<_>>(),
-            )
-            .field(
-                "commands",
-                &self
-                    .commands()
-                    .map(|c| c.schema().name.to_string())
-                    .collect::<Vec<_>>(),
-            )
+            .field("sets", &self.sets.iter().map(|set| set.schema().name.to_string()).collect::<Vec<_>>())
+            .field("commands", &self.commands().map(|c| c.schema().name.to_string()).collect::<Vec<_>>())
             .finish()
     }
 }

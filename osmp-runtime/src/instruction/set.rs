@@ -8,8 +8,7 @@ use super::{CommandContext, CommandError, InstructionSetSchema, Outcome, Params}
 use crate::session::Session;
 
 /// The future of one running command.
-pub type CommandFuture =
-    Pin<Box<dyn Future<Output = Result<Outcome, CommandError>> + Send + 'static>>;
+pub type CommandFuture = Pin<Box<dyn Future<Output = Result<Outcome, CommandError>> + Send + 'static>>;
 
 /// A named group of commands and events that a server offers.
 ///

@@ -128,24 +128,15 @@ impl ServerBuilder {
         };
         let listener = TcpListener::bind(&self.bind)
             .await
-            .map_err(|source| ServerError::Bind {
-                addr: self.bind.clone(),
-                source,
-            })?;
-        let local_addr = listener.local_addr().map_err(|source| ServerError::Bind {
-            addr: self.bind.clone(),
-            source,
-        })?;
+            .map_err(|source| ServerError::Bind { addr: self.bind.clone(), source })?;
+        let local_addr =
+            listener.local_addr().map_err(|source| ServerError::Bind { addr: self.bind.clone(), source })?;
 
-        let sets = std::iter::once(Arc::new(StandardSet::server()) as Arc<dyn InstructionSet>)
-            .chain(self.sets);
+        let sets = std::iter::once(Arc::new(StandardSet::server()) as Arc<dyn InstructionSet>).chain(self.sets);
         let registry = Arc::new(Registry::new(sets));
         let events = EventBus::new(registry.clone());
         let shared = ServerShared {
-            handler: Arc::new(ServerHandler {
-                registry: registry.clone(),
-                events: events.clone(),
-            }),
+            handler: Arc::new(ServerHandler { registry: registry.clone(), events: events.clone() }),
             registry,
             events,
             session_config: Arc::new(self.session),
@@ -157,11 +148,7 @@ impl ServerBuilder {
             shutdown: CancellationToken::new(),
             connections: TaskTracker::new(),
         };
-        Ok(Server {
-            listener,
-            local_addr,
-            shared: Arc::new(shared),
-        })
+        Ok(Server { listener, local_addr, shared: Arc::new(shared) })
     }
 }
 

@@ -29,9 +29,7 @@ pub(super) async fn accept_loop(listener: TcpListener, shared: Arc<ServerShared>
         match accepted {
             Ok((stream, peer)) => {
                 let span = tracing::info_span!("connection", %peer);
-                shared
-                    .connections
-                    .spawn(serve(shared.clone(), stream, peer).instrument(span));
+                shared.connections.spawn(serve(shared.clone(), stream, peer).instrument(span));
             }
             Err(error) => {
                 // Usually out of file descriptors: back off instead of spinning.
@@ -68,30 +66,22 @@ where
     let check = move |request: &Request, response: Response| -> Result<Response, ErrorResponse> {
         let path = request.uri().path();
         if path != OSMP_PATH && path.strip_suffix('/') != Some(OSMP_PATH) {
-            return Err(refusal(
-                StatusCode::NOT_FOUND,
-                format!("OSMP v1 is served at {OSMP_PATH}"),
-            ));
+            return Err(refusal(StatusCode::NOT_FOUND, format!("OSMP v1 is served at {OSMP_PATH}")));
         }
         if !admitted {
-            return Err(refusal(
-                StatusCode::SERVICE_UNAVAILABLE,
-                "too many sessions, try again later".to_owned(),
-            ));
+            return Err(refusal(StatusCode::SERVICE_UNAVAILABLE, "too many sessions, try again later".to_owned()));
         }
         Ok(response)
     };
     let config = Some(shared.websocket.to_config());
-    let socket = match tokio::time::timeout_at(
-        deadline,
-        tokio_tungstenite::accept_hdr_async_with_config(stream, check, config),
-    )
-    .await
-    {
-        Ok(Ok(socket)) => socket,
-        Ok(Err(error)) => return tracing::debug!(%error, "WebSocket handshake refused or failed"),
-        Err(_) => return tracing::debug!("WebSocket handshake timed out"),
-    };
+    let socket =
+        match tokio::time::timeout_at(deadline, tokio_tungstenite::accept_hdr_async_with_config(stream, check, config))
+            .await
+        {
+            Ok(Ok(socket)) => socket,
+            Ok(Err(error)) => return tracing::debug!(%error, "WebSocket handshake refused or failed"),
+            Err(_) => return tracing::debug!("WebSocket handshake timed out"),
+        };
     let Some(permit) = permit else { return };
 
     let session = SessionShared::new(Some(peer), shared.session_config.clone());
@@ -102,14 +92,7 @@ where
         send_session_initiated(&session);
         let (reader, writer) = websocket::frames(socket);
         let handler = shared.handler.clone();
-        let reason = session::run(
-            Session(session),
-            handler,
-            reader,
-            writer,
-            shared.shutdown.child_token(),
-        )
-        .await;
+        let reason = session::run(Session(session), handler, reader, writer, shared.shutdown.child_token()).await;
         tracing::info!(%reason, "session ended");
         drop(permit);
     }
@@ -130,9 +113,6 @@ fn send_session_initiated(session: &SessionShared) {
         "version": 1,
         "date-time": Timestamp::now(),
     });
-    let item = EventItem {
-        event: "session-initiated".to_owned(),
-        data: Some(Payload::from_value(&data)),
-    };
+    let item = EventItem { event: "session-initiated".to_owned(), data: Some(Payload::from_value(&data)) };
     let _ = session.outbound.push_protocol_event(item);
 }

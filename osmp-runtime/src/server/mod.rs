@@ -116,18 +116,14 @@ impl Server {
 
     /// Serves until shut down through a [`ShutdownHandle`] (see [`Server::shutdown_handle`]).
     pub async fn run(self) -> Result<(), ServerError> {
-        let Server {
-            listener, shared, ..
-        } = self;
+        let Server { listener, shared, .. } = self;
         connection::accept_loop(listener, shared).await;
         Ok(())
     }
 
     /// A handle that stops the server gracefully from elsewhere.
     pub fn shutdown_handle(&self) -> ShutdownHandle {
-        ShutdownHandle {
-            shared: self.shared.clone(),
-        }
+        ShutdownHandle { shared: self.shared.clone() }
     }
 
     /// Runs the server on a background task.
@@ -135,11 +131,7 @@ impl Server {
         let local_addr = self.local_addr;
         let shared = self.shared.clone();
         let task = tokio::spawn(self.run());
-        ServerHandle {
-            local_addr,
-            shared,
-            task,
-        }
+        ServerHandle { local_addr, shared, task }
     }
 }
 
@@ -192,9 +184,7 @@ impl ServerHandle {
 
     /// A handle that stops the server from elsewhere.
     pub fn shutdown_handle(&self) -> ShutdownHandle {
-        ShutdownHandle {
-            shared: self.shared.clone(),
-        }
+        ShutdownHandle { shared: self.shared.clone() }
     }
 
     /// Shuts the server down gracefully and waits for it to finish.

@@ -46,12 +46,7 @@ pub(crate) struct ActiveCommands {
 impl ActiveCommands {
     /// Registers a starting command. Returns its cancellation token and whether the table
     /// was empty before (the writer then needs waking to start `session-status`).
-    pub(crate) fn insert(
-        &self,
-        nr: Nr,
-        name: &str,
-        limit: usize,
-    ) -> Result<(CancellationToken, bool), Refused> {
+    pub(crate) fn insert(&self, nr: Nr, name: &str, limit: usize) -> Result<(CancellationToken, bool), Refused> {
         let mut entries = lock(&self.entries);
         if entries.contains_key(&nr) {
             return Err(Refused::DuplicateNr);
@@ -102,11 +97,9 @@ impl ActiveCommands {
         let entries = lock(&self.entries);
         let tokens: Vec<&CancellationToken> = match target {
             CancelTarget::All => entries.values().map(|entry| &entry.token).collect(),
-            CancelTarget::Commands(nrs) => nrs
-                .iter()
-                .filter_map(|nr| entries.get(nr))
-                .map(|entry| &entry.token)
-                .collect(),
+            CancelTarget::Commands(nrs) => {
+                nrs.iter().filter_map(|nr| entries.get(nr)).map(|entry| &entry.token).collect()
+            }
         };
         tokens.iter().for_each(|token| token.cancel());
         tokens.len()
@@ -121,11 +114,7 @@ impl ActiveCommands {
         let entries = lock(&self.entries);
         let mut commands: Vec<ActiveCommand> = entries
             .iter()
-            .map(|(nr, entry)| ActiveCommand {
-                nr: *nr,
-                name: entry.name.clone(),
-                started: entry.started,
-            })
+            .map(|(nr, entry)| ActiveCommand { nr: *nr, name: entry.name.clone(), started: entry.started })
             .collect();
         commands.sort_by_key(|command| command.nr);
         commands
@@ -135,10 +124,7 @@ impl ActiveCommands {
     pub(crate) fn keepalive_due(&self, age: Duration) -> Option<Vec<Nr>> {
         let entries = lock(&self.entries);
         let now = Instant::now();
-        if !entries
-            .values()
-            .any(|entry| now.duration_since(entry.started_at) >= age)
-        {
+        if !entries.values().any(|entry| now.duration_since(entry.started_at) >= age) {
             return None;
         }
         let mut nrs: Vec<Nr> = entries.keys().copied().collect();
@@ -150,9 +136,7 @@ impl ActiveCommands {
 /// Locks a mutex, recovering it if a panicking thread poisoned it: every critical section
 /// in the session leaves its data consistent, so the data is still good.
 pub(crate) fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    mutex
-        .lock()
-        .unwrap_or_else(std::sync::PoisonError::into_inner)
+    mutex.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
 #[cfg(test)]
@@ -164,31 +148,20 @@ mod tests {
         let active = ActiveCommands::default();
         let (_, was_empty) = active.insert(1, "wait", 2).unwrap();
         assert!(was_empty);
-        assert_eq!(
-            active.insert(1, "wait", 2).unwrap_err(),
-            Refused::DuplicateNr
-        );
+        assert_eq!(active.insert(1, "wait", 2).unwrap_err(), Refused::DuplicateNr);
         active.insert(2, "wait", 2).unwrap();
-        assert_eq!(
-            active.insert(3, "wait", 2).unwrap_err(),
-            Refused::TooMany(2)
-        );
+        assert_eq!(active.insert(3, "wait", 2).unwrap_err(), Refused::TooMany(2));
     }
 
     #[test]
     fn cancels_one_some_or_all() {
         let active = ActiveCommands::default();
-        let tokens: Vec<_> = (1..=4)
-            .map(|nr| active.insert(nr, "wait", 10).unwrap().0)
-            .collect();
+        let tokens: Vec<_> = (1..=4).map(|nr| active.insert(nr, "wait", 10).unwrap().0).collect();
         assert_eq!(active.cancel(&CancelTarget::Commands(vec![1, 99])), 1);
         assert!(tokens[0].is_cancelled() && !tokens[1].is_cancelled());
         assert_eq!(active.cancel(&CancelTarget::Commands(vec![2, 3])), 2);
         assert_eq!(active.cancel(&CancelTarget::All), 4);
         assert!(tokens.iter().all(CancellationToken::is_cancelled));
-        assert_eq!(
-            active.snapshot().iter().map(|c| c.nr).collect::<Vec<_>>(),
-            vec![1, 2, 3, 4]
-        );
+        assert_eq!(active.snapshot().iter().map(|c| c.nr).collect::<Vec<_>>(), vec![1, 2, 3, 4]);
     }
 }

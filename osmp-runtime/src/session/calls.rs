@@ -162,28 +162,17 @@ impl OutgoingCall {
     ) -> Result<OutgoingCall, CallError> {
         let (reply_tx, reply) = oneshot::channel();
         let activity: Activity = Arc::new(AtomicU64::new(session.now_ms()));
-        let stream =
-            with_stream.then(|| Arc::new(LossyQueue::new(session.config.call_stream_buffer)));
-        let pending = PendingCall {
-            reply: reply_tx,
-            stream: stream.clone(),
-            activity: activity.clone(),
-        };
+        let stream = with_stream.then(|| Arc::new(LossyQueue::new(session.config.call_stream_buffer)));
+        let pending = PendingCall { reply: reply_tx, stream: stream.clone(), activity: activity.clone() };
         // The call is registered under the outbound lock, before the command can be written,
         // so its response cannot arrive before anyone waits for it.
         let nr = session
             .outbound
             .push(|nr| {
                 lock(&session.calls.calls).insert(nr, pending);
-                Message::Cmd(Command {
-                    nr,
-                    id: command.to_owned(),
-                    data,
-                })
+                Message::Cmd(Command { nr, id: command.to_owned(), data })
             })
-            .map_err(|_| CallError::Closed {
-                reason: session.close_reason(),
-            })?;
+            .map_err(|_| CallError::Closed { reason: session.close_reason() })?;
         Ok(OutgoingCall {
             session: session.clone(),
             nr,
@@ -254,51 +243,36 @@ impl OutgoingCall {
     /// Asks the peer to cancel the command; its response still arrives.
     pub(crate) fn cancel(&self) {
         if !self.finished && self.response.is_none() {
-            self.session
-                .send_cancel(CancelTarget::Commands(vec![self.nr]));
+            self.session.send_cancel(CancelTarget::Commands(vec![self.nr]));
         }
     }
 
-    fn take_reply(
-        &mut self,
-        reply: Result<Response, oneshot::error::RecvError>,
-    ) -> Result<Response, CallError> {
+    fn take_reply(&mut self, reply: Result<Response, oneshot::error::RecvError>) -> Result<Response, CallError> {
         self.finished = true;
-        reply.map_err(|_| CallError::Closed {
-            reason: self.session.close_reason(),
-        })
+        reply.map_err(|_| CallError::Closed { reason: self.session.close_reason() })
     }
 
     fn time_out(&mut self) -> CallError {
         self.finished = true;
         if self.session.calls.remove(self.nr) {
             // The peer may still be working on it; tell it to stop.
-            self.session
-                .send_cancel(CancelTarget::Commands(vec![self.nr]));
+            self.session.send_cancel(CancelTarget::Commands(vec![self.nr]));
         }
-        CallError::Timeout {
-            command: self.command.clone(),
-            after: self.timeout.unwrap_or_default(),
-        }
+        CallError::Timeout { command: self.command.clone(), after: self.timeout.unwrap_or_default() }
     }
 }
 
 impl Drop for OutgoingCall {
     fn drop(&mut self) {
         if !self.finished && self.session.calls.remove(self.nr) {
-            self.session
-                .send_cancel(CancelTarget::Commands(vec![self.nr]));
+            self.session.send_cancel(CancelTarget::Commands(vec![self.nr]));
         }
     }
 }
 
 /// Completes when the peer has been silent about the call for the whole timeout: every
 /// stream message and `session-status` that names the call restarts the clock.
-async fn wait_for_silence(
-    session: &SessionShared,
-    activity: &AtomicU64,
-    timeout: Option<Duration>,
-) {
+async fn wait_for_silence(session: &SessionShared, activity: &AtomicU64, timeout: Option<Duration>) {
     let Some(timeout) = timeout else {
         return std::future::pending().await;
     };

@@ -78,9 +78,6 @@ impl SessionConfig {
     /// The defaults for the client side of a session: no `session-status` (that is the
     /// server's duty).
     pub fn client() -> SessionConfig {
-        SessionConfig {
-            keepalive_interval: None,
-            ..SessionConfig::default()
-        }
+        SessionConfig { keepalive_interval: None, ..SessionConfig::default() }
     }
 }

@@ -70,15 +70,10 @@ where
         }
     });
 
-    Reader { session, handler }
-        .read_loop(reader, &writer_done, &shutdown)
-        .await;
+    Reader { session, handler }.read_loop(reader, &writer_done, &shutdown).await;
 
     shared.end("session closed");
-    if tokio::time::timeout(shared.config.close_timeout, &mut writer_task)
-        .await
-        .is_err()
-    {
+    if tokio::time::timeout(shared.config.close_timeout, &mut writer_task).await.is_err() {
         writer_task.abort();
     }
     let reason = shared.close_reason();
@@ -92,12 +87,8 @@ struct Reader {
 }
 
 impl Reader {
-    async fn read_loop<R>(
-        &self,
-        reader: R,
-        writer_done: &CancellationToken,
-        shutdown: &CancellationToken,
-    ) where
+    async fn read_loop<R>(&self, reader: R, writer_done: &CancellationToken, shutdown: &CancellationToken)
+    where
         R: Stream<Item = Result<Frame, CloseReason>>,
     {
         let shared = &self.session.0;
@@ -166,9 +157,7 @@ impl Reader {
             Ok(Message::Event(event)) => {
                 for item in event.body.into_items() {
                     if item.event == "session-status" {
-                        shared
-                            .calls
-                            .refresh(&status_nrs(item.data.as_ref()), shared.now_ms());
+                        shared.calls.refresh(&status_nrs(item.data.as_ref()), shared.now_ms());
                     } else {
                         self.handler.on_event(&self.session, item);
                     }
@@ -181,42 +170,29 @@ impl Reader {
     fn start_command(&self, command: Command) {
         let shared = &self.session.0;
         let Command { nr, id, data } = command;
-        match shared
-            .active
-            .insert(nr, &id, shared.config.max_active_commands)
-        {
+        match shared.active.insert(nr, &id, shared.config.max_active_commands) {
             Ok((token, was_empty)) => {
                 if was_empty {
                     // The writer runs the `session-status` timer only while commands run.
                     shared.outbound.wake_writer();
                 }
-                let incoming = IncomingCommand {
-                    nr,
-                    id: id.clone(),
-                    data,
-                    token: token.clone(),
-                };
-                let future = catch_unwind(AssertUnwindSafe(|| {
-                    self.handler.dispatch(&self.session, incoming)
-                }))
-                .unwrap_or_else(|panic| {
-                    let error = panicked(shared, nr, &id, panic.as_ref());
-                    Box::pin(std::future::ready(Err(error)))
-                });
+                let incoming = IncomingCommand { nr, id: id.clone(), data, token: token.clone() };
+                let future = catch_unwind(AssertUnwindSafe(|| self.handler.dispatch(&self.session, incoming)))
+                    .unwrap_or_else(|panic| {
+                        let error = panicked(shared, nr, &id, panic.as_ref());
+                        Box::pin(std::future::ready(Err(error)))
+                    });
                 run_or_spawn(execute(shared.clone(), nr, id, future, token));
             }
             Err(Refused::TooMany(limit)) => {
                 tracing::warn!(session = %shared.id, limit, command = %id, "too many active commands");
-                let error = CommandError::limit_exceeded(format!(
-                    "Too many active commands (limit {limit})"
-                ));
+                let error = CommandError::limit_exceeded(format!("Too many active commands (limit {limit})"));
                 let _ = shared.outbound.push(response(nr, id, Err(error)));
             }
             Err(Refused::DuplicateNr) => {
                 // Answering would complete the command that already has this number, so the
                 // peer learns of its mistake through an error event instead.
-                let description =
-                    format!("Command nr {nr} is already active; command '{id}' was ignored.");
+                let description = format!("Command nr {nr} is already active; command '{id}' was ignored.");
                 tracing::warn!(session = %shared.id, nr, command = %id, "duplicate command number");
                 push_error_event(shared, description);
             }
@@ -237,13 +213,7 @@ fn run_or_spawn(command: impl Future<Output = ()> + Send + 'static) {
 }
 
 /// Runs one command to its response.
-async fn execute(
-    shared: Arc<SessionShared>,
-    nr: Nr,
-    id: String,
-    future: CommandFuture,
-    token: CancellationToken,
-) {
+async fn execute(shared: Arc<SessionShared>, nr: Nr, id: String, future: CommandFuture, token: CancellationToken) {
     let guarded = AssertUnwindSafe(future).catch_unwind();
     let result = tokio::select! {
         biased;
@@ -265,11 +235,7 @@ async fn abandon_after_grace(token: &CancellationToken, grace: Duration) {
     tokio::time::sleep(grace).await;
 }
 
-fn response(
-    cmd_nr: Nr,
-    id: String,
-    result: Result<Outcome, CommandError>,
-) -> impl FnOnce(Nr) -> Message {
+fn response(cmd_nr: Nr, id: String, result: Result<Outcome, CommandError>) -> impl FnOnce(Nr) -> Message {
     move |nr| {
         let (status, result, data) = match result {
             Ok(outcome) => {
@@ -281,29 +247,15 @@ fn response(
                 (Status::Error, Some(message), data)
             }
         };
-        Message::Response(Response {
-            nr,
-            id: Some(id),
-            cmd_nr,
-            status,
-            result,
-            data,
-        })
+        Message::Response(Response { nr, id: Some(id), cmd_nr, status, result, data })
     }
 }
 
 /// Logs a handler's panic and turns it into the error its command answers.
-fn panicked(
-    shared: &SessionShared,
-    nr: Nr,
-    id: &str,
-    panic: &(dyn std::any::Any + Send),
-) -> CommandError {
+fn panicked(shared: &SessionShared, nr: Nr, id: &str, panic: &(dyn std::any::Any + Send)) -> CommandError {
     let what = panic_message(panic);
     tracing::error!(session = %shared.id, nr, command = %id, panic = %what, "command handler panicked");
-    CommandError::internal(format!(
-        "Internal error: command '{id}' failed unexpectedly"
-    ))
+    CommandError::internal(format!("Internal error: command '{id}' failed unexpectedly"))
 }
 
 fn panic_message(panic: &(dyn std::any::Any + Send)) -> &str {
@@ -318,36 +270,23 @@ fn panic_message(panic: &(dyn std::any::Any + Send)) -> &str {
 fn status_nrs(data: Option<&Payload>) -> Vec<Nr> {
     let Some(data) = data else { return Vec::new() };
     let value = data.to_value();
-    let Some(list) = value
-        .get("active-cmds")
-        .and_then(serde_json::Value::as_array)
-    else {
+    let Some(list) = value.get("active-cmds").and_then(serde_json::Value::as_array) else {
         return Vec::new();
     };
-    list.iter()
-        .filter_map(|nr| {
-            nr.as_u64()
-                .or_else(|| nr.as_str().and_then(|text| text.trim().parse().ok()))
-        })
-        .collect()
+    list.iter().filter_map(|nr| nr.as_u64().or_else(|| nr.as_str().and_then(|text| text.trim().parse().ok()))).collect()
 }
 
 /// Undecodable input gets no response but an `error` event; the session continues.
 fn report_undecodable(shared: &SessionShared, text: &str, error: &crate::wire::DecodeError) {
     tracing::debug!(session = %shared.id, %error, "undecodable message");
-    let description = format!(
-        "Unable to decode message, wrong formatting? Got this: '{}'\n{error}",
-        excerpt(text, 256)
-    );
+    let description =
+        format!("Unable to decode message, wrong formatting? Got this: '{}'\n{error}", excerpt(text, 256));
     push_error_event(shared, description);
 }
 
 fn push_error_event(shared: &SessionShared, description: String) {
     let data = Payload::from_value(&serde_json::json!({ "description": description }));
-    let _ = shared.outbound.push_protocol_event(EventItem {
-        event: "error".to_owned(),
-        data: Some(data),
-    });
+    let _ = shared.outbound.push_protocol_event(EventItem { event: "error".to_owned(), data: Some(data) });
 }
 
 /// The start of `text`, at most `max` bytes, cut at a character boundary.
@@ -355,10 +294,7 @@ fn excerpt(text: &str, max: usize) -> String {
     if text.len() <= max {
         return text.to_owned();
     }
-    let cut = (0..=max)
-        .rev()
-        .find(|&index| text.is_char_boundary(index))
-        .unwrap_or(0);
+    let cut = (0..=max).rev().find(|&index| text.is_char_boundary(index)).unwrap_or(0);
     format!("{}… ({} bytes)", &text[..cut], text.len())
 }
 
@@ -367,9 +303,7 @@ async fn graceful_close(shared: Arc<SessionShared>) {
     shared.active.cancel(&CancelTarget::All);
     let patience = shared.config.cancel_grace + Duration::from_secs(1);
     let _ = tokio::time::timeout(patience, shared.active.wait_idle()).await;
-    shared
-        .outbound
-        .close(CloseReason::going_away("shutting down"));
+    shared.outbound.close(CloseReason::going_away("shutting down"));
 }
 
 async fn sleep_until(deadline: Option<Instant>) {
@@ -396,9 +330,7 @@ where
                         .await
                         .map_err(|error| format!("write failed: {error}"))?;
                 }
-                sink.flush()
-                    .await
-                    .map_err(|error| format!("write failed: {error}"))?;
+                sink.flush().await.map_err(|error| format!("write failed: {error}"))?;
                 shared.outbound.wrote();
             }
             WriterTask::Close(reason) => {
@@ -427,10 +359,7 @@ impl Timers {
     fn new(shared: &SessionShared) -> Timers {
         Timers {
             next_keepalive: None,
-            next_ping: shared
-                .config
-                .ping_interval
-                .map(|interval| Instant::now() + interval),
+            next_ping: shared.config.ping_interval.map(|interval| Instant::now() + interval),
         }
     }
 
@@ -451,15 +380,11 @@ impl Timers {
         W::Error: Display,
     {
         let now = Instant::now();
-        if let (Some(due), Some(interval)) = (self.next_keepalive, shared.config.keepalive_interval)
-        {
+        if let (Some(due), Some(interval)) = (self.next_keepalive, shared.config.keepalive_interval) {
             if now >= due {
                 if let Some(nrs) = shared.active.keepalive_due(shared.config.keepalive_after) {
                     let data = Payload::from_value(&serde_json::json!({ "active-cmds": nrs }));
-                    let item = EventItem {
-                        event: "session-status".to_owned(),
-                        data: Some(data),
-                    };
+                    let item = EventItem { event: "session-status".to_owned(), data: Some(data) };
                     let _ = shared.outbound.push_protocol_event(item);
                 }
                 self.next_keepalive = Some(now + interval);
@@ -469,14 +394,9 @@ impl Timers {
             if now >= due {
                 let silent = Duration::from_millis(shared.silent_for_ms());
                 if silent > shared.config.dead_peer_timeout {
-                    return Err(format!(
-                        "no sign of life from the peer for {} s",
-                        silent.as_secs()
-                    ));
+                    return Err(format!("no sign of life from the peer for {} s", silent.as_secs()));
                 }
-                sink.send(Frame::Ping(Vec::new()))
-                    .await
-                    .map_err(|error| format!("ping failed: {error}"))?;
+                sink.send(Frame::Ping(Vec::new())).await.map_err(|error| format!("ping failed: {error}"))?;
                 self.next_ping = Some(now + interval);
             }
         }

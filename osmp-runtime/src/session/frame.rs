@@ -33,26 +33,17 @@ pub struct CloseReason {
 impl CloseReason {
     /// A normal closure (1000).
     pub fn normal(reason: impl Into<String>) -> CloseReason {
-        CloseReason {
-            code: 1000,
-            reason: reason.into(),
-        }
+        CloseReason { code: 1000, reason: reason.into() }
     }
 
     /// The endpoint is going away (1001), e.g. the server shuts down.
     pub fn going_away(reason: impl Into<String>) -> CloseReason {
-        CloseReason {
-            code: 1001,
-            reason: reason.into(),
-        }
+        CloseReason { code: 1001, reason: reason.into() }
     }
 
     /// The peer violated a policy or limit (1008).
     pub fn policy(reason: impl Into<String>) -> CloseReason {
-        CloseReason {
-            code: 1008,
-            reason: reason.into(),
-        }
+        CloseReason { code: 1008, reason: reason.into() }
     }
 }
 

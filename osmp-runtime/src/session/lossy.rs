@@ -25,10 +25,7 @@ struct State<T> {
 impl<T> LossyQueue<T> {
     pub(crate) fn new(capacity: usize) -> LossyQueue<T> {
         LossyQueue {
-            state: Mutex::new(State {
-                items: VecDeque::new(),
-                closed: false,
-            }),
+            state: Mutex::new(State { items: VecDeque::new(), closed: false }),
             dropped: AtomicU64::new(0),
             capacity: capacity.max(1),
             ready: Notify::new(),

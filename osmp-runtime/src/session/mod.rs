@@ -110,8 +110,7 @@ impl SessionShared {
     }
 
     pub(crate) fn silent_for_ms(&self) -> u64 {
-        self.now_ms()
-            .saturating_sub(self.last_seen_ms.load(Ordering::Relaxed))
+        self.now_ms().saturating_sub(self.last_seen_ms.load(Ordering::Relaxed))
     }
 
     /// Records why the session ends, unless a reason is known already.
@@ -120,30 +119,18 @@ impl SessionShared {
     }
 
     pub(crate) fn close_reason(&self) -> String {
-        self.close_reason
-            .get()
-            .cloned()
-            .unwrap_or_else(|| "session closed".to_owned())
+        self.close_reason.get().cloned().unwrap_or_else(|| "session closed".to_owned())
     }
 
     pub(crate) fn send_cancel(&self, target: CancelTarget) {
         // A closed session has nothing left to cancel.
-        let _ = self
-            .outbound
-            .push(|nr| Message::Cancel(crate::wire::Cancel { nr, target }));
+        let _ = self.outbound.push(|nr| Message::Cancel(crate::wire::Cancel { nr, target }));
     }
 
     /// Delivers an event if the session subscribed it; returns whether it did.
     pub(crate) fn deliver_event(&self, event: &str, data: Option<Payload>) -> bool {
         let subscribed = lock(&self.subscriptions).is_subscribed(event, Instant::now());
-        subscribed
-            && self
-                .outbound
-                .push_event(EventItem {
-                    event: event.to_owned(),
-                    data,
-                })
-                .is_ok()
+        subscribed && self.outbound.push_event(EventItem { event: event.to_owned(), data }).is_ok()
     }
 
     /// Marks the session as ended: commands are cancelled, calls fail, the queue closes.
@@ -230,19 +217,9 @@ impl Session {
 
     /// Sends a command to the peer and waits for its response (a server-to-client command,
     /// such as a login challenge). Fails on `ERROR`, on timeout and when the session ends.
-    pub async fn ask<T: Serialize + ?Sized>(
-        &self,
-        command: &str,
-        data: &T,
-    ) -> Result<Response, CallError> {
+    pub async fn ask<T: Serialize + ?Sized>(&self, command: &str, data: &T) -> Result<Response, CallError> {
         let data = params_payload(command, data)?;
-        let call = OutgoingCall::start(
-            &self.0,
-            command,
-            data,
-            Some(self.0.config.call_timeout),
-            false,
-        )?;
+        let call = OutgoingCall::start(&self.0, command, data, Some(self.0.config.call_timeout), false)?;
         let response = call.response().await?;
         into_result(command, response)
     }
@@ -250,22 +227,14 @@ impl Session {
 
 impl fmt::Debug for Session {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Session")
-            .field("id", &self.0.id)
-            .field("peer", &self.0.peer)
-            .finish()
+        f.debug_struct("Session").field("id", &self.0.id).field("peer", &self.0.peer).finish()
     }
 }
 
 /// Serializes call parameters; `null` (such as `()`) means no `data`.
-pub(crate) fn params_payload<T: Serialize + ?Sized>(
-    command: &str,
-    data: &T,
-) -> Result<Option<Payload>, CallError> {
-    let payload = Payload::from_serialize(data).map_err(|source| CallError::InvalidParams {
-        command: command.to_owned(),
-        source,
-    })?;
+pub(crate) fn params_payload<T: Serialize + ?Sized>(command: &str, data: &T) -> Result<Option<Payload>, CallError> {
+    let payload = Payload::from_serialize(data)
+        .map_err(|source| CallError::InvalidParams { command: command.to_owned(), source })?;
     Ok((!payload.is_null()).then_some(payload))
 }
 
@@ -274,9 +243,6 @@ pub(crate) fn into_result(command: &str, response: Response) -> Result<Response,
     if response.is_ok() {
         Ok(response)
     } else {
-        Err(CallError::Failed {
-            command: command.to_owned(),
-            response: Box::new(response),
-        })
+        Err(CallError::Failed { command: command.to_owned(), response: Box::new(response) })
     }
 }

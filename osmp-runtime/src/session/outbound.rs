@@ -74,9 +74,7 @@ impl Outbound {
             wake_writer: Notify::new(),
             room: Notify::new(),
             high_water: config.outgoing_high_water.max(1),
-            hard_limit: config
-                .outgoing_hard_limit
-                .max(config.outgoing_high_water.max(1)),
+            hard_limit: config.outgoing_hard_limit.max(config.outgoing_high_water.max(1)),
             max_pending_events: config.max_pending_events.max(1),
             batch_window: config.event_batch_window,
         }
@@ -91,13 +89,8 @@ impl Outbound {
         let nr = state.take_nr();
         state.queue.push_back(make(nr));
         if state.queue.len() > self.hard_limit {
-            tracing::warn!(
-                queued = state.queue.len(),
-                "peer does not read; closing the session"
-            );
-            state.close = Some(CloseReason::policy(
-                "outgoing queue overflow: the peer does not read",
-            ));
+            tracing::warn!(queued = state.queue.len(), "peer does not read; closing the session");
+            state.close = Some(CloseReason::policy("outgoing queue overflow: the peer does not read"));
             drop(state);
             self.room.notify_waiters();
         } else {
@@ -141,10 +134,7 @@ impl Outbound {
                 state.events.pop_front();
                 state.dropped_events += 1;
                 if state.dropped_events.is_power_of_two() {
-                    tracing::warn!(
-                        dropped = state.dropped_events,
-                        "peer does not read; dropping oldest events"
-                    );
+                    tracing::warn!(dropped = state.dropped_events, "peer does not read; dropping oldest events");
                 }
             }
             state.events.push_back(item);
@@ -153,10 +143,7 @@ impl Outbound {
             }
         } else {
             let nr = state.take_nr();
-            state.queue.push_back(Message::Event(Event {
-                nr,
-                body: EventBody::Single(item),
-            }));
+            state.queue.push_back(Message::Event(Event { nr, body: EventBody::Single(item) }));
             if !self.batch_window.is_zero() {
                 state.window_until = Some(now + self.batch_window);
             }
@@ -210,22 +197,13 @@ impl Outbound {
         if let Some(reason) = state.close.clone() {
             return WriterTask::Close(reason);
         }
-        WriterTask::Wait(if state.events.is_empty() {
-            None
-        } else {
-            state.window_until
-        })
+        WriterTask::Wait(if state.events.is_empty() { None } else { state.window_until })
     }
 
     /// Queues a protocol event (`session-status`, `error`) that bypasses subscriptions and
     /// batching.
     pub(crate) fn push_protocol_event(&self, item: EventItem) -> Result<Nr, Closed> {
-        self.push(|nr| {
-            Message::Event(Event {
-                nr,
-                body: EventBody::Single(item),
-            })
-        })
+        self.push(|nr| Message::Event(Event { nr, body: EventBody::Single(item) }))
     }
 }
 
@@ -261,10 +239,7 @@ mod tests {
     use super::*;
 
     fn event(name: &str) -> EventItem {
-        EventItem {
-            event: name.into(),
-            data: None,
-        }
+        EventItem { event: name.into(), data: None }
     }
 
     fn take(outbound: &Outbound) -> Vec<Message> {
@@ -287,10 +262,7 @@ mod tests {
 
     #[test]
     fn batches_events_after_the_first() {
-        let config = SessionConfig {
-            event_batch_window: Duration::from_millis(20),
-            ..SessionConfig::default()
-        };
+        let config = SessionConfig { event_batch_window: Duration::from_millis(20), ..SessionConfig::default() };
         let outbound = Outbound::new(&config);
         outbound.push_event(event("a")).unwrap();
         outbound.push_event(event("b")).unwrap();
@@ -299,23 +271,11 @@ mod tests {
         assert!(
             matches!(&first[..], [Message::Event(Event { body: EventBody::Single(item), .. })] if item.event == "a")
         );
-        assert!(matches!(
-            outbound.next_task(&mut VecDeque::new()),
-            WriterTask::Wait(Some(_))
-        ));
+        assert!(matches!(outbound.next_task(&mut VecDeque::new()), WriterTask::Wait(Some(_))));
         std::thread::sleep(Duration::from_millis(25));
         let batch = take(&outbound);
-        let [Message::Event(Event {
-            body: EventBody::Multi(items),
-            ..
-        })] = &batch[..]
-        else {
-            panic!("{batch:?}")
-        };
-        assert_eq!(
-            items.iter().map(|i| i.event.as_str()).collect::<Vec<_>>(),
-            vec!["b", "c"]
-        );
+        let [Message::Event(Event { body: EventBody::Multi(items), .. })] = &batch[..] else { panic!("{batch:?}") };
+        assert_eq!(items.iter().map(|i| i.event.as_str()).collect::<Vec<_>>(), vec!["b", "c"]);
     }
 
     #[test]
@@ -330,24 +290,13 @@ mod tests {
             outbound.push_event(event(name)).unwrap();
         }
         let state = lock(&outbound.state);
-        assert_eq!(
-            state
-                .events
-                .iter()
-                .map(|i| i.event.as_str())
-                .collect::<Vec<_>>(),
-            vec!["c", "d"]
-        );
+        assert_eq!(state.events.iter().map(|i| i.event.as_str()).collect::<Vec<_>>(), vec!["c", "d"]);
         assert_eq!(state.dropped_events, 1);
     }
 
     #[test]
     fn closes_when_responses_overflow() {
-        let config = SessionConfig {
-            outgoing_high_water: 1,
-            outgoing_hard_limit: 2,
-            ..SessionConfig::default()
-        };
+        let config = SessionConfig { outgoing_high_water: 1, outgoing_hard_limit: 2, ..SessionConfig::default() };
         let outbound = Outbound::new(&config);
         assert!(outbound.push_protocol_event(event("x")).is_ok());
         assert!(outbound.push_protocol_event(event("x")).is_ok());

@@ -34,14 +34,9 @@ impl Subscriptions {
         if !self.entries.contains_key(event) && self.entries.len() >= limit {
             return false;
         }
-        let remaining = until
-            .date_time()
-            .signed_duration_since(Timestamp::now().date_time());
-        let expires = remaining.to_std().map_or(Some(Instant::now()), |left| {
-            Instant::now().checked_add(left)
-        });
-        self.entries
-            .insert(event.to_owned(), Entry { until, expires });
+        let remaining = until.date_time().signed_duration_since(Timestamp::now().date_time());
+        let expires = remaining.to_std().map_or(Some(Instant::now()), |left| Instant::now().checked_add(left));
+        self.entries.insert(event.to_owned(), Entry { until, expires });
         true
     }
 
@@ -64,10 +59,7 @@ impl Subscriptions {
         let mut list: Vec<SubscriptionInfo> = self
             .entries
             .iter()
-            .map(|(event, entry)| SubscriptionInfo {
-                event: event.clone(),
-                until: entry.until,
-            })
+            .map(|(event, entry)| SubscriptionInfo { event: event.clone(), until: entry.until })
             .collect();
         list.sort_by(|a, b| a.event.cmp(&b.event));
         list
@@ -80,8 +72,7 @@ impl Subscriptions {
 
     fn purge_expired(&mut self) {
         let now = Instant::now();
-        self.entries
-            .retain(|_, entry| entry.expires.is_none_or(|expires| now < expires));
+        self.entries.retain(|_, entry| entry.expires.is_none_or(|expires| now < expires));
     }
 }
 
@@ -95,23 +86,16 @@ mod tests {
     fn expires_and_limits() {
         let mut subscriptions = Subscriptions::default();
         let soon = Timeout::After(Duration::from_millis(30)).deadline(Timestamp::now());
-        let later =
-            Timeout::After(Duration::from_secs(3600 * 24 * 3650)).deadline(Timestamp::now());
+        let later = Timeout::After(Duration::from_secs(3600 * 24 * 3650)).deadline(Timestamp::now());
         assert!(subscriptions.subscribe("a", soon, 2));
         assert!(subscriptions.subscribe("b", later, 2));
         assert!(!subscriptions.subscribe("c", later, 2));
-        assert!(
-            subscriptions.subscribe("b", later, 2),
-            "renewing is not a new subscription"
-        );
+        assert!(subscriptions.subscribe("b", later, 2), "renewing is not a new subscription");
         assert!(subscriptions.is_subscribed("a", Instant::now()));
         std::thread::sleep(Duration::from_millis(40));
         assert!(!subscriptions.is_subscribed("a", Instant::now()));
         assert_eq!(subscriptions.list().len(), 1);
-        assert!(
-            subscriptions.subscribe("c", later, 2),
-            "the expired one no longer counts"
-        );
+        assert!(subscriptions.subscribe("c", later, 2), "the expired one no longer counts");
         assert!(subscriptions.unsubscribe("c"));
         assert!(!subscriptions.unsubscribe("c"));
     }

@@ -8,9 +8,7 @@ use futures_util::{SinkExt, StreamExt};
 use serde_json::{json, Value};
 use tokio_util::sync::CancellationToken;
 
-use super::{
-    run, CloseReason, Frame, IncomingCommand, PeerHandler, Session, SessionConfig, SessionShared,
-};
+use super::{run, CloseReason, Frame, IncomingCommand, PeerHandler, Session, SessionConfig, SessionShared};
 use crate::instruction::{CommandError, CommandFuture, Outcome};
 
 /// Answers `echo` at once, `sleep` after its data's milliseconds or when cancelled,
@@ -19,10 +17,7 @@ struct TestHandler;
 
 impl PeerHandler for TestHandler {
     fn dispatch(&self, _session: &Session, command: IncomingCommand) -> CommandFuture {
-        let data = command
-            .data
-            .map(|data| data.to_value())
-            .unwrap_or(Value::Null);
+        let data = command.data.map(|data| data.to_value()).unwrap_or(Value::Null);
         match command.id.as_str() {
             "echo" if data.is_null() => Box::pin(async { Ok(Outcome::ok()) }),
             "echo" => Box::pin(async move { Outcome::data(&data) }),
@@ -39,9 +34,7 @@ impl PeerHandler for TestHandler {
             }),
             "boom" => Box::pin(async move { panic!("handler bug") }),
             "dispatch-boom" => panic!("bug while decoding parameters"),
-            other => Box::pin(std::future::ready(Err(CommandError::command_not_found(
-                other,
-            )))),
+            other => Box::pin(std::future::ready(Err(CommandError::command_not_found(other)))),
         }
     }
 }
@@ -74,36 +67,17 @@ impl Harness {
         let (writer, from_engine) = mpsc::channel(64);
         let session = Session(SessionShared::new(None, Arc::new(config)));
         let shutdown = CancellationToken::new();
-        let engine = tokio::spawn(run(
-            session.clone(),
-            Arc::new(TestHandler),
-            reader,
-            writer,
-            shutdown.clone(),
-        ));
-        Harness {
-            to_engine,
-            from_engine,
-            session,
-            shutdown,
-            engine,
-            patience,
-        }
+        let engine = tokio::spawn(run(session.clone(), Arc::new(TestHandler), reader, writer, shutdown.clone()));
+        Harness { to_engine, from_engine, session, shutdown, engine, patience }
     }
 
     async fn send(&mut self, text: &str) {
-        self.to_engine
-            .send(Ok(Frame::Text(text.to_owned())))
-            .await
-            .unwrap();
+        self.to_engine.send(Ok(Frame::Text(text.to_owned()))).await.unwrap();
     }
 
     async fn recv(&mut self) -> Value {
         loop {
-            let frame = tokio::time::timeout(self.patience, self.from_engine.next())
-                .await
-                .unwrap()
-                .unwrap();
+            let frame = tokio::time::timeout(self.patience, self.from_engine.next()).await.unwrap().unwrap();
             if let Frame::Text(text) = frame {
                 return serde_json::from_str(&text).unwrap();
             }
@@ -111,39 +85,25 @@ impl Harness {
     }
 
     async fn recv_frame(&mut self) -> Frame {
-        tokio::time::timeout(self.patience, self.from_engine.next())
-            .await
-            .unwrap()
-            .unwrap()
+        tokio::time::timeout(self.patience, self.from_engine.next()).await.unwrap().unwrap()
     }
 }
 
 fn quiet_config() -> SessionConfig {
-    SessionConfig {
-        ping_interval: None,
-        ..SessionConfig::default()
-    }
+    SessionConfig { ping_interval: None, ..SessionConfig::default() }
 }
 
 #[tokio::test]
 async fn answers_in_completion_order_with_increasing_numbers() {
     let mut h = Harness::start(quiet_config());
-    h.send(r#"{"nr":1,"type":"cmd","id":"sleep","data":{"ms":50}}"#)
-        .await;
-    h.send(r#"{"nr":2,"type":"cmd","id":"echo","data":{"token":"hi"}}"#)
-        .await;
+    h.send(r#"{"nr":1,"type":"cmd","id":"sleep","data":{"ms":50}}"#).await;
+    h.send(r#"{"nr":2,"type":"cmd","id":"echo","data":{"token":"hi"}}"#).await;
     let first = h.recv().await;
     let second = h.recv().await;
-    assert_eq!(
-        (first["cmd-nr"].clone(), second["cmd-nr"].clone()),
-        (json!(2), json!(1))
-    );
+    assert_eq!((first["cmd-nr"].clone(), second["cmd-nr"].clone()), (json!(2), json!(1)));
     assert_eq!(first["data"], json!({"token": "hi"}));
     assert_eq!(second["result"], "slept");
-    assert_eq!(
-        second["nr"].as_u64().unwrap(),
-        first["nr"].as_u64().unwrap() + 1
-    );
+    assert_eq!(second["nr"].as_u64().unwrap(), first["nr"].as_u64().unwrap() + 1);
 }
 
 #[tokio::test]
@@ -151,15 +111,9 @@ async fn reports_undecodable_input_and_carries_on() {
     let mut h = Harness::start(quiet_config());
     h.send("hello?").await;
     let error = h.recv().await;
-    assert_eq!(
-        (error["type"].as_str(), error["id"].as_str()),
-        (Some("event"), Some("error"))
-    );
+    assert_eq!((error["type"].as_str(), error["id"].as_str()), (Some("event"), Some("error")));
     let description = error["data"]["description"].as_str().unwrap();
-    assert!(
-        description.starts_with("Unable to decode message, wrong formatting? Got this: 'hello?'"),
-        "{description}"
-    );
+    assert!(description.starts_with("Unable to decode message, wrong formatting? Got this: 'hello?'"), "{description}");
     h.send(r#"{"nr":3,"type":"cmd","id":"echo"}"#).await;
     assert_eq!(h.recv().await["status"], "OK");
 }
@@ -168,22 +122,13 @@ async fn reports_undecodable_input_and_carries_on() {
 async fn cancels_and_still_answers() {
     let mut h = Harness::start(quiet_config());
     for nr in 1..=3 {
-        h.send(&format!(r#"{{"nr":{nr},"type":"cmd","id":"sleep"}}"#))
-            .await;
+        h.send(&format!(r#"{{"nr":{nr},"type":"cmd","id":"sleep"}}"#)).await;
     }
-    h.send(r#"{"type":"cancel","nr":4,"data":{"cmds":[2]}}"#)
-        .await;
+    h.send(r#"{"type":"cancel","nr":4,"data":{"cmds":[2]}}"#).await;
     let cancelled = h.recv().await;
-    assert_eq!(
-        (cancelled["cmd-nr"].as_u64(), cancelled["result"].as_str()),
-        (Some(2), Some("Cancelled"))
-    );
-    h.send(r#"{"type":"cancel","nr":5,"data":{"cmds":"*"}}"#)
-        .await;
-    let mut rest = [
-        h.recv().await["cmd-nr"].as_u64().unwrap(),
-        h.recv().await["cmd-nr"].as_u64().unwrap(),
-    ];
+    assert_eq!((cancelled["cmd-nr"].as_u64(), cancelled["result"].as_str()), (Some(2), Some("Cancelled")));
+    h.send(r#"{"type":"cancel","nr":5,"data":{"cmds":"*"}}"#).await;
+    let mut rest = [h.recv().await["cmd-nr"].as_u64().unwrap(), h.recv().await["cmd-nr"].as_u64().unwrap()];
     rest.sort_unstable();
     assert_eq!(rest, [1, 3]);
     assert!(h.session.active_commands().is_empty());
@@ -195,23 +140,12 @@ async fn a_panicking_handler_gets_an_error_response() {
     h.send(r#"{"nr":1,"type":"cmd","id":"boom"}"#).await;
     let response = h.recv().await;
     assert_eq!(response["status"], "ERROR");
-    assert_eq!(
-        response["result"],
-        "Internal error: command 'boom' failed unexpectedly"
-    );
-    h.send(r#"{"nr":2,"type":"cmd","id":"dispatch-boom"}"#)
-        .await;
+    assert_eq!(response["result"], "Internal error: command 'boom' failed unexpectedly");
+    h.send(r#"{"nr":2,"type":"cmd","id":"dispatch-boom"}"#).await;
     let response = h.recv().await;
-    assert_eq!(
-        (response["cmd-nr"].as_u64(), response["status"].as_str()),
-        (Some(2), Some("ERROR"))
-    );
+    assert_eq!((response["cmd-nr"].as_u64(), response["status"].as_str()), (Some(2), Some("ERROR")));
     h.send(r#"{"nr":3,"type":"cmd","id":"echo"}"#).await;
-    assert_eq!(
-        h.recv().await["status"],
-        "OK",
-        "the session survives both panics"
-    );
+    assert_eq!(h.recv().await["status"], "OK", "the session survives both panics");
 }
 
 #[tokio::test(start_paused = true)]
@@ -220,13 +154,9 @@ async fn abandons_a_handler_that_ignores_cancellation() {
     config.cancel_grace = Duration::from_secs(2);
     let mut h = Harness::paused(config);
     h.send(r#"{"nr":1,"type":"cmd","id":"stubborn"}"#).await;
-    h.send(r#"{"type":"cancel","nr":2,"data":{"cmds":[1]}}"#)
-        .await;
+    h.send(r#"{"type":"cancel","nr":2,"data":{"cmds":[1]}}"#).await;
     let response = h.recv().await;
-    assert_eq!(
-        (response["status"].as_str(), response["result"].as_str()),
-        (Some("OK"), Some("Cancelled"))
-    );
+    assert_eq!((response["status"].as_str(), response["result"].as_str()), (Some("OK"), Some("Cancelled")));
 }
 
 #[tokio::test]
@@ -237,24 +167,17 @@ async fn refuses_duplicate_numbers_and_too_many_commands() {
     h.send(r#"{"nr":1,"type":"cmd","id":"sleep"}"#).await;
     h.send(r#"{"nr":1,"type":"cmd","id":"sleep"}"#).await;
     let duplicate = h.recv().await;
-    assert_eq!(
-        duplicate["id"], "error",
-        "a duplicate nr is reported as an error event: {duplicate}"
-    );
+    assert_eq!(duplicate["id"], "error", "a duplicate nr is reported as an error event: {duplicate}");
     h.send(r#"{"nr":2,"type":"cmd","id":"sleep"}"#).await;
     let refused = h.recv().await;
-    assert_eq!(
-        (refused["cmd-nr"].as_u64(), refused["status"].as_str()),
-        (Some(2), Some("ERROR"))
-    );
+    assert_eq!((refused["cmd-nr"].as_u64(), refused["status"].as_str()), (Some(2), Some("ERROR")));
     assert_eq!(refused["result"], "Too many active commands (limit 1)");
 }
 
 #[tokio::test(start_paused = true)]
 async fn sends_session_status_while_commands_run() {
     let mut h = Harness::paused(quiet_config());
-    h.send(r#"{"nr":7,"type":"cmd","id":"sleep","data":{"ms":12000}}"#)
-        .await;
+    h.send(r#"{"nr":7,"type":"cmd","id":"sleep","data":{"ms":12000}}"#).await;
     let status = h.recv().await;
     assert_eq!(status["id"], "session-status");
     assert_eq!(status["data"]["active-cmds"], json!([7]));
@@ -270,19 +193,13 @@ async fn graceful_shutdown_answers_then_closes() {
     tokio::task::yield_now().await;
     h.shutdown.cancel();
     let response = h.recv().await;
-    assert_eq!(
-        (response["cmd-nr"].as_u64(), response["result"].as_str()),
-        (Some(1), Some("Cancelled"))
-    );
+    assert_eq!((response["cmd-nr"].as_u64(), response["result"].as_str()), (Some(1), Some("Cancelled")));
     match h.recv_frame().await {
         Frame::Close(Some(reason)) => assert_eq!(reason.code, 1001),
         other => panic!("expected a close frame, got {other:?}"),
     }
     drop(h.to_engine);
-    let reason = tokio::time::timeout(Duration::from_secs(5), h.engine)
-        .await
-        .unwrap()
-        .unwrap();
+    let reason = tokio::time::timeout(Duration::from_secs(5), h.engine).await.unwrap().unwrap();
     assert!(!reason.is_empty());
 }
 
@@ -297,10 +214,7 @@ async fn pings_and_drops_a_silent_peer() {
     assert!(matches!(h.recv_frame().await, Frame::Ping(_)));
     assert!(matches!(h.recv_frame().await, Frame::Ping(_)));
     // No pong ever came back: after the third interval the peer counts as dead.
-    let reason = tokio::time::timeout(h.patience, h.engine)
-        .await
-        .unwrap()
-        .unwrap();
+    let reason = tokio::time::timeout(h.patience, h.engine).await.unwrap().unwrap();
     assert!(reason.contains("no sign of life"), "{reason}");
 }
 
@@ -309,25 +223,9 @@ async fn transport_failure_ends_the_session_and_fails_calls() {
     let mut h = Harness::start(quiet_config());
     let call = super::OutgoingCall::start(&h.session.0, "confirm", None, None, false).unwrap();
     let sent = h.recv().await;
-    assert_eq!(
-        (sent["type"].as_str(), sent["id"].as_str()),
-        (Some("cmd"), Some("confirm"))
-    );
-    h.to_engine
-        .send(Err(CloseReason {
-            code: 1009,
-            reason: "message too big".into(),
-        }))
-        .await
-        .unwrap();
-    let error = tokio::time::timeout(Duration::from_secs(5), call.response())
-        .await
-        .unwrap()
-        .unwrap_err();
+    assert_eq!((sent["type"].as_str(), sent["id"].as_str()), (Some("cmd"), Some("confirm")));
+    h.to_engine.send(Err(CloseReason { code: 1009, reason: "message too big".into() })).await.unwrap();
+    let error = tokio::time::timeout(Duration::from_secs(5), call.response()).await.unwrap().unwrap_err();
     assert!(matches!(error, super::CallError::Closed { .. }), "{error}");
-    assert!(
-        tokio::time::timeout(Duration::from_secs(5), h.session.closed())
-            .await
-            .is_ok()
-    );
+    assert!(tokio::time::timeout(Duration::from_secs(5), h.session.closed()).await.is_ok());
 }

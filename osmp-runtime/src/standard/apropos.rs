@@ -10,14 +10,9 @@ use crate::instruction::{CommandContext, CommandError, CommandSchema};
 const REGEX_SIZE_LIMIT: usize = 1 << 20;
 
 pub(super) fn run(cx: &CommandContext, term: &str) -> Result<Apropos, CommandError> {
-    let pattern = RegexBuilder::new(term)
-        .case_insensitive(true)
-        .size_limit(REGEX_SIZE_LIMIT)
-        .build()
-        .map_err(|error| {
-            CommandError::invalid_params(format!(
-                "parameter 'term' is not a valid regular expression: {error}"
-            ))
+    let pattern =
+        RegexBuilder::new(term).case_insensitive(true).size_limit(REGEX_SIZE_LIMIT).build().map_err(|error| {
+            CommandError::invalid_params(format!("parameter 'term' is not a valid regular expression: {error}"))
         })?;
     let commands = cx
         .registry()
@@ -42,17 +37,7 @@ fn documents(schema: &CommandSchema, pattern: &Regex) -> bool {
     let texts = [&schema.name, &schema.description, &schema.long_description]
         .into_iter()
         .chain(schema.aliases.iter())
-        .chain(
-            schema
-                .params
-                .iter()
-                .flat_map(|param| [&param.name, &param.description]),
-        )
-        .chain(
-            schema
-                .returns
-                .iter()
-                .flat_map(|field| [&field.name, &field.description]),
-        );
+        .chain(schema.params.iter().flat_map(|param| [&param.name, &param.description]))
+        .chain(schema.returns.iter().flat_map(|field| [&field.name, &field.description]));
     texts.into_iter().any(|text| pattern.is_match(text))
 }

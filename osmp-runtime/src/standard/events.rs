@@ -25,21 +25,13 @@ pub(super) fn list(cx: &CommandContext) -> EventList {
             }
         })
         .collect();
-    EventList {
-        now: Timestamp::now(),
-        events,
-    }
+    EventList { now: Timestamp::now(), events }
 }
 
-pub(super) fn subscribe(
-    cx: &CommandContext,
-    event: &str,
-    timeout: Option<Value>,
-) -> Result<Outcome, CommandError> {
+pub(super) fn subscribe(cx: &CommandContext, event: &str, timeout: Option<Value>) -> Result<Outcome, CommandError> {
     let timeout = match timeout {
-        Some(value) => parse_timeout(&value).map_err(|error| {
-            CommandError::invalid_params(format!("parameter 'timeout': {error}"))
-        })?,
+        Some(value) => parse_timeout(&value)
+            .map_err(|error| CommandError::invalid_params(format!("parameter 'timeout': {error}")))?,
         None => Timeout::After(TEN_YEARS),
     };
     let until = timeout.deadline(Timestamp::now());
@@ -56,40 +48,27 @@ pub(super) fn subscribe(
     for event in &events {
         event.set().on_subscribe(&event.schema().name, session);
     }
-    Ok(Outcome::text(format!(
-        "Subscribed {} events.",
-        events.len()
-    )))
+    Ok(Outcome::text(format!("Subscribed {} events.", events.len())))
 }
 
 pub(super) fn unsubscribe(cx: &CommandContext, event: &str) -> Result<Outcome, CommandError> {
     let session = cx.session();
     let count = if event.trim() == "*" {
         let subscribed = session.subscriptions();
-        subscribed
-            .iter()
-            .filter(|subscription| session.unsubscribe(&subscription.event))
-            .count()
+        subscribed.iter().filter(|subscription| session.unsubscribe(&subscription.event)).count()
     } else {
-        named(cx, event)?
-            .iter()
-            .filter(|event| session.unsubscribe(&event.schema().name))
-            .count()
+        named(cx, event)?.iter().filter(|event| session.unsubscribe(&event.schema().name)).count()
     };
     Ok(Outcome::text(format!("Unsubscribed {count} events.")))
 }
 
 /// The events a name stands for: all for `*`, else the one of that name.
-fn named<'a>(
-    cx: &'a CommandContext,
-    event: &str,
-) -> Result<Vec<RegisteredEvent<'a>>, CommandError> {
+fn named<'a>(cx: &'a CommandContext, event: &str) -> Result<Vec<RegisteredEvent<'a>>, CommandError> {
     let registry = cx.registry();
     if event.trim() == "*" {
         return Ok(registry.events().collect());
     }
-    let found = registry
-        .event(event)
-        .ok_or_else(|| CommandError::not_found(format!("Error: event '{event}' not found")))?;
+    let found =
+        registry.event(event).ok_or_else(|| CommandError::not_found(format!("Error: event '{event}' not found")))?;
     Ok(vec![found])
 }

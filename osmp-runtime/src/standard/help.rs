@@ -6,13 +6,9 @@ use crate::instruction::{CommandContext, CommandError, RegisteredCommand};
 pub(super) fn run(cx: &CommandContext, cmd: Option<String>) -> Result<Help, CommandError> {
     let registry = cx.registry();
     match cmd {
-        None => Ok(Help::List(CommandList {
-            commands: registry.commands().map(summary).collect(),
-        })),
+        None => Ok(Help::List(CommandList { commands: registry.commands().map(summary).collect() })),
         Some(name) => {
-            let command = registry
-                .resolve(&name)
-                .ok_or_else(|| CommandError::command_not_found(&name))?;
+            let command = registry.resolve(&name).ok_or_else(|| CommandError::command_not_found(&name))?;
             Ok(Help::Detail(detail(&command)))
         }
     }
@@ -41,18 +37,8 @@ fn detail(command: &RegisteredCommand<'_>) -> CommandHelp {
         instruction_set: command.set_name().to_owned(),
         description: schema.description.to_string(),
         long_description: schema.long_description.to_string(),
-        mandatory_params: schema
-            .mandatory_params()
-            .map(|p| listed(&p.name, &p.description))
-            .collect(),
-        optional_params: schema
-            .optional_params()
-            .map(|p| listed(&p.name, &p.description))
-            .collect(),
-        return_values: schema
-            .returns
-            .iter()
-            .map(|f| listed(&f.name, &f.description))
-            .collect(),
+        mandatory_params: schema.mandatory_params().map(|p| listed(&p.name, &p.description)).collect(),
+        optional_params: schema.optional_params().map(|p| listed(&p.name, &p.description)).collect(),
+        return_values: schema.returns.iter().map(|f| listed(&f.name, &f.description)).collect(),
     }
 }

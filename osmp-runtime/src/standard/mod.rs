@@ -15,8 +15,8 @@ mod wait;
 use serde_json::Value;
 
 pub use types::{
-    ActiveCmd, ActiveCmds, Apropos, AproposMatch, CommandHelp, CommandList, CommandSummary, Echo,
-    EventInfo, EventList, Help, NameAndDescription, Time,
+    ActiveCmd, ActiveCmds, Apropos, AproposMatch, CommandHelp, CommandList, CommandSummary, Echo, EventInfo, EventList,
+    Help, NameAndDescription, Time,
 };
 
 use crate::instruction::{CommandContext, CommandError, Outcome};
@@ -148,16 +148,10 @@ impl Standard for StandardSet {
     }
 
     async fn time(&self) -> Result<Time, CommandError> {
-        Ok(Time {
-            date_time: Timestamp::now(),
-        })
+        Ok(Time { date_time: Timestamp::now() })
     }
 
-    async fn wait(
-        &self,
-        cx: CommandContext,
-        seconds: Option<f64>,
-    ) -> Result<Outcome, CommandError> {
+    async fn wait(&self, cx: CommandContext, seconds: Option<f64>) -> Result<Outcome, CommandError> {
         wait::run(&cx, seconds).await
     }
 
@@ -174,11 +168,7 @@ impl Standard for StandardSet {
         events::subscribe(&cx, &event, timeout)
     }
 
-    async fn event_unsubscribe(
-        &self,
-        cx: CommandContext,
-        event: String,
-    ) -> Result<Outcome, CommandError> {
+    async fn event_unsubscribe(&self, cx: CommandContext, event: String) -> Result<Outcome, CommandError> {
         events::unsubscribe(&cx, &event)
     }
 
@@ -188,16 +178,9 @@ impl Standard for StandardSet {
             .active_commands()
             .into_iter()
             .filter(|command| command.nr != cx.nr())
-            .map(|command| ActiveCmd {
-                name: command.name,
-                cmd_nr: command.nr,
-                start_time: command.started,
-            })
+            .map(|command| ActiveCmd { name: command.name, cmd_nr: command.nr, start_time: command.started })
             .collect();
-        Ok(ActiveCmds {
-            now: Timestamp::now(),
-            cmds,
-        })
+        Ok(ActiveCmds { now: Timestamp::now(), cmds })
     }
 
     async fn schema(&self, cx: CommandContext) -> Result<Value, CommandError> {

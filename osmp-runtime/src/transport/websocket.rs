@@ -60,61 +60,41 @@ impl WebSocketLimits {
 /// Splits a WebSocket into the engine's frame stream and frame sink.
 pub(crate) fn frames<S>(
     socket: WebSocketStream<S>,
-) -> (
-    impl Stream<Item = Result<Frame, CloseReason>> + Send,
-    FrameSink<S>,
-)
+) -> (impl Stream<Item = Result<Frame, CloseReason>> + Send, FrameSink<S>)
 where
     S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
 {
     let (sink, stream) = socket.split();
-    let frames = stream.filter_map(|message| async move {
-        match message {
-            Ok(Message::Text(text)) => Some(Ok(Frame::Text(text.as_str().to_owned()))),
-            Ok(Message::Binary(data)) => Some(Ok(Frame::Binary(data.to_vec()))),
-            Ok(Message::Ping(data)) => Some(Ok(Frame::Ping(data.to_vec()))),
-            Ok(Message::Pong(data)) => Some(Ok(Frame::Pong(data.to_vec()))),
-            Ok(Message::Close(frame)) => Some(Ok(Frame::Close(frame.map(|frame| CloseReason {
-                code: u16::from(frame.code),
-                reason: frame.reason.as_str().to_owned(),
-            })))),
-            Ok(Message::Frame(_)) => None,
-            Err(error) => Some(Err(close_reason(&error))),
-        }
-    });
+    let frames =
+        stream.filter_map(|message| async move {
+            match message {
+                Ok(Message::Text(text)) => Some(Ok(Frame::Text(text.as_str().to_owned()))),
+                Ok(Message::Binary(data)) => Some(Ok(Frame::Binary(data.to_vec()))),
+                Ok(Message::Ping(data)) => Some(Ok(Frame::Ping(data.to_vec()))),
+                Ok(Message::Pong(data)) => Some(Ok(Frame::Pong(data.to_vec()))),
+                Ok(Message::Close(frame)) => Some(Ok(Frame::Close(frame.map(|frame| CloseReason {
+                    code: u16::from(frame.code),
+                    reason: frame.reason.as_str().to_owned(),
+                })))),
+                Ok(Message::Frame(_)) => None,
+                Err(error) => Some(Err(close_reason(&error))),
+            }
+        });
     (frames, FrameSink { inner: sink })
 }
 
 /// The close a transport failure calls for.
 fn close_reason(error: &WsError) -> CloseReason {
     match error {
-        WsError::ConnectionClosed | WsError::AlreadyClosed => {
-            CloseReason::normal("connection closed")
+        WsError::ConnectionClosed | WsError::AlreadyClosed => CloseReason::normal("connection closed"),
+        WsError::Capacity(CapacityError::MessageTooLong { size, max_size }) => {
+            CloseReason { code: 1009, reason: format!("message too big: {size} bytes, limit {max_size}") }
         }
-        WsError::Capacity(CapacityError::MessageTooLong { size, max_size }) => CloseReason {
-            code: 1009,
-            reason: format!("message too big: {size} bytes, limit {max_size}"),
-        },
-        WsError::Capacity(other) => CloseReason {
-            code: 1009,
-            reason: other.to_string(),
-        },
-        WsError::Utf8(_) => CloseReason {
-            code: 1007,
-            reason: "invalid UTF-8 in a text message".to_owned(),
-        },
-        WsError::Protocol(protocol) => CloseReason {
-            code: 1002,
-            reason: format!("protocol error: {protocol}"),
-        },
-        WsError::Io(io) => CloseReason {
-            code: 1011,
-            reason: format!("connection error: {io}"),
-        },
-        other => CloseReason {
-            code: 1011,
-            reason: other.to_string(),
-        },
+        WsError::Capacity(other) => CloseReason { code: 1009, reason: other.to_string() },
+        WsError::Utf8(_) => CloseReason { code: 1007, reason: "invalid UTF-8 in a text message".to_owned() },
+        WsError::Protocol(protocol) => CloseReason { code: 1002, reason: format!("protocol error: {protocol}") },
+        WsError::Io(io) => CloseReason { code: 1011, reason: format!("connection error: {io}") },
+        other => CloseReason { code: 1011, reason: other.to_string() },
     }
 }
 
@@ -162,10 +142,7 @@ fn to_message(frame: Frame) -> Message {
 /// A close frame's reason must fit in 123 bytes.
 fn truncate_reason(mut reason: String) -> String {
     if reason.len() > 123 {
-        let cut = (0..=120)
-            .rev()
-            .find(|&index| reason.is_char_boundary(index))
-            .unwrap_or(0);
+        let cut = (0..=120).rev().find(|&index| reason.is_char_boundary(index)).unwrap_or(0);
         reason.truncate(cut);
         reason.push('…');
     }

@@ -16,8 +16,7 @@ use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqA
 use serde::Deserialize;
 
 use super::message::{
-    Cancel, CancelTarget, Command, Event, EventBody, EventItem, Message, Nr, Response, Status,
-    StreamMessage,
+    Cancel, CancelTarget, Command, Event, EventBody, EventItem, Message, Nr, Response, Status, StreamMessage,
 };
 use super::Payload;
 
@@ -124,42 +123,26 @@ struct Envelope {
 
 impl Envelope {
     fn into_message(self) -> Result<Message, DecodeError> {
-        let kind = self.kind.as_deref().ok_or(DecodeError::MissingField {
-            field: "type",
-            kind: "any",
-        })?;
+        let kind = self.kind.as_deref().ok_or(DecodeError::MissingField { field: "type", kind: "any" })?;
         let nr = self.nr.unwrap_or(0);
         match kind.to_ascii_lowercase().as_str() {
             "cmd" => Ok(Message::Cmd(Command {
-                nr: self.nr.ok_or(DecodeError::MissingField {
-                    field: "nr",
-                    kind: "cmd",
-                })?,
+                nr: self.nr.ok_or(DecodeError::MissingField { field: "nr", kind: "cmd" })?,
                 id: match self.id {
                     Some(id) if !id.is_empty() => id,
-                    _ => {
-                        return Err(DecodeError::MissingField {
-                            field: "id",
-                            kind: "cmd",
-                        })
-                    }
+                    _ => return Err(DecodeError::MissingField { field: "id", kind: "cmd" }),
                 },
                 data: self.data.filter(|data| !data.is_null()),
             })),
             "response" => Ok(Message::Response(Response {
                 nr,
                 id: self.id,
-                cmd_nr: self.cmd_nr.ok_or(DecodeError::MissingField {
-                    field: "cmd-nr",
-                    kind: "response",
-                })?,
+                cmd_nr: self.cmd_nr.ok_or(DecodeError::MissingField { field: "cmd-nr", kind: "response" })?,
                 status: match self.status {
-                    Some(text) => {
-                        Status::parse(&text).ok_or_else(|| DecodeError::InvalidField {
-                            field: "status",
-                            reason: format!("'{text}' is not OK, ERROR or TIMEOUT"),
-                        })?
-                    }
+                    Some(text) => Status::parse(&text).ok_or_else(|| DecodeError::InvalidField {
+                        field: "status",
+                        reason: format!("'{text}' is not OK, ERROR or TIMEOUT"),
+                    })?,
                     None => Status::Ok,
                 },
                 result: self.result.or(self.reason),
@@ -167,22 +150,13 @@ impl Envelope {
             })),
             "stream" => Ok(Message::Stream(StreamMessage {
                 nr,
-                cmd_nr: self.cmd_nr.ok_or(DecodeError::MissingField {
-                    field: "cmd-nr",
-                    kind: "stream",
-                })?,
+                cmd_nr: self.cmd_nr.ok_or(DecodeError::MissingField { field: "cmd-nr", kind: "stream" })?,
                 id: self.id,
                 data: self.data.filter(|data| !data.is_null()),
             })),
-            "event" => Ok(Message::Event(Event {
-                nr,
-                body: event_body(self.id, self.data)?,
-            })),
+            "event" => Ok(Message::Event(Event { nr, body: event_body(self.id, self.data)? })),
             "cancel" => {
-                let data = self.data.ok_or(DecodeError::MissingField {
-                    field: "data",
-                    kind: "cancel",
-                })?;
+                let data = self.data.ok_or(DecodeError::MissingField { field: "data", kind: "cancel" })?;
                 let CancelData { cmds } = data.decode()?;
                 Ok(Message::Cancel(Cancel { nr, target: cmds }))
             }
@@ -194,15 +168,9 @@ impl Envelope {
 /// A named event is single; an event without a name carries `data.events`.
 fn event_body(id: Option<String>, data: Option<Payload>) -> Result<EventBody, DecodeError> {
     match id {
-        Some(event) => Ok(EventBody::Single(EventItem {
-            event,
-            data: data.filter(|d| !d.is_null()),
-        })),
+        Some(event) => Ok(EventBody::Single(EventItem { event, data: data.filter(|d| !d.is_null()) })),
         None => {
-            let data = data.ok_or(DecodeError::MissingField {
-                field: "data",
-                kind: "multi-event",
-            })?;
+            let data = data.ok_or(DecodeError::MissingField { field: "data", kind: "multi-event" })?;
             #[derive(Deserialize)]
             struct MultiEvent {
                 events: Vec<EventItem>,
@@ -219,9 +187,7 @@ struct CancelData {
     cmds: CancelTarget,
 }
 
-fn deserialize_cancel_target<'de, D: Deserializer<'de>>(
-    deserializer: D,
-) -> Result<CancelTarget, D::Error> {
+fn deserialize_cancel_target<'de, D: Deserializer<'de>>(deserializer: D) -> Result<CancelTarget, D::Error> {
     struct TargetVisitor;
     impl<'de> Visitor<'de> for TargetVisitor {
         type Value = CancelTarget;
@@ -265,9 +231,7 @@ impl<'de> Deserialize<'de> for NrValue {
                 Ok(NrValue(nr))
             }
             fn visit_i64<E: de::Error>(self, nr: i64) -> Result<NrValue, E> {
-                u64::try_from(nr)
-                    .map(NrValue)
-                    .map_err(|_| E::invalid_value(de::Unexpected::Signed(nr), &self))
+                u64::try_from(nr).map(NrValue).map_err(|_| E::invalid_value(de::Unexpected::Signed(nr), &self))
             }
             fn visit_f64<E: de::Error>(self, nr: f64) -> Result<NrValue, E> {
                 // 17.0 is a whole number; Json.NET writes such values for doubles.
@@ -278,10 +242,7 @@ impl<'de> Deserialize<'de> for NrValue {
                 }
             }
             fn visit_str<E: de::Error>(self, text: &str) -> Result<NrValue, E> {
-                text.trim()
-                    .parse()
-                    .map(NrValue)
-                    .map_err(|_| E::invalid_value(de::Unexpected::Str(text), &self))
+                text.trim().parse().map(NrValue).map_err(|_| E::invalid_value(de::Unexpected::Str(text), &self))
             }
         }
         deserializer.deserialize_any(NrVisitor)
@@ -329,10 +290,7 @@ impl Field {
             ("result", Field::Result),
             ("reason", Field::Reason),
         ];
-        FIELDS
-            .iter()
-            .find(|(name, _)| name.eq_ignore_ascii_case(key))
-            .map_or(Field::Other, |&(_, field)| field)
+        FIELDS.iter().find(|(name, _)| name.eq_ignore_ascii_case(key)).map_or(Field::Other, |&(_, field)| field)
     }
 
     fn name(self) -> &'static str {
@@ -407,18 +365,11 @@ impl<'de> Visitor<'de> for EnvelopeVisitor {
             }
             let slot = &mut seen[field as usize];
             if std::mem::replace(slot, true) {
-                return Err(de::Error::custom(format_args!(
-                    "duplicate field '{}'",
-                    field.name()
-                )));
+                return Err(de::Error::custom(format_args!("duplicate field '{}'", field.name())));
             }
             match field {
-                Field::Nr => {
-                    envelope.nr = map.next_value::<Option<NrValue>>()?.map(|NrValue(nr)| nr)
-                }
-                Field::CmdNr => {
-                    envelope.cmd_nr = map.next_value::<Option<NrValue>>()?.map(|NrValue(nr)| nr)
-                }
+                Field::Nr => envelope.nr = map.next_value::<Option<NrValue>>()?.map(|NrValue(nr)| nr),
+                Field::CmdNr => envelope.cmd_nr = map.next_value::<Option<NrValue>>()?.map(|NrValue(nr)| nr),
                 Field::Type => envelope.kind = map.next_value()?,
                 Field::Id => envelope.id = map.next_value()?,
                 Field::Data => envelope.data = map.next_value()?,
@@ -444,28 +395,18 @@ mod tests {
     fn reads_commands_with_and_without_data() {
         assert_eq!(
             decode(r#"{"nr":17,"type":"cmd","id":"help"}"#),
-            Message::Cmd(Command {
-                nr: 17,
-                id: "help".into(),
-                data: None
-            })
+            Message::Cmd(Command { nr: 17, id: "help".into(), data: None })
         );
         // `"data":null` is the same as no data (the specification's login example sends it).
         assert_eq!(
             decode(r#"{"type":"cmd","nr":1,"id":"echo","data":null}"#),
-            Message::Cmd(Command {
-                nr: 1,
-                id: "echo".into(),
-                data: None
-            })
+            Message::Cmd(Command { nr: 1, id: "echo".into(), data: None })
         );
     }
 
     #[test]
     fn accepts_what_json_net_peers_send() {
-        let Message::Cmd(cmd) = decode(r#"{"Nr":"17","Type":"CMD","Id":"echo"}"#) else {
-            panic!()
-        };
+        let Message::Cmd(cmd) = decode(r#"{"Nr":"17","Type":"CMD","Id":"echo"}"#) else { panic!() };
         assert_eq!((cmd.nr, cmd.id.as_str()), (17, "echo"));
         let Message::Response(response) = decode(
             r#"{"nr":1, "cmd-nr":2, "type":"response", "id":"order-pizza", "data":null, "status":"ERROR", "reason":"Error: command 'order-pizza' not found"}"#,
@@ -473,41 +414,23 @@ mod tests {
             panic!()
         };
         assert_eq!(response.status, Status::Error);
-        assert_eq!(
-            response.result.as_deref(),
-            Some("Error: command 'order-pizza' not found")
-        );
+        assert_eq!(response.result.as_deref(), Some("Error: command 'order-pizza' not found"));
         assert_eq!(response.data, None);
         // The specification's echo response has neither nr nor status.
-        let Message::Response(response) = decode(
-            r#"{ "type": "response", "cmd-nr": 10, "id": "echo", "data": {"token":"Hello World!" }}"#,
-        ) else {
+        let Message::Response(response) =
+            decode(r#"{ "type": "response", "cmd-nr": 10, "id": "echo", "data": {"token":"Hello World!" }}"#)
+        else {
             panic!()
         };
-        assert_eq!(
-            (response.nr, response.cmd_nr, response.status),
-            (0, 10, Status::Ok)
-        );
+        assert_eq!((response.nr, response.cmd_nr, response.status), (0, 10, Status::Ok));
     }
 
     #[test]
     fn reads_cancel_targets() {
         let all = decode(r#"{ "type": "cancel", "nr": 2, "data": {"cmds":"*"}}"#);
-        assert_eq!(
-            all,
-            Message::Cancel(Cancel {
-                nr: 2,
-                target: CancelTarget::All
-            })
-        );
+        assert_eq!(all, Message::Cancel(Cancel { nr: 2, target: CancelTarget::All }));
         let some = decode(r#"{"type":"cancel","nr":2,"id":null,"data":{"cmds":[1,"2"]}}"#);
-        assert_eq!(
-            some,
-            Message::Cancel(Cancel {
-                nr: 2,
-                target: CancelTarget::Commands(vec![1, 2])
-            })
-        );
+        assert_eq!(some, Message::Cancel(Cancel { nr: 2, target: CancelTarget::Commands(vec![1, 2]) }));
         assert!(Message::decode(r#"{"type":"cancel","nr":2,"data":{"cmds":"all"}}"#).is_err());
         assert!(Message::decode(r#"{"type":"cancel","nr":2}"#).is_err());
     }
@@ -553,25 +476,13 @@ mod tests {
 
     #[test]
     fn survives_deep_nesting() {
-        let deep = format!(
-            r#"{{"type":"cmd","nr":1,"id":"echo","data":{}{}}}"#,
-            "[".repeat(100_000),
-            "]".repeat(100_000)
-        );
+        let deep =
+            format!(r#"{{"type":"cmd","nr":1,"id":"echo","data":{}{}}}"#, "[".repeat(100_000), "]".repeat(100_000));
         assert!(Message::decode(&deep).is_err());
-        let string_with_brackets = format!(
-            r#"{{"type":"cmd","nr":1,"id":"echo","data":{{"token":"{}\\\""}}}}"#,
-            "[".repeat(1000)
-        );
-        assert!(
-            Message::decode(&string_with_brackets).is_ok(),
-            "brackets inside strings do not nest"
-        );
-        let at_limit = format!(
-            r#"{{"type":"cmd","nr":1,"id":"echo","data":{}{}}}"#,
-            "[".repeat(128),
-            "]".repeat(128)
-        );
+        let string_with_brackets =
+            format!(r#"{{"type":"cmd","nr":1,"id":"echo","data":{{"token":"{}\\\""}}}}"#, "[".repeat(1000));
+        assert!(Message::decode(&string_with_brackets).is_ok(), "brackets inside strings do not nest");
+        let at_limit = format!(r#"{{"type":"cmd","nr":1,"id":"echo","data":{}{}}}"#, "[".repeat(128), "]".repeat(128));
         assert!(Message::decode(&at_limit).is_ok());
     }
 

@@ -383,22 +383,10 @@ mod tests {
             r#"{"type":"response","id":"echo","nr":5,"cmd-nr":17,"status":"OK","data":{"token":"hi"}}"#
         );
 
-        let cancel = Message::Cancel(Cancel {
-            nr: 9,
-            target: CancelTarget::Commands(vec![17, 18]),
-        });
-        assert_eq!(
-            cancel.to_json(),
-            r#"{"type":"cancel","id":null,"nr":9,"data":{"cmds":[17,18]}}"#
-        );
-        let cancel_all = Message::Cancel(Cancel {
-            nr: 2,
-            target: CancelTarget::All,
-        });
-        assert_eq!(
-            cancel_all.to_json(),
-            r#"{"type":"cancel","id":null,"nr":2,"data":{"cmds":"*"}}"#
-        );
+        let cancel = Message::Cancel(Cancel { nr: 9, target: CancelTarget::Commands(vec![17, 18]) });
+        assert_eq!(cancel.to_json(), r#"{"type":"cancel","id":null,"nr":9,"data":{"cmds":[17,18]}}"#);
+        let cancel_all = Message::Cancel(Cancel { nr: 2, target: CancelTarget::All });
+        assert_eq!(cancel_all.to_json(), r#"{"type":"cancel","id":null,"nr":2,"data":{"cmds":"*"}}"#);
     }
 
     #[test]
@@ -410,22 +398,13 @@ mod tests {
                 data: payload(json!({"active-cmds": [1]})),
             }),
         });
-        assert_eq!(
-            single.to_json(),
-            r#"{"type":"event","id":"session-status","nr":1,"data":{"active-cmds":[1]}}"#
-        );
+        assert_eq!(single.to_json(), r#"{"type":"event","id":"session-status","nr":1,"data":{"active-cmds":[1]}}"#);
 
         let multi = Message::Event(Event {
             nr: 3,
             body: EventBody::Multi(vec![
-                EventItem {
-                    event: "a".into(),
-                    data: payload(json!({"x": 1})),
-                },
-                EventItem {
-                    event: "b".into(),
-                    data: None,
-                },
+                EventItem { event: "a".into(), data: payload(json!({"x": 1})) },
+                EventItem { event: "b".into(), data: None },
             ]),
         });
         assert_eq!(

@@ -8,11 +8,9 @@ mod time;
 
 pub use decode::DecodeError;
 pub use message::{
-    Cancel, CancelTarget, Command, Event, EventBody, EventItem, Message, MessageKind, Nr, Response,
-    Status, StreamMessage,
+    Cancel, CancelTarget, Command, Event, EventBody, EventItem, Message, MessageKind, Nr, Response, Status,
+    StreamMessage,
 };
 pub use payload::Payload;
 pub use stream_item::StreamItem;
-pub use time::{
-    format_timespan, parse_timeout, InvalidTimeout, InvalidTimestamp, Timeout, Timestamp,
-};
+pub use time::{format_timespan, parse_timeout, InvalidTimeout, InvalidTimestamp, Timeout, Timestamp};

@@ -50,23 +50,10 @@ pub enum StreamItem<T = Payload> {
 
 impl<T> StreamItem<T> {
     /// Converts the structured data, keeping every other shape as it is.
-    pub fn try_map<U, E>(
-        self,
-        convert: impl FnOnce(T) -> Result<U, E>,
-    ) -> Result<StreamItem<U>, E> {
+    pub fn try_map<U, E>(self, convert: impl FnOnce(T) -> Result<U, E>) -> Result<StreamItem<U>, E> {
         Ok(match self {
-            StreamItem::Progress {
-                value,
-                total,
-                message,
-            } => StreamItem::Progress {
-                value,
-                total,
-                message,
-            },
-            StreamItem::ProgressIndeterminate { message } => {
-                StreamItem::ProgressIndeterminate { message }
-            }
+            StreamItem::Progress { value, total, message } => StreamItem::Progress { value, total, message },
+            StreamItem::ProgressIndeterminate { message } => StreamItem::ProgressIndeterminate { message },
             StreamItem::ProgressComplete => StreamItem::ProgressComplete,
             StreamItem::Text(text) => StreamItem::Text(text),
             StreamItem::Line(line) => StreamItem::Line(line),
@@ -78,11 +65,7 @@ impl<T> StreamItem<T> {
 impl StreamItem {
     /// Determinate progress without a message.
     pub fn progress(value: u64, total: u64) -> StreamItem {
-        StreamItem::Progress {
-            value: value as f64,
-            total: total as f64,
-            message: None,
-        }
+        StreamItem::Progress { value: value as f64, total: total as f64, message: None }
     }
 
     /// Reads the data of a stream message.
@@ -99,18 +82,10 @@ impl StreamItem {
         match map.get("type").and_then(Value::as_str) {
             Some("progress") => {
                 if let (Some(value), Some(total)) = (number("value"), number("total")) {
-                    return StreamItem::Progress {
-                        value,
-                        total,
-                        message: text("message"),
-                    };
+                    return StreamItem::Progress { value, total, message: text("message") };
                 }
             }
-            Some("progress-indeterminate") => {
-                return StreamItem::ProgressIndeterminate {
-                    message: text("message"),
-                }
-            }
+            Some("progress-indeterminate") => return StreamItem::ProgressIndeterminate { message: text("message") },
             Some("progress-complete") => return StreamItem::ProgressComplete,
             _ => {}
         }
@@ -125,11 +100,7 @@ impl StreamItem {
 impl<T: Serialize> Serialize for StreamItem<T> {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         match self {
-            StreamItem::Progress {
-                value,
-                total,
-                message,
-            } => {
+            StreamItem::Progress { value, total, message } => {
                 let mut map = serializer.serialize_map(None)?;
                 map.serialize_entry("type", "progress")?;
                 map.serialize_entry("value", &Number(*value))?;
@@ -192,25 +163,16 @@ mod tests {
     fn reads_every_conventional_shape() {
         assert_eq!(
             read(json!({"type":"progress","value":3,"total":10,"message":"copying"})),
-            StreamItem::Progress {
-                value: 3.0,
-                total: 10.0,
-                message: Some("copying".into())
-            }
+            StreamItem::Progress { value: 3.0, total: 10.0, message: Some("copying".into()) }
         );
-        assert_eq!(
-            read(json!({"type":"progress-indeterminate"})),
-            StreamItem::ProgressIndeterminate { message: None }
-        );
-        assert_eq!(
-            read(json!({"type":"progress-complete"})),
-            StreamItem::ProgressComplete
-        );
+        assert_eq!(read(json!({"type":"progress-indeterminate"})), StreamItem::ProgressIndeterminate { message: None });
+        assert_eq!(read(json!({"type":"progress-complete"})), StreamItem::ProgressComplete);
         assert_eq!(
             read(json!({"text":"Cancel cmd 2 to stop this stream."})),
             StreamItem::Text("Cancel cmd 2 to stop this stream.".into())
         );
-        let log = json!({"date-time":"2017-08-31T12:14:30.0647371+02:00","logger":"Director","text":"Test log message"});
+        let log =
+            json!({"date-time":"2017-08-31T12:14:30.0647371+02:00","logger":"Director","text":"Test log message"});
         assert!(matches!(read(log), StreamItem::Data(_)));
     }
 
@@ -218,14 +180,8 @@ mod tests {
     fn writes_what_it_reads() {
         for item in [
             StreamItem::progress(3, 10),
-            StreamItem::Progress {
-                value: 0.5,
-                total: 1.0,
-                message: Some("half".into()),
-            },
-            StreamItem::ProgressIndeterminate {
-                message: Some("thinking".into()),
-            },
+            StreamItem::Progress { value: 0.5, total: 1.0, message: Some("half".into()) },
+            StreamItem::ProgressIndeterminate { message: Some("thinking".into()) },
             StreamItem::ProgressComplete,
             StreamItem::Text("a".into()),
             StreamItem::Line("b".into()),

@@ -59,12 +59,7 @@ impl fmt::Display for Timestamp {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         // Seven fractional digits: .NET's tick is 100 ns.
         let ticks = self.0.timestamp_subsec_nanos().min(999_999_999) / 100;
-        write!(
-            f,
-            "{}.{ticks:07}{}",
-            self.0.format("%Y-%m-%dT%H:%M:%S"),
-            self.0.format("%:z")
-        )
+        write!(f, "{}.{ticks:07}{}", self.0.format("%Y-%m-%dT%H:%M:%S"), self.0.format("%:z"))
     }
 }
 
@@ -126,11 +121,7 @@ impl Timeout {
         match self {
             Timeout::After(span) => {
                 let span = chrono::Duration::from_std(span).unwrap_or(chrono::Duration::MAX);
-                Timestamp(
-                    now.0
-                        .checked_add_signed(span)
-                        .unwrap_or(DateTime::<Utc>::MAX_UTC.fixed_offset()),
-                )
+                Timestamp(now.0.checked_add_signed(span).unwrap_or(DateTime::<Utc>::MAX_UTC.fixed_offset()))
             }
             Timeout::Until(at) => at,
         }
@@ -160,9 +151,7 @@ pub fn parse_timeout(value: &serde_json::Value) -> Result<Timeout, InvalidTimeou
     match value {
         serde_json::Value::Number(number) => {
             let seconds = number.as_f64().ok_or_else(invalid)?;
-            Duration::try_from_secs_f64(seconds)
-                .map(Timeout::After)
-                .map_err(|_| invalid())
+            Duration::try_from_secs_f64(seconds).map(Timeout::After).map_err(|_| invalid())
         }
         serde_json::Value::String(text) => {
             let text = text.trim();
@@ -170,13 +159,9 @@ pub fn parse_timeout(value: &serde_json::Value) -> Result<Timeout, InvalidTimeou
                 return Ok(Timeout::After(span));
             }
             if let Ok(seconds) = text.parse::<f64>() {
-                return Duration::try_from_secs_f64(seconds)
-                    .map(Timeout::After)
-                    .map_err(|_| invalid());
+                return Duration::try_from_secs_f64(seconds).map(Timeout::After).map_err(|_| invalid());
             }
-            text.parse::<Timestamp>()
-                .map(Timeout::Until)
-                .map_err(|_| invalid())
+            text.parse::<Timestamp>().map(Timeout::Until).map_err(|_| invalid())
         }
         _ => Err(invalid()),
     }
@@ -194,17 +179,8 @@ pub fn parse_timeout(value: &serde_json::Value) -> Result<Timeout, InvalidTimeou
 /// ```
 pub fn format_timespan(span: Duration) -> String {
     let seconds = span.as_secs();
-    let (days, hours, minutes, secs) = (
-        seconds / 86_400,
-        seconds / 3_600 % 24,
-        seconds / 60 % 60,
-        seconds % 60,
-    );
-    let mut text = if days > 0 {
-        format!("{days}.")
-    } else {
-        String::new()
-    };
+    let (days, hours, minutes, secs) = (seconds / 86_400, seconds / 3_600 % 24, seconds / 60 % 60, seconds % 60);
+    let mut text = if days > 0 { format!("{days}.") } else { String::new() };
     text.push_str(&format!("{hours:02}:{minutes:02}:{secs:02}"));
     let ticks = span.subsec_nanos() / 100;
     if ticks > 0 {
@@ -216,9 +192,7 @@ pub fn format_timespan(span: Duration) -> String {
 /// `[d.]hh:mm:ss[.fffffff]` (negative spans are not timeouts and are rejected).
 fn parse_dotnet_timespan(text: &str) -> Option<Duration> {
     let (days, clock) = match text.split_once('.') {
-        Some((days, rest)) if rest.contains(':') && !days.contains(':') => {
-            (days.parse::<u64>().ok()?, rest)
-        }
+        Some((days, rest)) if rest.contains(':') && !days.contains(':') => (days.parse::<u64>().ok()?, rest),
         _ => (0, text),
     };
     let mut parts = clock.splitn(3, ':');
@@ -228,10 +202,7 @@ fn parse_dotnet_timespan(text: &str) -> Option<Duration> {
     if minutes >= 60 || !(0.0..60.0).contains(&seconds) {
         return None;
     }
-    let whole = days
-        .checked_mul(86_400)?
-        .checked_add(hours.checked_mul(3_600)?)?
-        .checked_add(minutes * 60)?;
+    let whole = days.checked_mul(86_400)?.checked_add(hours.checked_mul(3_600)?)?.checked_add(minutes * 60)?;
     Duration::from_secs(whole).checked_add(Duration::try_from_secs_f64(seconds).ok()?)
 }
 
@@ -275,10 +246,7 @@ mod tests {
     fn formats_like_dotnet() {
         let t: Timestamp = "2017-08-29T12:51:40.5301082+02:00".parse().unwrap();
         assert_eq!(t.to_string(), "2017-08-29T12:51:40.5301082+02:00");
-        assert_eq!(
-            serde_json::to_string(&t).unwrap(),
-            "\"2017-08-29T12:51:40.5301082+02:00\""
-        );
+        assert_eq!(serde_json::to_string(&t).unwrap(), "\"2017-08-29T12:51:40.5301082+02:00\"");
         let z: Timestamp = "2017-08-29T10:51:40Z".parse().unwrap();
         assert_eq!(z.to_string(), "2017-08-29T10:51:40.0000000+00:00");
         assert!("yesterday".parse::<Timestamp>().is_err());
@@ -289,22 +257,11 @@ mod tests {
         let after = |s| Timeout::After(Duration::from_secs_f64(s));
         assert_eq!(parse_timeout(&json!(1.5)).unwrap(), after(1.5));
         assert_eq!(parse_timeout(&json!("2.5")).unwrap(), after(2.5));
-        assert_eq!(
-            parse_timeout(&json!("1.02:03:04.5")).unwrap(),
-            after(93_784.5)
-        );
+        assert_eq!(parse_timeout(&json!("1.02:03:04.5")).unwrap(), after(93_784.5));
         assert_eq!(parse_timeout(&json!("00:00:10")).unwrap(), after(10.0));
         assert_eq!(parse_timeout(&json!("P1DT1H")).unwrap(), after(90_000.0));
         assert_eq!(parse_timeout(&json!("PT0.5S")).unwrap(), after(0.5));
-        for bad in [
-            json!(-1),
-            json!("soon"),
-            json!("00:61:00"),
-            json!("P1Y"),
-            json!("P"),
-            json!(true),
-            json!(null),
-        ] {
+        for bad in [json!(-1), json!("soon"), json!("00:61:00"), json!("P1Y"), json!("P"), json!(true), json!(null)] {
             assert!(parse_timeout(&bad).is_err(), "{bad}");
         }
     }
