@@ -158,3 +158,13 @@ async fn shutdown_is_bounded_when_a_peer_never_reads() {
     bounded("shutdown", server.shutdown()).await;
     drop(peer);
 }
+
+#[tokio::test]
+async fn a_connection_that_never_upgrades_does_not_take_a_session_slot() {
+    let server = plain_server(|builder| builder.max_sessions(1)).await;
+    let _idle = tokio::net::TcpStream::connect(server.local_addr()).await.expect("TCP connect");
+    let client = client(&server).await;
+    assert!(client.call("echo", &()).await.is_ok(), "the only slot went to the real session");
+    client.close().await;
+    server.shutdown().await;
+}

@@ -1,8 +1,9 @@
 //! From an accepted TCP connection to a running session: TLS, the WebSocket upgrade at
 //! `/osmp/v1`, the `session-initiated` event, then the engine.
 
+use std::future::Future;
 use std::net::SocketAddr;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use tokio::io::{AsyncRead, AsyncWrite};
@@ -14,7 +15,7 @@ use tokio_tungstenite::tungstenite::http::StatusCode;
 use tracing::Instrument;
 
 use super::{ServerShared, OSMP_PATH};
-use crate::session::{self, Session, SessionShared};
+use crate::session::{self, lock, Session, SessionShared};
 use crate::transport::websocket;
 use crate::wire::{EventItem, Payload, Timestamp};
 
@@ -44,12 +45,26 @@ async fn serve(shared: Arc<ServerShared>, stream: TcpStream, peer: SocketAddr) {
     let _ = stream.set_nodelay(true);
     let deadline = Instant::now() + shared.handshake_timeout;
     match &shared.tls {
-        Some(tls) => match tokio::time::timeout_at(deadline, tls.acceptor().accept(stream)).await {
-            Ok(Ok(stream)) => upgrade(shared, stream, peer, deadline).await,
-            Ok(Err(error)) => tracing::debug!(%error, "TLS handshake failed"),
-            Err(_) => tracing::debug!("TLS handshake timed out"),
+        Some(tls) => match handshake_step(&shared, deadline, tls.acceptor().accept(stream)).await {
+            Some(Ok(stream)) => upgrade(shared, stream, peer, deadline).await,
+            Some(Err(error)) => tracing::debug!(%error, "TLS handshake failed"),
+            None => {}
         },
         None => upgrade(shared, stream, peer, deadline).await,
+    }
+}
+
+/// Runs one step of the handshake before the deadline; `None` when it timed out or the
+/// server is shutting down (a connection not yet a session is simply dropped).
+async fn handshake_step<T>(shared: &ServerShared, deadline: Instant, step: impl Future<Output = T>) -> Option<T> {
+    tokio::select! {
+        result = tokio::time::timeout_at(deadline, step) => {
+            if result.is_err() {
+                tracing::debug!("handshake timed out");
+            }
+            result.ok()
+        }
+        () = shared.shutdown.cancelled() => None,
     }
 }
 
@@ -59,8 +74,11 @@ async fn upgrade<S>(shared: Arc<ServerShared>, stream: S, peer: SocketAddr, dead
 where
     S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
 {
-    let permit: Option<OwnedSemaphorePermit> = shared.sessions.clone().try_acquire_owned().ok();
-    let admitted = permit.is_some();
+    // The session slot is taken when a valid upgrade request has arrived, not on connect, so
+    // that connections which never finish their handshake cannot hold slots.
+    let slot: Arc<Mutex<Option<OwnedSemaphorePermit>>> = Arc::default();
+    let sessions = shared.sessions.clone();
+    let granted = slot.clone();
     // The signature is tungstenite's callback type; its error is an HTTP response by design.
     #[allow(clippy::result_large_err)]
     let check = move |request: &Request, response: Response| -> Result<Response, ErrorResponse> {
@@ -68,21 +86,22 @@ where
         if path != OSMP_PATH && path.strip_suffix('/') != Some(OSMP_PATH) {
             return Err(refusal(StatusCode::NOT_FOUND, format!("OSMP v1 is served at {OSMP_PATH}")));
         }
-        if !admitted {
+        let Ok(permit) = sessions.try_acquire_owned() else {
             return Err(refusal(StatusCode::SERVICE_UNAVAILABLE, "too many sessions, try again later".to_owned()));
-        }
+        };
+        *lock(&granted) = Some(permit);
         Ok(response)
     };
     let config = Some(shared.websocket.to_config());
     let socket =
-        match tokio::time::timeout_at(deadline, tokio_tungstenite::accept_hdr_async_with_config(stream, check, config))
+        match handshake_step(&shared, deadline, tokio_tungstenite::accept_hdr_async_with_config(stream, check, config))
             .await
         {
-            Ok(Ok(socket)) => socket,
-            Ok(Err(error)) => return tracing::debug!(%error, "WebSocket handshake refused or failed"),
-            Err(_) => return tracing::debug!("WebSocket handshake timed out"),
+            Some(Ok(socket)) => socket,
+            Some(Err(error)) => return tracing::debug!(%error, "WebSocket handshake refused or failed"),
+            None => return,
         };
-    let Some(permit) = permit else { return };
+    let Some(permit) = lock(&slot).take() else { return };
 
     let session = SessionShared::new(Some(peer), shared.session_config.clone());
     let span = tracing::info_span!("session", id = %session.id);
