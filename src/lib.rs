@@ -19,7 +19,7 @@
 #![deny(missing_docs)]
 #![forbid(unsafe_code)]
 
-pub use osmp_runtime::{client, events, instruction, server, session, standard, tls, transport, wire};
+pub use osmp_runtime::{auth, client, events, instruction, server, session, standard, tls, transport, wire};
 
 pub use osmp_runtime::client::{Call, Client, ClientBuilder, ClientError, Subscription};
 pub use osmp_runtime::events::EventBus;

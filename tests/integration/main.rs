@@ -3,6 +3,7 @@
 
 mod support;
 
+mod auth;
 mod cancellation;
 mod concurrency;
 mod events;

@@ -465,3 +465,15 @@ pub async fn read_commands(socket: &mut WebSocketStream<TcpStream>, count: usize
     }
     commands
 }
+
+/// One RSA key for every server of the test run: generating 2048-bit keys is slow.
+pub fn server_key() -> osmp::auth::RsaPrivateKey {
+    static KEY: std::sync::OnceLock<osmp::auth::RsaPrivateKey> = std::sync::OnceLock::new();
+    KEY.get_or_init(|| osmp::auth::generate_key(2048).expect("RSA key generation")).clone()
+}
+
+/// A client's key pair for public-key logins (1024 bits, as the reference's manual makes).
+pub fn client_key() -> osmp::auth::RsaPrivateKey {
+    static KEY: std::sync::OnceLock<osmp::auth::RsaPrivateKey> = std::sync::OnceLock::new();
+    KEY.get_or_init(|| osmp::auth::generate_key(1024).expect("RSA key generation")).clone()
+}

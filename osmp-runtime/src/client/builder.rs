@@ -171,6 +171,9 @@ impl ClientBuilder {
             router: EventRouter::new(self.event_buffer),
             reconnect: self.reconnect,
             connection: RwLock::new(None),
+            login_lock: tokio::sync::Mutex::new(()),
+            pending_login: std::sync::Mutex::new(None),
+            credentials: std::sync::Mutex::new(None),
             shutdown: CancellationToken::new(),
             finished: CancellationToken::new(),
         });

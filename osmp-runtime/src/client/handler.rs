@@ -72,11 +72,16 @@ pub(crate) struct ClientHandler {
 
 impl PeerHandler for ClientHandler {
     fn dispatch(&self, _session: &Session, command: IncomingCommand) -> CommandFuture {
-        let Some(handler) = self.handlers.get(&command.id.to_ascii_lowercase()) else {
-            tracing::warn!(command = %command.id, "the server sent a command this client has no handler for");
-            return Box::pin(std::future::ready(Err(CommandError::command_not_found(&command.id))));
+        let command = PeerCommand { nr: command.nr, command: command.id, data: command.data, token: command.token };
+        // Login challenges are answered by the client itself.
+        if let Some(answer) = self.client.upgrade().and_then(|client| client.answer_challenge(&command)) {
+            return answer;
+        }
+        let Some(handler) = self.handlers.get(&command.command.to_ascii_lowercase()) else {
+            tracing::warn!(command = %command.command, "the server sent a command this client has no handler for");
+            return Box::pin(std::future::ready(Err(CommandError::command_not_found(&command.command))));
         };
-        handler(PeerCommand { nr: command.nr, command: command.id, data: command.data, token: command.token })
+        handler(command)
     }
 
     fn on_event(&self, _session: &Session, event: EventItem) {

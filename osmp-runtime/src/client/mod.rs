@@ -16,6 +16,7 @@ mod builder;
 mod call;
 mod connect;
 mod handler;
+mod login;
 mod subscription;
 mod typed;
 
@@ -140,6 +141,12 @@ pub(crate) struct ClientShared {
     pub(crate) router: EventRouter,
     reconnect: Option<ReconnectPolicy>,
     connection: RwLock<Option<Arc<Connection>>>,
+    /// Serializes logins: the challenge handlers answer from the one in progress.
+    login_lock: tokio::sync::Mutex<()>,
+    /// The secret of the login in progress.
+    pending_login: std::sync::Mutex<Option<login::Secret>>,
+    /// The last successful login, repeated after a reconnect.
+    credentials: std::sync::Mutex<Option<login::Credentials>>,
     /// Cancelled when the client is closed or dropped.
     pub(crate) shutdown: CancellationToken,
     /// Cancelled when the client is gone for good (closed, or disconnected without reconnect).
@@ -265,6 +272,7 @@ async fn supervise(client: Arc<ClientShared>) {
         if !reconnect(&client, &policy).await {
             break;
         }
+        client.relogin().await;
         client.resubscribe().await;
     }
     client.router.close_all();
@@ -402,6 +410,30 @@ impl Client {
             shared.call("event-subscribe", Some(Payload::from_value(&data))).await?;
         }
         Ok(subscription)
+    }
+
+    /// Logs in with a password (the reference's password authentication): answers
+    /// `"Login successful!"`, or fails with the server's `"Login failed!"`. After a
+    /// reconnect the client logs in again by itself.
+    ///
+    /// The password never travels in clear: it is RSA-encrypted for the server's key
+    /// together with a single-use token the server sends.
+    pub async fn login(&self, user: &str, password: &str) -> Result<Response, CallError> {
+        let secret = login::Secret::Password(password.to_owned());
+        self.shared().login(login::Credentials { user: user.to_owned(), secret }).await
+    }
+
+    /// Logs in with a private key whose public key the server has configured for the user
+    /// (the reference's public-key authentication). See [`crate::auth::parse_private_key`]
+    /// to read .NET XML or PEM keys.
+    pub async fn login_with_key(&self, user: &str, key: &crate::auth::RsaPrivateKey) -> Result<Response, CallError> {
+        let secret = login::Secret::Key(Box::new(key.clone()));
+        self.shared().login(login::Credentials { user: user.to_owned(), secret }).await
+    }
+
+    /// Logs out (and forgets the credentials kept for reconnects).
+    pub async fn logout(&self) -> Result<Response, CallError> {
+        self.shared().logout().await
     }
 
     /// The standard instruction set, typed: `client.standard().echo(…)`.

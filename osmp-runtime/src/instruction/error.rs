@@ -4,6 +4,7 @@ use std::fmt;
 
 use serde::Serialize;
 
+use crate::session::CloseReason;
 use crate::wire::Payload;
 
 /// What kind of failure a [`CommandError`] reports.
@@ -21,6 +22,8 @@ pub enum ErrorKind {
     NotFound,
     /// The session must log in first.
     AuthenticationRequired,
+    /// A login attempt failed.
+    LoginFailed,
     /// The session's user may not run the command.
     PermissionDenied,
     /// A limit of the server was reached (too many active commands, …).
@@ -53,6 +56,7 @@ pub struct CommandError {
     kind: ErrorKind,
     message: String,
     data: Option<Payload>,
+    close_session: Option<CloseReason>,
 }
 
 impl CommandError {
@@ -63,7 +67,7 @@ impl CommandError {
 
     /// An error of a given kind.
     pub fn with_kind(kind: ErrorKind, message: impl Into<String>) -> CommandError {
-        CommandError { kind, message: message.into(), data: None }
+        CommandError { kind, message: message.into(), data: None, close_session: None }
     }
 
     /// Invalid parameters.
@@ -110,6 +114,18 @@ impl CommandError {
             }
         }
         self
+    }
+
+    /// Closes the session once this error's response has been sent (a peer that must not
+    /// go on, such as one that failed too many logins).
+    pub fn and_close_session(mut self, reason: CloseReason) -> CommandError {
+        self.close_session = Some(reason);
+        self
+    }
+
+    /// The close that follows the response, if any.
+    pub fn closes_session(&self) -> Option<&CloseReason> {
+        self.close_session.as_ref()
     }
 
     /// The kind of failure.

@@ -10,10 +10,11 @@ use tokio_util::task::TaskTracker;
 
 use super::handler::ServerHandler;
 use super::{Server, ServerError, ServerShared};
+use crate::auth::{generate_key, Authenticator, LoginLimits, RsaPrivateKey, Users};
 use crate::events::EventBus;
 use crate::instruction::{InstructionSet, Registry};
 use crate::session::SessionConfig;
-use crate::standard::StandardSet;
+use crate::standard::{StandardServer, StandardSet};
 use crate::tls::ServerTls;
 use crate::transport::WebSocketLimits;
 
@@ -42,6 +43,10 @@ pub struct ServerBuilder {
     websocket: WebSocketLimits,
     max_sessions: usize,
     handshake_timeout: Duration,
+    users: Option<Users>,
+    require_auth: bool,
+    rsa_key: Option<RsaPrivateKey>,
+    login_limits: LoginLimits,
 }
 
 impl ServerBuilder {
@@ -54,7 +59,38 @@ impl ServerBuilder {
             websocket: WebSocketLimits::default(),
             max_sessions: 10_000,
             handshake_timeout: Duration::from_secs(10),
+            users: None,
+            require_auth: false,
+            rsa_key: None,
+            login_limits: LoginLimits::default(),
         }
+    }
+
+    /// The accounts that may log in (password or public key) and their roles. Commands and
+    /// events that `require` a permission are only available to users holding it.
+    pub fn users(mut self, users: Users) -> ServerBuilder {
+        self.users = Some(users);
+        self
+    }
+
+    /// Requires a login before any command but `login` (the reference's "Authentication
+    /// required!"). Needs [`users`](Self::users).
+    pub fn require_auth(mut self) -> ServerBuilder {
+        self.require_auth = true;
+        self
+    }
+
+    /// The RSA key announced in `session-initiated` for password login. Without it a
+    /// 2048-bit key is generated when the server is built with users.
+    pub fn rsa_key(mut self, key: RsaPrivateKey) -> ServerBuilder {
+        self.rsa_key = Some(key);
+        self
+    }
+
+    /// How many failed logins are tolerated, per session and per address.
+    pub fn login_limits(mut self, limits: LoginLimits) -> ServerBuilder {
+        self.login_limits = limits;
+        self
     }
 
     /// The address to listen on (default `127.0.0.1:0`, an ephemeral port on loopback).
@@ -120,7 +156,8 @@ impl ServerBuilder {
     }
 
     /// Binds the listening socket.
-    pub async fn build(self) -> Result<Server, ServerError> {
+    pub async fn build(mut self) -> Result<Server, ServerError> {
+        let auth = self.authenticator()?;
         let tls = match self.tls {
             TlsMode::SelfSigned => Some(ServerTls::self_signed(self_signed_names(&self.bind))?),
             TlsMode::Identity(identity) => Some(identity),
@@ -132,11 +169,13 @@ impl ServerBuilder {
         let local_addr =
             listener.local_addr().map_err(|source| ServerError::Bind { addr: self.bind.clone(), source })?;
 
-        let sets = std::iter::once(Arc::new(StandardSet::server()) as Arc<dyn InstructionSet>).chain(self.sets);
+        let standard = StandardServer::new(StandardSet::new(auth.clone()));
+        let sets = std::iter::once(Arc::new(standard) as Arc<dyn InstructionSet>).chain(self.sets);
         let registry = Arc::new(Registry::new(sets));
         let events = EventBus::new(registry.clone());
         let shared = ServerShared {
-            handler: Arc::new(ServerHandler { registry: registry.clone(), events: events.clone() }),
+            handler: Arc::new(ServerHandler { registry: registry.clone(), events: events.clone(), auth: auth.clone() }),
+            auth,
             registry,
             events,
             session_config: Arc::new(self.session),
@@ -149,6 +188,24 @@ impl ServerBuilder {
             connections: TaskTracker::new(),
         };
         Ok(Server { listener, local_addr, shared: Arc::new(shared) })
+    }
+}
+
+impl ServerBuilder {
+    /// Authentication, when accounts are configured.
+    fn authenticator(&mut self) -> Result<Option<Arc<Authenticator>>, ServerError> {
+        let Some(users) = self.users.take() else {
+            if self.require_auth {
+                return Err(ServerError::Config("require_auth() needs users() to log in with".to_owned()));
+            }
+            return Ok(None);
+        };
+        let key = match self.rsa_key.take() {
+            Some(key) => key,
+            None => generate_key(2048)
+                .map_err(|error| ServerError::Config(format!("cannot generate the RSA key: {error}")))?,
+        };
+        Ok(Some(Arc::new(Authenticator::new(users, key, self.require_auth, self.login_limits.clone()))))
     }
 }
 

@@ -15,6 +15,7 @@ use tokio_tungstenite::tungstenite::http::StatusCode;
 use tracing::Instrument;
 
 use super::{ServerShared, OSMP_PATH};
+use crate::auth::Authenticator;
 use crate::session::{self, lock, Session, SessionShared};
 use crate::transport::websocket;
 use crate::wire::{EventItem, Payload, Timestamp};
@@ -108,7 +109,7 @@ where
     async move {
         tracing::info!("session started");
         let _attached = shared.events.attach(&session);
-        send_session_initiated(&session);
+        send_session_initiated(&session, shared.auth.as_deref());
         let (reader, writer) = websocket::frames(socket);
         let handler = shared.handler.clone();
         let reason = session::run(Session(session), handler, reader, writer, shared.shutdown.child_token()).await;
@@ -125,13 +126,17 @@ fn refusal(status: StatusCode, body: String) -> ErrorResponse {
     response
 }
 
-/// The first message of every session.
-fn send_session_initiated(session: &SessionShared) {
-    let data = serde_json::json!({
+/// The first message of every session; with authentication it carries the server's
+/// public key, which clients encrypt their password answers with.
+fn send_session_initiated(session: &SessionShared, auth: Option<&Authenticator>) {
+    let mut data = serde_json::json!({
         "protocol": "Open System Management Protocol",
         "version": 1,
         "date-time": Timestamp::now(),
     });
+    if let Some(auth) = auth {
+        data["public-key"] = auth.public_key_xml().into();
+    }
     let item = EventItem { event: "session-initiated".to_owned(), data: Some(Payload::from_value(&data)) };
     let _ = session.outbound.push_protocol_event(item);
 }

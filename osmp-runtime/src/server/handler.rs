@@ -2,6 +2,7 @@
 
 use std::sync::Arc;
 
+use crate::auth::Authenticator;
 use crate::events::EventBus;
 use crate::instruction::{CommandContext, CommandError, CommandFuture, Params, Registry};
 use crate::session::{IncomingCommand, PeerHandler, Session};
@@ -9,13 +10,26 @@ use crate::session::{IncomingCommand, PeerHandler, Session};
 pub(crate) struct ServerHandler {
     pub(crate) registry: Arc<Registry>,
     pub(crate) events: EventBus,
+    pub(crate) auth: Option<Arc<Authenticator>>,
 }
 
 impl PeerHandler for ServerHandler {
     fn dispatch(&self, session: &Session, command: IncomingCommand) -> CommandFuture {
-        let Some(found) = self.registry.resolve(&command.id) else {
+        let found = self.registry.resolve(&command.id);
+        // Checked before anything else, so an anonymous session learns nothing, not even
+        // which commands exist.
+        let anonymous = session.user().is_none();
+        let may_run_anonymously = found.is_some_and(|found| found.schema().name == "login");
+        if anonymous && !may_run_anonymously && self.auth.as_ref().is_some_and(|auth| auth.is_required()) {
+            return ready(Err(CommandError::authentication_required()));
+        }
+        let Some(found) = found else {
             return ready(Err(CommandError::command_not_found(&command.id)));
         };
+        if !session.is_permitted(found.schema().requires.as_deref()) {
+            tracing::info!(command = %found.schema().name, user = ?session.user().map(|u| u.name.clone()), "permission denied");
+            return ready(Err(CommandError::permission_denied()));
+        }
         let params = match Params::from_data(command.data.as_ref()) {
             Ok(params) => params,
             Err(error) => return ready(Err(error)),

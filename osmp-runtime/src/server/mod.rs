@@ -30,6 +30,7 @@ use tokio_util::task::TaskTracker;
 
 pub use builder::ServerBuilder;
 
+use crate::auth::Authenticator;
 use crate::events::EventBus;
 use crate::instruction::Registry;
 use crate::session::SessionConfig;
@@ -54,6 +55,9 @@ pub enum ServerError {
     /// The TLS identity could not be created or loaded.
     #[error(transparent)]
     Tls(#[from] TlsError),
+    /// The configuration is inconsistent.
+    #[error("invalid server configuration: {0}")]
+    Config(String),
 }
 
 /// What every connection task shares.
@@ -61,6 +65,7 @@ pub(crate) struct ServerShared {
     pub(crate) registry: Arc<Registry>,
     pub(crate) events: EventBus,
     pub(crate) handler: Arc<handler::ServerHandler>,
+    pub(crate) auth: Option<Arc<Authenticator>>,
     pub(crate) session_config: Arc<SessionConfig>,
     pub(crate) websocket: WebSocketLimits,
     pub(crate) tls: Option<ServerTls>,

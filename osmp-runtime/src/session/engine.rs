@@ -226,7 +226,11 @@ async fn execute(shared: Arc<SessionShared>, nr: Nr, id: String, future: Command
     // The response ends the command's life: it must be gone from `active-cmds` by the time
     // the peer can read the response.
     shared.active.remove(nr);
+    let close = result.as_ref().err().and_then(CommandError::closes_session).cloned();
     let _ = shared.outbound.push(response(nr, id, result));
+    if let Some(reason) = close {
+        shared.outbound.close(reason);
+    }
 }
 
 /// Completes `grace` after the command was cancelled.

@@ -46,6 +46,7 @@ use calls::PendingCalls;
 use outbound::Outbound;
 use subscriptions::Subscriptions;
 
+use crate::auth::Identity;
 use crate::events::EmitError;
 use crate::wire::{CancelTarget, EventItem, Message, Payload, Response, Timestamp};
 
@@ -79,6 +80,10 @@ pub(crate) struct SessionShared {
     /// Cancelled when the session has ended.
     pub(crate) ended: CancellationToken,
     close_reason: OnceLock<String>,
+    /// Who the session is logged in as.
+    user: std::sync::RwLock<Option<Arc<Identity>>>,
+    /// Failed logins of this session.
+    pub(crate) login_failures: std::sync::atomic::AtomicU32,
     epoch: Instant,
     last_seen_ms: AtomicU64,
 }
@@ -95,6 +100,8 @@ impl SessionShared {
             subscriptions: Mutex::new(Subscriptions::default()),
             ended: CancellationToken::new(),
             close_reason: OnceLock::new(),
+            user: std::sync::RwLock::new(None),
+            login_failures: std::sync::atomic::AtomicU32::new(0),
             epoch: Instant::now(),
             last_seen_ms: AtomicU64::new(0),
         })
@@ -158,6 +165,25 @@ impl Session {
     /// The peer's address, when the transport has one.
     pub fn peer_addr(&self) -> Option<SocketAddr> {
         self.0.peer
+    }
+
+    /// Who the session is logged in as, if anyone.
+    pub fn user(&self) -> Option<Arc<Identity>> {
+        self.0.user.read().unwrap_or_else(std::sync::PoisonError::into_inner).clone()
+    }
+
+    /// Logs the session in as `identity` (or out, with `None`).
+    pub fn set_user(&self, identity: Option<Identity>) {
+        *self.0.user.write().unwrap_or_else(std::sync::PoisonError::into_inner) = identity.map(Arc::new);
+    }
+
+    /// Whether the session may use what requires `permission` (anything requiring nothing
+    /// is allowed; a permission needs a logged-in user holding it).
+    pub fn is_permitted(&self, permission: Option<&str>) -> bool {
+        match permission {
+            None => true,
+            Some(permission) => self.user().is_some_and(|user| user.holds(permission)),
+        }
     }
 
     /// Whether the session has ended.

@@ -17,6 +17,7 @@ pub(super) fn run(cx: &CommandContext, term: &str) -> Result<Apropos, CommandErr
     let commands = cx
         .registry()
         .commands()
+        .filter(|command| cx.session().is_permitted(command.schema().requires.as_deref()))
         .filter(|command| documents(command.schema(), &pattern))
         .map(|command| {
             let schema = command.schema();

@@ -15,6 +15,7 @@ pub(super) fn list(cx: &CommandContext) -> EventList {
     let events = cx
         .registry()
         .events()
+        .filter(|event| cx.session().is_permitted(event.schema().requires.as_deref()))
         .map(|event| {
             let schema = event.schema();
             EventInfo {
@@ -62,13 +63,18 @@ pub(super) fn unsubscribe(cx: &CommandContext, event: &str) -> Result<Outcome, C
     Ok(Outcome::text(format!("Unsubscribed {count} events.")))
 }
 
-/// The events a name stands for: all for `*`, else the one of that name.
+/// The events a name stands for: all the session may receive for `*`, else the one of
+/// that name (which it must be permitted to receive).
 fn named<'a>(cx: &'a CommandContext, event: &str) -> Result<Vec<RegisteredEvent<'a>>, CommandError> {
     let registry = cx.registry();
+    let permitted = |event: &RegisteredEvent<'_>| cx.session().is_permitted(event.schema().requires.as_deref());
     if event.trim() == "*" {
-        return Ok(registry.events().collect());
+        return Ok(registry.events().filter(permitted).collect());
     }
     let found =
         registry.event(event).ok_or_else(|| CommandError::not_found(format!("Error: event '{event}' not found")))?;
+    if !permitted(&found) {
+        return Err(CommandError::permission_denied());
+    }
     Ok(vec![found])
 }

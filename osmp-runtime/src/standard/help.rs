@@ -5,10 +5,14 @@ use crate::instruction::{CommandContext, CommandError, RegisteredCommand};
 
 pub(super) fn run(cx: &CommandContext, cmd: Option<String>) -> Result<Help, CommandError> {
     let registry = cx.registry();
+    // Only what the caller may run is shown: a command it may not run is one it does not
+    // need to know of.
+    let permitted = |command: &RegisteredCommand<'_>| cx.session().is_permitted(command.schema().requires.as_deref());
     match cmd {
-        None => Ok(Help::List(CommandList { commands: registry.commands().map(summary).collect() })),
+        None => Ok(Help::List(CommandList { commands: registry.commands().filter(permitted).map(summary).collect() })),
         Some(name) => {
-            let command = registry.resolve(&name).ok_or_else(|| CommandError::command_not_found(&name))?;
+            let command =
+                registry.resolve(&name).filter(permitted).ok_or_else(|| CommandError::command_not_found(&name))?;
             Ok(Help::Detail(detail(&command)))
         }
     }

@@ -9,6 +9,7 @@
 mod apropos;
 mod events;
 mod help;
+mod login;
 mod types;
 mod wait;
 
@@ -19,6 +20,11 @@ pub use types::{
     Help, NameAndDescription, Time,
 };
 
+pub use login::LoginMethod;
+
+use std::sync::Arc;
+
+use crate::auth::Authenticator;
 use crate::instruction::{CommandContext, CommandError, Outcome};
 use crate::wire::Timestamp;
 
@@ -115,6 +121,24 @@ pub trait Standard {
     #[command(name = "active-cmds")]
     async fn active_cmds(&self, cx: CommandContext) -> Result<ActiveCmds, CommandError>;
 
+    /// Request authentication with either username and password or username and public key.
+    ///
+    /// Password: the server answers with the command password-request carrying a token; the
+    /// client returns the password and the token, RSA-encrypted for the server's public key
+    /// (from session-initiated). Public key: the server answers with sign-request; the client
+    /// returns the token's signature made with its private key.
+    async fn login(
+        &self,
+        cx: CommandContext,
+        #[param(doc = "The user account name")] username: String,
+        #[param(doc = "Authentication method (password | public-key)")] method: LoginMethod,
+        #[param(name = "public-key", doc = "The client's public key (.NET XML or PEM), for public-key login")]
+        public_key: Option<String>,
+    ) -> Result<Outcome, CommandError>;
+
+    /// Logout the currently authenticated user.
+    async fn logout(&self, cx: CommandContext) -> Result<Outcome, CommandError>;
+
     /// Describes every instruction set as one JSON document.
     ///
     /// Commands, events, parameters and return values as help shows them, plus the JSON Schema
@@ -124,13 +148,15 @@ pub trait Standard {
 }
 
 /// The standard commands as every server runs them.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct StandardSet;
+#[derive(Debug, Clone, Default)]
+pub struct StandardSet {
+    auth: Option<Arc<Authenticator>>,
+}
 
 impl StandardSet {
-    /// The set, ready to register: `StandardServer<StandardSet>`.
-    pub fn server() -> StandardServer<StandardSet> {
-        StandardServer::new(StandardSet)
+    /// The set, logging users in with `auth` (without it, every login fails).
+    pub fn new(auth: Option<Arc<Authenticator>>) -> StandardSet {
+        StandardSet { auth }
     }
 }
 
@@ -181,6 +207,20 @@ impl Standard for StandardSet {
             .map(|command| ActiveCmd { name: command.name, cmd_nr: command.nr, start_time: command.started })
             .collect();
         Ok(ActiveCmds { now: Timestamp::now(), cmds })
+    }
+
+    async fn login(
+        &self,
+        cx: CommandContext,
+        username: String,
+        method: LoginMethod,
+        public_key: Option<String>,
+    ) -> Result<Outcome, CommandError> {
+        login::login(&cx, self.auth.as_ref(), username, method, public_key).await
+    }
+
+    async fn logout(&self, cx: CommandContext) -> Result<Outcome, CommandError> {
+        Ok(login::logout(&cx))
     }
 
     async fn schema(&self, cx: CommandContext) -> Result<Value, CommandError> {
