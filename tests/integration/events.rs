@@ -377,3 +377,29 @@ async fn an_unlimited_subscription_extends_a_limited_one() {
     assert!(days > Some(3000), "the unlimited subscription ends in {days:?} days");
     server.shutdown().await;
 }
+
+#[tokio::test]
+async fn a_slow_session_can_be_unsubscribed_with_a_reason_instead_of_losing_events_silently() {
+    let mut config = batching(Duration::from_secs(30));
+    config.max_pending_events = 4;
+    config.event_overflow = osmp::session::EventOverflow::Unsubscribe;
+    let server = server_with(alarms(), config).await;
+    let (mut peer, _) = RawPeer::connect(&server).await;
+    assert_eq!(peer.call(1, "event-subscribe", json!({"event": "*"})).await["result"], "Subscribed 3 events.");
+
+    // The first event goes out at once; the others wait for the window, which overflows.
+    for n in 1..=6 {
+        server.events().emit("alarm", &json!({ "n": n })).expect("declared");
+    }
+    let error = peer.event("error").await;
+    let description = error["data"]["description"].as_str().expect("a description");
+    assert!(description.contains("All 3 event subscriptions were ended"), "{description}");
+    let list = peer.call(2, "event-list", Value::Null).await;
+    assert!(
+        list["data"]["events"].as_array().expect("a list").iter().all(|e| e["subscribed-until"].is_null()),
+        "{list}"
+    );
+    assert_eq!(server.events().emit("alarm", &json!({"n": 7})).expect("declared"), 0, "nobody subscribed any more");
+    peer.close().await;
+    server.shutdown().await;
+}

@@ -3,6 +3,20 @@
 
 use std::time::Duration;
 
+/// What a session does with events its peer does not read fast enough. Responses and
+/// stream messages are never dropped (a peer that stops reading those is disconnected).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub enum EventOverflow {
+    /// Drop the oldest waiting events and keep the subscriptions: the peer sees the latest
+    /// state, with gaps.
+    #[default]
+    DropOldest,
+    /// End every subscription of the session and tell the peer why with an `error` event:
+    /// the peer knows its view is incomplete and may subscribe again.
+    Unsubscribe,
+}
+
 /// How a session behaves and what it tolerates.
 ///
 /// ```
@@ -40,8 +54,10 @@ pub struct SessionConfig {
     /// Outgoing messages queued before the session is closed because the peer does not read.
     /// Responses are never dropped, so a peer that stops reading is disconnected instead.
     pub outgoing_hard_limit: usize,
-    /// Events held while the peer is not reading; beyond this the oldest are dropped.
+    /// Events held while the peer is not reading; beyond this [`event_overflow`](Self::event_overflow) applies.
     pub max_pending_events: usize,
+    /// What happens when a session's peer reads events too slowly.
+    pub event_overflow: EventOverflow,
     /// Capacity of the buffer of stream messages a caller has not consumed yet; beyond it
     /// the oldest are dropped (progress is the common case and only the latest matters).
     pub call_stream_buffer: usize,
@@ -66,6 +82,7 @@ impl Default for SessionConfig {
             outgoing_high_water: 1024,
             outgoing_hard_limit: 16 * 1024,
             max_pending_events: 4096,
+            event_overflow: EventOverflow::DropOldest,
             call_stream_buffer: 1024,
             ping_interval: Some(Duration::from_secs(30)),
             dead_peer_timeout: Duration::from_secs(90),

@@ -32,7 +32,7 @@ use tokio_util::sync::CancellationToken;
 
 pub use active::ActiveCommand;
 pub use calls::CallError;
-pub use config::SessionConfig;
+pub use config::{EventOverflow, SessionConfig};
 pub use frame::{CloseReason, Frame};
 pub use subscriptions::SubscriptionInfo;
 
@@ -137,7 +137,40 @@ impl SessionShared {
     /// Delivers an event if the session subscribed it; returns whether it did.
     pub(crate) fn deliver_event(&self, event: &str, data: Option<Payload>) -> bool {
         let subscribed = lock(&self.subscriptions).is_subscribed(event, Instant::now());
-        subscribed && self.outbound.push_event(EventItem { event: event.to_owned(), data }).is_ok()
+        if !subscribed {
+            return false;
+        }
+        match self.outbound.push_event(EventItem { event: event.to_owned(), data }) {
+            Ok(outbound::Overflow::None) => true,
+            Ok(outbound::Overflow::DroppedOldest) => {
+                if self.config.event_overflow == EventOverflow::Unsubscribe {
+                    self.end_subscriptions_for_overflow();
+                }
+                true
+            }
+            Err(_) => false,
+        }
+    }
+
+    /// The peer reads events too slowly and the policy is to unsubscribe it: every
+    /// subscription ends, the waiting events are discarded, and an `error` event says why.
+    fn end_subscriptions_for_overflow(&self) {
+        let ended = {
+            let mut subscriptions = lock(&self.subscriptions);
+            let list = subscriptions.list();
+            for subscription in &list {
+                subscriptions.unsubscribe(&subscription.event);
+            }
+            list.len()
+        };
+        let discarded = self.outbound.discard_events();
+        tracing::warn!(session = %self.id, ended, discarded, "peer reads events too slowly; subscriptions ended");
+        let description = format!(
+            "Events dropped: this client does not read them fast enough. All {ended} event subscriptions were \
+             ended; subscribe again to resume."
+        );
+        let data = Payload::from_value(&serde_json::json!({ "description": description }));
+        let _ = self.outbound.push_protocol_event(EventItem { event: "error".to_owned(), data: Some(data) });
     }
 
     /// Marks the session as ended: commands are cancelled, calls fail, the queue closes.

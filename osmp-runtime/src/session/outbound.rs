@@ -50,6 +50,13 @@ struct State {
     close: Option<CloseReason>,
 }
 
+/// Whether queuing an event pushed older ones out.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Overflow {
+    None,
+    DroppedOldest,
+}
+
 /// What the writer should do next.
 pub(crate) enum WriterTask {
     /// Write the messages swapped into the writer's batch, then flush.
@@ -119,7 +126,8 @@ impl Outbound {
     }
 
     /// Queues an event: at once if no event went out recently, else into the current batch.
-    pub(crate) fn push_event(&self, item: EventItem) -> Result<(), Closed> {
+    /// Returns whether older events had to be dropped to make room.
+    pub(crate) fn push_event(&self, item: EventItem) -> Result<Overflow, Closed> {
         let mut state = lock(&self.state);
         if state.close.is_some() {
             return Err(Closed);
@@ -129,8 +137,10 @@ impl Outbound {
         // Events still waiting for the writer (their window has ended, but it has not run
         // yet) must go out first: a new event joins them rather than overtaking them.
         let batch_pending = !state.events.is_empty();
+        let mut overflow = Overflow::None;
         if window_open || batch_pending || state.queue.len() >= self.high_water {
             if state.events.len() >= self.max_pending_events {
+                overflow = Overflow::DroppedOldest;
                 state.events.pop_front();
                 state.dropped_events += 1;
                 if state.dropped_events.is_power_of_two() {
@@ -150,7 +160,15 @@ impl Outbound {
         }
         drop(state);
         self.wake_writer.notify_one();
-        Ok(())
+        Ok(overflow)
+    }
+
+    /// Forgets the events waiting to be sent (their subscriptions were ended).
+    pub(crate) fn discard_events(&self) -> usize {
+        let mut state = lock(&self.state);
+        let discarded = state.events.len();
+        state.events.clear();
+        discarded
     }
 
     /// Asks the writer to send what is queued and then close.
