@@ -7,6 +7,7 @@ mod auth;
 mod cancellation;
 mod concurrency;
 mod events;
+mod hostile;
 mod keepalive_and_timeouts;
 mod reconnect;
 mod server_to_client;

@@ -183,6 +183,22 @@ impl SessionShared {
     }
 }
 
+/// A snapshot of what a session holds, for monitoring and limits.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct SessionStats {
+    /// Messages waiting to be written.
+    pub queued_messages: usize,
+    /// Events waiting for their batching window (or for the peer to read).
+    pub pending_events: usize,
+    /// Events dropped because the peer read too slowly.
+    pub dropped_events: u64,
+    /// Commands of the peer running now.
+    pub active_commands: usize,
+    /// Event subscriptions held.
+    pub subscriptions: usize,
+}
+
 /// A handle to a session, given to commands through their context.
 ///
 /// Cloning is cheap; a handle kept after the session ended reports it as closed.
@@ -232,6 +248,18 @@ impl Session {
     /// Closes the session: queued messages are sent, then a close frame.
     pub fn close(&self, reason: CloseReason) {
         self.0.outbound.close(reason);
+    }
+
+    /// What the session holds right now.
+    pub fn stats(&self) -> SessionStats {
+        let (queued_messages, pending_events, dropped_events) = self.0.outbound.sizes();
+        SessionStats {
+            queued_messages,
+            pending_events,
+            dropped_events,
+            active_commands: self.0.active.snapshot().len(),
+            subscriptions: lock(&self.0.subscriptions).list().len(),
+        }
     }
 
     /// The commands of the peer running now.

@@ -163,6 +163,12 @@ impl Outbound {
         Ok(overflow)
     }
 
+    /// Messages queued, events waiting for their window, and events dropped so far.
+    pub(crate) fn sizes(&self) -> (usize, usize, u64) {
+        let state = lock(&self.state);
+        (state.queue.len(), state.events.len(), state.dropped_events)
+    }
+
     /// Forgets the events waiting to be sent (their subscriptions were ended).
     pub(crate) fn discard_events(&self) -> usize {
         let mut state = lock(&self.state);
