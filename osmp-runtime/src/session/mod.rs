@@ -17,6 +17,8 @@ mod engine;
 mod frame;
 mod lossy;
 mod outbound;
+#[cfg(test)]
+mod properties;
 mod subscriptions;
 #[cfg(test)]
 mod tests;
