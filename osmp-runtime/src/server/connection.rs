@@ -6,6 +6,7 @@ use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use futures_util::{Sink, Stream};
 use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::OwnedSemaphorePermit;
@@ -16,7 +17,7 @@ use tracing::Instrument;
 
 use super::{ServerShared, OSMP_PATH};
 use crate::auth::Authenticator;
-use crate::session::{self, lock, Session, SessionShared};
+use crate::session::{self, lock, CloseReason, Frame, Session, SessionShared};
 use crate::transport::websocket;
 use crate::wire::{EventItem, Payload, Timestamp};
 
@@ -103,21 +104,32 @@ where
             None => return,
         };
     let Some(permit) = lock(&slot).take() else { return };
+    let (reader, writer) = websocket::frames(socket);
+    run_session(&shared, reader, writer, Some(peer)).await;
+    drop(permit);
+}
 
-    let session = SessionShared::new(Some(peer), shared.session_config.clone());
+/// Runs one session of the server over any transport: greets the peer, attaches the
+/// session to the event bus and runs the engine until the session ends. Returns why.
+pub(super) async fn run_session<R, W>(shared: &ServerShared, reader: R, writer: W, peer: Option<SocketAddr>) -> String
+where
+    R: Stream<Item = Result<Frame, CloseReason>> + Send,
+    W: Sink<Frame> + Send + Unpin + 'static,
+    W::Error: std::fmt::Display,
+{
+    let session = SessionShared::new(peer, shared.session_config.clone());
     let span = tracing::info_span!("session", id = %session.id);
     async move {
         tracing::info!("session started");
         let _attached = shared.events.attach(&session);
         send_session_initiated(&session, shared.auth.as_deref());
-        let (reader, writer) = websocket::frames(socket);
         let handler = shared.handler.clone();
         let reason = session::run(Session(session), handler, reader, writer, shared.shutdown.child_token()).await;
         tracing::info!(%reason, "session ended");
-        drop(permit);
+        reason
     }
     .instrument(span)
-    .await;
+    .await
 }
 
 fn refusal(status: StatusCode, body: String) -> ErrorResponse {

@@ -23,6 +23,8 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
+use futures_util::{Sink, Stream};
+use std::future::Future;
 use tokio::net::TcpListener;
 use tokio::sync::Semaphore;
 use tokio_util::sync::CancellationToken;
@@ -33,7 +35,7 @@ pub use builder::ServerBuilder;
 use crate::auth::Authenticator;
 use crate::events::EventBus;
 use crate::instruction::Registry;
-use crate::session::SessionConfig;
+use crate::session::{CloseReason, Frame, SessionConfig};
 use crate::tls::{Fingerprint, ServerTls, TlsError};
 use crate::transport::WebSocketLimits;
 
@@ -119,6 +121,23 @@ impl Server {
         &self.shared.registry
     }
 
+    /// Serves one session over another transport than the server's WebSocket listener:
+    /// the engine reads [`Frame`]s from `reader` and writes them to `writer` (channels, a
+    /// serial line, a test harness). Completes when the session ends, with the reason.
+    pub fn serve_transport<R, W>(
+        &self,
+        reader: R,
+        writer: W,
+        peer: Option<SocketAddr>,
+    ) -> impl Future<Output = String> + Send + 'static
+    where
+        R: Stream<Item = Result<Frame, CloseReason>> + Send + 'static,
+        W: Sink<Frame> + Send + Unpin + 'static,
+        W::Error: std::fmt::Display,
+    {
+        serve_transport(self.shared.clone(), reader, writer, peer)
+    }
+
     /// Serves until shut down through a [`ShutdownHandle`] (see [`Server::shutdown_handle`]).
     pub async fn run(self) -> Result<(), ServerError> {
         let Server { listener, shared, .. } = self;
@@ -182,6 +201,21 @@ impl ServerHandle {
         &self.shared.events
     }
 
+    /// Serves one session over another transport (see [`Server::serve_transport`]).
+    pub fn serve_transport<R, W>(
+        &self,
+        reader: R,
+        writer: W,
+        peer: Option<SocketAddr>,
+    ) -> impl Future<Output = String> + Send + 'static
+    where
+        R: Stream<Item = Result<Frame, CloseReason>> + Send + 'static,
+        W: Sink<Frame> + Send + Unpin + 'static,
+        W::Error: std::fmt::Display,
+    {
+        serve_transport(self.shared.clone(), reader, writer, peer)
+    }
+
     /// The number of sessions connected now.
     pub fn session_count(&self) -> usize {
         self.shared.max_sessions - self.shared.sessions.available_permits()
@@ -197,6 +231,15 @@ impl ServerHandle {
         shutdown(&self.shared).await;
         let _ = self.task.await;
     }
+}
+
+async fn serve_transport<R, W>(shared: Arc<ServerShared>, reader: R, writer: W, peer: Option<SocketAddr>) -> String
+where
+    R: Stream<Item = Result<Frame, CloseReason>> + Send + 'static,
+    W: Sink<Frame> + Send + Unpin + 'static,
+    W::Error: std::fmt::Display,
+{
+    connection::run_session(&shared, reader, writer, peer).await
 }
 
 async fn shutdown(shared: &ServerShared) {
