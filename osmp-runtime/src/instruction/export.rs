@@ -42,39 +42,35 @@ fn export_set(set: &InstructionSetSchema, generator: &mut SchemaGenerator) -> Va
 }
 
 fn export_command(command: &CommandSchema, generator: &mut SchemaGenerator) -> Value {
-    let mut value = json!({
-        "command": command.name,
-        "aliases": command.aliases,
-        "version": command.version,
-        "description": command.description,
-        "long-description": command.long_description,
-        "mandatory-params": named(command.mandatory_params()),
-        "optional-params": named(command.optional_params()),
-        "return-values": fields(&command.returns),
-        "requires": command.requires,
-    });
-    let object = value.as_object_mut().expect("built as an object");
-    let params = command
-        .params_schema
-        .map(|schema| schema_value(schema, generator))
-        .unwrap_or_else(|| params_object(&command.params, generator));
+    let mut object = Map::new();
+    object.insert("command".to_owned(), json!(command.name));
+    object.insert("aliases".to_owned(), json!(command.aliases));
+    object.insert("version".to_owned(), json!(command.version));
+    object.insert("description".to_owned(), json!(command.description));
+    object.insert("long-description".to_owned(), json!(command.long_description));
+    object.insert("mandatory-params".to_owned(), Value::from(named(command.mandatory_params())));
+    object.insert("optional-params".to_owned(), Value::from(named(command.optional_params())));
+    object.insert("return-values".to_owned(), Value::from(fields(&command.returns)));
+    object.insert("requires".to_owned(), json!(command.requires));
+    let params = match command.params_schema {
+        Some(schema) => schema_value(schema, generator),
+        None => params_object(&command.params, generator),
+    };
     object.insert("params-schema".to_owned(), params);
-    insert_schema(object, "result-schema", command.result_schema, generator);
-    insert_schema(object, "stream-schema", command.stream_schema, generator);
-    value
+    insert_schema(&mut object, "result-schema", command.result_schema, generator);
+    insert_schema(&mut object, "stream-schema", command.stream_schema, generator);
+    Value::Object(object)
 }
 
 fn export_event(event: &EventSchema, generator: &mut SchemaGenerator) -> Value {
-    let mut value = json!({
-        "event": event.name,
-        "description": event.description,
-        "long-description": event.long_description,
-        "fields": fields(&event.fields),
-        "requires": event.requires,
-    });
-    let object = value.as_object_mut().expect("built as an object");
-    insert_schema(object, "data-schema", event.schema, generator);
-    value
+    let mut object = Map::new();
+    object.insert("event".to_owned(), json!(event.name));
+    object.insert("description".to_owned(), json!(event.description));
+    object.insert("long-description".to_owned(), json!(event.long_description));
+    object.insert("fields".to_owned(), Value::from(fields(&event.fields)));
+    object.insert("requires".to_owned(), json!(event.requires));
+    insert_schema(&mut object, "data-schema", event.schema, generator);
+    Value::Object(object)
 }
 
 fn named<'a>(params: impl Iterator<Item = &'a ParamSchema>) -> Vec<Value> {
