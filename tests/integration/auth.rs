@@ -247,6 +247,8 @@ async fn commands_and_events_that_require_a_permission() {
     let denied = client.call("announce", &json!({"text": "hi"})).await.unwrap_err();
     assert_eq!(denied.response().unwrap().result.as_deref(), Some("Permission denied"));
     assert!(!names(standard.help(None).await.unwrap()).contains(&"announce".to_owned()), "help hides it");
+    let exported = |document: Value| document.to_string().contains(r#""command":"announce""#);
+    assert!(!exported(standard.schema().await.unwrap()), "so does the schema document");
     let denied = client.subscribe("announced").await.unwrap_err();
     assert_eq!(denied.response().unwrap().result.as_deref(), Some("Permission denied"));
     let all = client.call("event-subscribe", &json!({"event": "*"})).await.unwrap();
@@ -258,6 +260,7 @@ async fn commands_and_events_that_require_a_permission() {
     client.login("Jon", "LordCommanderOfTheWatch").await.unwrap();
     assert!(client.call("announce", &json!({"text": "hi"})).await.is_ok());
     assert!(names(standard.help(None).await.unwrap()).contains(&"announce".to_owned()));
+    assert!(exported(standard.schema().await.unwrap()));
     let mut announced = client.subscribe("announced").await.unwrap();
     guarded::PaEvents::new(server.events()).announced("doors closing").unwrap();
     let event = bounded("the event", announced.next()).await.unwrap();

@@ -25,7 +25,7 @@ pub use login::LoginMethod;
 use std::sync::Arc;
 
 use crate::auth::Authenticator;
-use crate::instruction::{CommandContext, CommandError, Outcome};
+use crate::instruction::{export_schema, CommandContext, CommandError, InstructionSetSchema, Outcome};
 use crate::wire::Timestamp;
 
 /// Help, diagnostics, events and active commands: what every OSMP server offers.
@@ -224,6 +224,31 @@ impl Standard for StandardSet {
     }
 
     async fn schema(&self, cx: CommandContext) -> Result<Value, CommandError> {
-        Ok(cx.registry().export_schema())
+        // Like help, the document shows only what this session may use.
+        let session = cx.session();
+        let visible: Vec<InstructionSetSchema> = cx
+            .registry()
+            .sets()
+            .iter()
+            .map(|set| {
+                let schema = set.schema();
+                InstructionSetSchema {
+                    commands: schema
+                        .commands
+                        .iter()
+                        .filter(|c| session.is_permitted(c.requires.as_deref()))
+                        .cloned()
+                        .collect(),
+                    events: schema
+                        .events
+                        .iter()
+                        .filter(|e| session.is_permitted(e.requires.as_deref()))
+                        .cloned()
+                        .collect(),
+                    ..schema.clone()
+                }
+            })
+            .collect();
+        Ok(export_schema(&visible))
     }
 }
