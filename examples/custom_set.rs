@@ -74,3 +74,12 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     server.shutdown().await;
     Ok(())
 }
+
+/// The test suite runs this example as it is (tests/integration/main.rs includes the file).
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn runs() {
+        super::main().expect("the example runs to the end");
+    }
+}

@@ -17,3 +17,12 @@ mod tls_and_shutdown;
 mod typed;
 
 mod instruction_set;
+
+/// The examples, run as they are: `cargo run --example …` must work as the README says.
+#[allow(dead_code)]
+#[path = "../../examples/quickstart.rs"]
+mod quickstart;
+
+#[allow(dead_code)]
+#[path = "../../examples/custom_set.rs"]
+mod custom_set;

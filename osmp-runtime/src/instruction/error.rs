@@ -178,6 +178,14 @@ impl From<serde_json::Error> for CommandError {
     }
 }
 
+/// A command that asked the client something and got no usable answer fails with the
+/// reason (the client's error text, the timeout, the lost connection).
+impl From<crate::session::CallError> for CommandError {
+    fn from(error: crate::session::CallError) -> CommandError {
+        CommandError::new(error.to_string())
+    }
+}
+
 impl From<regex::Error> for CommandError {
     fn from(error: regex::Error) -> CommandError {
         CommandError::invalid_params(format!("invalid regular expression: {error}"))
