@@ -122,9 +122,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
 
 /// The test suite runs this example as it is (tests/integration/main.rs includes the file).
 #[cfg(test)]
-mod tests {
-    #[test]
-    fn runs() {
-        super::main().expect("the example runs to the end");
-    }
+#[test]
+fn runs() {
+    main().expect("the example runs to the end");
 }

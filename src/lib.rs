@@ -27,7 +27,7 @@ pub use osmp_runtime::instruction::{CommandContext, CommandError, InstructionSet
 pub use osmp_runtime::server::{Server, ServerBuilder, ServerHandle};
 pub use osmp_runtime::session::{CallError, Session};
 
-/// Turns an annotated trait into an OSMP instruction set: the trait with `Send` futures,
+/// Turns an annotated trait into an OSMP instruction set: the trait with `Send` futures, `XClient`,
 /// `XServer<T>` (dispatch), `x_schema()` and `XEvents` (a typed event emitter).
 pub use osmp_runtime::instruction_set;
 

@@ -186,6 +186,14 @@ impl From<crate::session::CallError> for CommandError {
     }
 }
 
+/// An event that could not be emitted (an undeclared name, data that does not serialize)
+/// is a bug of the server.
+impl From<crate::events::EmitError> for CommandError {
+    fn from(error: crate::events::EmitError) -> CommandError {
+        CommandError::internal(error.to_string())
+    }
+}
+
 impl From<regex::Error> for CommandError {
     fn from(error: regex::Error) -> CommandError {
         CommandError::invalid_params(format!("invalid regular expression: {error}"))
