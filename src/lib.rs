@@ -24,7 +24,7 @@ pub use osmp_runtime::{auth, client, events, instruction, server, session, stand
 pub use osmp_runtime::client::{Call, Client, ClientBuilder, ClientError, Subscription};
 pub use osmp_runtime::events::EventBus;
 pub use osmp_runtime::instruction::{CommandContext, CommandError, InstructionSet, Outcome};
-pub use osmp_runtime::server::{Server, ServerBuilder, ServerHandle};
+pub use osmp_runtime::server::{Server, ServerBuilder, ServerHandle, ServerRef};
 pub use osmp_runtime::session::{CallError, Session};
 
 /// Turns an annotated trait into an OSMP instruction set: the trait with `Send` futures, `XClient`,
@@ -45,7 +45,7 @@ pub mod prelude {
     pub use osmp_runtime::client::{Call, Client, ClientBuilder, ClientError, ReconnectPolicy, Subscription};
     pub use osmp_runtime::events::EventBus;
     pub use osmp_runtime::instruction::{CommandContext, CommandError, InstructionSet, Outcome};
-    pub use osmp_runtime::server::{Server, ServerBuilder, ServerHandle};
+    pub use osmp_runtime::server::{Server, ServerBuilder, ServerHandle, ServerRef};
     pub use osmp_runtime::session::{CallError, Session};
     pub use osmp_runtime::tls::{ClientTls, Fingerprint, ServerTls};
     pub use osmp_runtime::wire::{Payload, Response, Status, StreamItem, Timestamp};

@@ -9,7 +9,7 @@ use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
 use super::handler::ServerHandler;
-use super::{Server, ServerError, ServerShared};
+use super::{Server, ServerError, ServerRef, ServerShared};
 use crate::auth::{generate_key, Authenticator, LoginLimits, RsaPrivateKey, Users};
 use crate::events::EventBus;
 use crate::instruction::{InstructionSet, Registry};
@@ -187,7 +187,7 @@ impl ServerBuilder {
             shutdown: CancellationToken::new(),
             connections: TaskTracker::new(),
         };
-        Ok(Server { listener, local_addr, shared: Arc::new(shared) })
+        Ok(Server { listener, server: ServerRef { local_addr, shared: Arc::new(shared) } })
     }
 }
 

@@ -78,11 +78,11 @@ pub(crate) struct ServerShared {
     pub(crate) connections: TaskTracker,
 }
 
-/// A bound server, ready to run.
+/// A bound server, ready to run. Everything a [`ServerRef`] offers (address, certificate,
+/// events, shutdown) is available on it.
 pub struct Server {
     listener: TcpListener,
-    local_addr: SocketAddr,
-    shared: Arc<ServerShared>,
+    server: ServerRef,
 }
 
 impl Server {
@@ -91,6 +91,61 @@ impl Server {
         ServerBuilder::new()
     }
 
+    /// Serves until shut down (see [`ServerRef::shutdown`]; take a [`ServerRef`] by cloning
+    /// `*server` before running it).
+    pub async fn run(self) -> Result<(), ServerError> {
+        connection::accept_loop(self.listener, self.server.shared).await;
+        Ok(())
+    }
+
+    /// Runs the server on a background task.
+    pub fn spawn(self) -> ServerHandle {
+        let server = self.server.clone();
+        let task = tokio::spawn(self.run());
+        ServerHandle { server, task }
+    }
+}
+
+impl std::ops::Deref for Server {
+    type Target = ServerRef;
+
+    fn deref(&self) -> &ServerRef {
+        &self.server
+    }
+}
+
+/// A server running on a background task. Everything a [`ServerRef`] offers is available on
+/// it; [`shutdown`](Self::shutdown) also waits for the task.
+pub struct ServerHandle {
+    server: ServerRef,
+    task: tokio::task::JoinHandle<Result<(), ServerError>>,
+}
+
+impl ServerHandle {
+    /// Shuts the server down gracefully and waits for it to finish.
+    pub async fn shutdown(self) {
+        self.server.shutdown().await;
+        let _ = self.task.await;
+    }
+}
+
+impl std::ops::Deref for ServerHandle {
+    type Target = ServerRef;
+
+    fn deref(&self) -> &ServerRef {
+        &self.server
+    }
+}
+
+/// A server, bound or running: where it listens, its certificate, its events, and its
+/// shutdown. Cheap to clone, to hand to whatever needs to emit events or stop the server.
+#[derive(Clone)]
+pub struct ServerRef {
+    local_addr: SocketAddr,
+    shared: Arc<ServerShared>,
+}
+
+impl ServerRef {
     /// The address the server listens on (with the actual port when bound to port 0).
     pub fn local_addr(&self) -> SocketAddr {
         self.local_addr
@@ -98,7 +153,7 @@ impl Server {
 
     /// The URL clients connect to: `wss://ADDR/osmp/v1`, or `ws://…` without TLS.
     pub fn url(&self) -> String {
-        url(self.local_addr, self.shared.tls.is_some())
+        format!("{}://{}{OSMP_PATH}", if self.shared.tls.is_some() { "wss" } else { "ws" }, self.local_addr)
     }
 
     /// The SHA-256 fingerprint of the server's certificate, when it uses TLS.
@@ -121,6 +176,11 @@ impl Server {
         &self.shared.registry
     }
 
+    /// The number of WebSocket sessions connected now.
+    pub fn session_count(&self) -> usize {
+        self.shared.max_sessions - self.shared.sessions.available_permits()
+    }
+
     /// Serves one session over another transport than the server's WebSocket listener:
     /// the engine reads [`Frame`]s from `reader` and writes them to `writer` (channels, a
     /// serial line, a test harness). Completes when the session ends, with the reason.
@@ -138,98 +198,13 @@ impl Server {
         serve_transport(self.shared.clone(), reader, writer, peer)
     }
 
-    /// Serves until shut down through a [`ShutdownHandle`] (see [`Server::shutdown_handle`]).
-    pub async fn run(self) -> Result<(), ServerError> {
-        let Server { listener, shared, .. } = self;
-        connection::accept_loop(listener, shared).await;
-        Ok(())
-    }
-
-    /// A handle that stops the server gracefully from elsewhere.
-    pub fn shutdown_handle(&self) -> ShutdownHandle {
-        ShutdownHandle { shared: self.shared.clone() }
-    }
-
-    /// Runs the server on a background task.
-    pub fn spawn(self) -> ServerHandle {
-        let local_addr = self.local_addr;
-        let shared = self.shared.clone();
-        let task = tokio::spawn(self.run());
-        ServerHandle { local_addr, shared, task }
-    }
-}
-
-/// Stops a server gracefully.
-#[derive(Clone)]
-pub struct ShutdownHandle {
-    shared: Arc<ServerShared>,
-}
-
-impl ShutdownHandle {
     /// Stops accepting, cancels every running command, lets the responses go out and
     /// closes every session with a close frame; completes when all sessions have ended.
     pub async fn shutdown(&self) {
-        shutdown(&self.shared).await;
-    }
-}
-
-/// A server running on a background task.
-pub struct ServerHandle {
-    local_addr: SocketAddr,
-    shared: Arc<ServerShared>,
-    task: tokio::task::JoinHandle<Result<(), ServerError>>,
-}
-
-impl ServerHandle {
-    /// The address the server listens on.
-    pub fn local_addr(&self) -> SocketAddr {
-        self.local_addr
-    }
-
-    /// The URL clients connect to.
-    pub fn url(&self) -> String {
-        url(self.local_addr, self.shared.tls.is_some())
-    }
-
-    /// The SHA-256 fingerprint of the server's certificate, when it uses TLS.
-    pub fn fingerprint(&self) -> Option<Fingerprint> {
-        self.shared.tls.as_ref().map(ServerTls::fingerprint)
-    }
-
-    /// Publishes events to every subscribed session.
-    pub fn events(&self) -> &EventBus {
-        &self.shared.events
-    }
-
-    /// Serves one session over another transport (see [`Server::serve_transport`]).
-    pub fn serve_transport<R, W>(
-        &self,
-        reader: R,
-        writer: W,
-        peer: Option<SocketAddr>,
-    ) -> impl Future<Output = String> + Send + 'static
-    where
-        R: Stream<Item = Result<Frame, CloseReason>> + Send + 'static,
-        W: Sink<Frame> + Send + Unpin + 'static,
-        W::Error: std::fmt::Display,
-    {
-        serve_transport(self.shared.clone(), reader, writer, peer)
-    }
-
-    /// The number of sessions connected now.
-    pub fn session_count(&self) -> usize {
-        self.shared.max_sessions - self.shared.sessions.available_permits()
-    }
-
-    /// A handle that stops the server from elsewhere.
-    pub fn shutdown_handle(&self) -> ShutdownHandle {
-        ShutdownHandle { shared: self.shared.clone() }
-    }
-
-    /// Shuts the server down gracefully and waits for it to finish.
-    pub async fn shutdown(self) {
-        shutdown(&self.shared).await;
-        let _ = self.task.await;
+        tracing::info!("shutting down");
+        self.shared.shutdown.cancel();
+        self.shared.connections.close();
+        self.shared.connections.wait().await;
     }
 }
 
@@ -240,15 +215,4 @@ where
     W::Error: std::fmt::Display,
 {
     connection::run_session(&shared, reader, writer, peer).await
-}
-
-async fn shutdown(shared: &ServerShared) {
-    tracing::info!("shutting down");
-    shared.shutdown.cancel();
-    shared.connections.close();
-    shared.connections.wait().await;
-}
-
-fn url(addr: SocketAddr, tls: bool) -> String {
-    format!("{}://{addr}{OSMP_PATH}", if tls { "wss" } else { "ws" })
 }
