@@ -1,0 +1,314 @@
+//! The load generator: the same tokio-tungstenite client for all three servers, which
+//! differ only in the text of a request and where a reply names its request.
+
+use std::collections::HashMap;
+use std::io::{BufRead, BufReader};
+use std::net::SocketAddr;
+use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicU8, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use futures_util::{FutureExt, SinkExt, StreamExt};
+use serde::de::IgnoredAny;
+use serde::Deserialize;
+use tokio::net::TcpStream;
+use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
+use tokio_tungstenite::tungstenite::Message;
+use tokio_tungstenite::WebSocketStream;
+
+use crate::Kind;
+
+pub type Ws = WebSocketStream<TcpStream>;
+
+/// How long a client waits for any reply before it declares the server stuck.
+const STUCK: Duration = Duration::from_secs(10);
+
+/// A server running in a child process; killed when dropped.
+pub struct ServerProcess {
+    pub kind: Kind,
+    pub addr: SocketAddr,
+    child: Child,
+}
+
+impl ServerProcess {
+    /// Starts `osmp-bench serve --kind KIND` and waits until it listens.
+    pub fn start(kind: Kind) -> Result<ServerProcess, String> {
+        let exe = std::env::current_exe().map_err(|e| e.to_string())?;
+        let mut child = Command::new(exe)
+            .args(["serve", "--kind", kind.name(), "--bind", "127.0.0.1:0"])
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .spawn()
+            .map_err(|e| format!("cannot start the {} server: {e}", kind.name()))?;
+        let stdout = child.stdout.take().ok_or("no stdout")?;
+        let mut line = String::new();
+        BufReader::new(stdout).read_line(&mut line).map_err(|e| e.to_string())?;
+        let port = line.trim().strip_prefix("port ").and_then(|port| port.parse::<u16>().ok());
+        let Some(port) = port else {
+            let _ = child.kill();
+            let _ = child.wait();
+            return Err(format!("the {} server did not start (said {line:?})", kind.name()));
+        };
+        Ok(ServerProcess { kind, addr: SocketAddr::from(([127, 0, 0, 1], port)), child })
+    }
+
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    pub fn cpu(&self) -> Duration {
+        crate::sys::cpu_time(self.pid())
+    }
+
+    pub fn rss(&self) -> u64 {
+        crate::sys::rss_bytes(self.pid())
+    }
+}
+
+impl Drop for ServerProcess {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Opens a WebSocket to the server; for OSMP, also reads the `session-initiated` event.
+pub async fn connect(server: &ServerProcess) -> Result<Ws, String> {
+    let stream = TcpStream::connect(server.addr).await.map_err(|e| format!("connect: {e}"))?;
+    let _ = stream.set_nodelay(true);
+    let path = if server.kind == Kind::Osmp { "/osmp/v1" } else { "/" };
+    let url = format!("ws://{}{path}", server.addr);
+    // Small read buffers: the memory scenario holds 10,000 clients in this process.
+    let config = WebSocketConfig::default().read_buffer_size(16 << 10);
+    let (mut ws, _) = tokio_tungstenite::client_async_with_config(url, stream, Some(config))
+        .await
+        .map_err(|e| format!("WebSocket handshake: {e}"))?;
+    if server.kind == Kind::Osmp {
+        let first = next_text(&mut ws).await?;
+        if !first.contains("session-initiated") {
+            return Err(format!("unexpected first message {first}"));
+        }
+    }
+    Ok(ws)
+}
+
+/// Opens `count` connections, at most 128 handshakes at a time.
+pub async fn connect_many(server: &ServerProcess, count: usize) -> Result<Vec<Ws>, String> {
+    futures_util::stream::iter(0..count)
+        .map(|_| connect(server))
+        .buffer_unordered(128)
+        .collect::<Vec<_>>()
+        .await
+        .into_iter()
+        .collect()
+}
+
+/// The next text message, skipping pings and the like.
+pub async fn next_text(ws: &mut Ws) -> Result<String, String> {
+    loop {
+        match tokio::time::timeout(STUCK, ws.next()).await {
+            Err(_) => return Err("no message within 10 s".into()),
+            Ok(None) => return Err("connection closed".into()),
+            Ok(Some(Err(error))) => return Err(error.to_string()),
+            Ok(Some(Ok(Message::Text(text)))) => return Ok(text.as_str().to_owned()),
+            Ok(Some(Ok(Message::Close(frame)))) => return Err(format!("closed by the server: {frame:?}")),
+            Ok(Some(Ok(_))) => {}
+        }
+    }
+}
+
+/// The text of request `id` asking to echo `token`.
+pub fn echo_request(kind: Kind, id: u64, token: &str) -> String {
+    match kind {
+        Kind::Baseline | Kind::Osmp => {
+            format!(r#"{{"nr":{id},"type":"cmd","id":"echo","data":{{"token":"{token}"}}}}"#)
+        }
+        Kind::Jsonrpsee => format!(r#"{{"jsonrpc":"2.0","id":{id},"method":"echo","params":{{"token":"{token}"}}}}"#),
+    }
+}
+
+/// A command for the OSMP and baseline servers.
+pub fn command(nr: u64, id: &str, data: &serde_json::Value) -> String {
+    serde_json::json!({"nr": nr, "type": "cmd", "id": id, "data": data}).to_string()
+}
+
+/// The request a reply answers: `Ok(None)` for messages that are not replies (events),
+/// an error for a failed request.
+pub fn reply_id(kind: Kind, text: &str) -> Result<Option<u64>, String> {
+    #[derive(Deserialize)]
+    struct OsmpReply<'a> {
+        #[serde(rename = "type")]
+        kind: &'a str,
+        #[serde(rename = "cmd-nr")]
+        cmd_nr: Option<u64>,
+        status: Option<&'a str>,
+    }
+    #[derive(Deserialize)]
+    struct RpcReply {
+        id: Option<u64>,
+        error: Option<IgnoredAny>,
+    }
+    let bad = |e: serde_json::Error| format!("bad reply ({e}): {}", crate::excerpt(text));
+    match kind {
+        Kind::Baseline | Kind::Osmp => {
+            let reply: OsmpReply = serde_json::from_str(text).map_err(bad)?;
+            match (reply.kind, reply.status) {
+                ("response", Some("OK")) => Ok(reply.cmd_nr),
+                ("response", _) => Err(format!("failed: {}", crate::excerpt(text))),
+                _ => Ok(None),
+            }
+        }
+        Kind::Jsonrpsee => {
+            let reply: RpcReply = serde_json::from_str(text).map_err(bad)?;
+            if reply.error.is_some() {
+                return Err(format!("failed: {}", crate::excerpt(text)));
+            }
+            Ok(reply.id)
+        }
+    }
+}
+
+/// Sends one request and waits for its reply (used to set sessions up).
+pub async fn call(ws: &mut Ws, kind: Kind, request: String, id: u64) -> Result<String, String> {
+    ws.send(Message::text(request)).await.map_err(|e| e.to_string())?;
+    loop {
+        let text = next_text(ws).await?;
+        if reply_id(kind, &text)? == Some(id) {
+            return Ok(text);
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// Echo load: connections × requests in flight, for a fixed time after a warm-up.
+
+const WARMING: u8 = 0;
+const MEASURING: u8 = 1;
+const STOPPING: u8 = 2;
+
+pub struct EchoLoad {
+    pub connections: usize,
+    pub in_flight: usize,
+    pub payload: usize,
+}
+
+pub struct Timing {
+    pub warm_up: Duration,
+    pub measure: Duration,
+}
+
+/// What one echo run measured.
+pub struct EchoResult {
+    pub requests: u64,
+    pub elapsed: Duration,
+    /// Round-trip times in microseconds, sorted.
+    pub latencies: Vec<u32>,
+    pub server_cpu: Duration,
+}
+
+impl EchoResult {
+    pub fn rate(&self) -> f64 {
+        self.requests as f64 / self.elapsed.as_secs_f64()
+    }
+
+    pub fn percentile(&self, p: f64) -> f64 {
+        if self.latencies.is_empty() {
+            return f64::NAN;
+        }
+        let index = ((self.latencies.len() as f64 * p) as usize).min(self.latencies.len() - 1);
+        f64::from(self.latencies[index])
+    }
+
+    pub fn cpu_per_request(&self) -> f64 {
+        self.server_cpu.as_secs_f64() * 1e6 / self.requests.max(1) as f64
+    }
+}
+
+pub async fn run_echo(server: &ServerProcess, load: &EchoLoad, timing: &Timing) -> Result<EchoResult, String> {
+    let sockets = connect_many(server, load.connections).await?;
+    let token: Arc<str> = "x".repeat(load.payload).into();
+    let phase = Arc::new(AtomicU8::new(WARMING));
+    let tasks: Vec<_> = sockets
+        .into_iter()
+        .map(|ws| tokio::spawn(drive(ws, server.kind, load.in_flight, token.clone(), phase.clone())))
+        .collect();
+
+    tokio::time::sleep(timing.warm_up).await;
+    let cpu_before = server.cpu();
+    let start = Instant::now();
+    phase.store(MEASURING, Ordering::Relaxed);
+    tokio::time::sleep(timing.measure).await;
+    phase.store(STOPPING, Ordering::Relaxed);
+    let elapsed = start.elapsed();
+    let server_cpu = server.cpu().saturating_sub(cpu_before);
+
+    let mut requests = 0;
+    let mut latencies = Vec::new();
+    for task in tasks {
+        let (count, samples) = task.await.map_err(|e| e.to_string())??;
+        requests += count;
+        latencies.extend(samples);
+    }
+    latencies.sort_unstable();
+    Ok(EchoResult { requests, elapsed, latencies, server_cpu })
+}
+
+/// Keeps `in_flight` requests outstanding on one connection. Replies that arrive together
+/// are answered with new requests written together (one flush), as the baseline server does.
+async fn drive(
+    mut ws: Ws,
+    kind: Kind,
+    in_flight: usize,
+    token: Arc<str>,
+    phase: Arc<AtomicU8>,
+) -> Result<(u64, Vec<u32>), String> {
+    let mut sent: HashMap<u64, Instant> = HashMap::with_capacity(in_flight * 2);
+    let mut next_id = 1;
+    let mut completed = 0u64;
+    let mut latencies = Vec::new();
+    let mut checked = false;
+    let mut to_send = in_flight;
+    loop {
+        for _ in 0..to_send {
+            ws.feed(Message::text(echo_request(kind, next_id, &token))).await.map_err(|e| e.to_string())?;
+            sent.insert(next_id, Instant::now());
+            next_id += 1;
+        }
+        ws.flush().await.map_err(|e| e.to_string())?;
+        to_send = 0;
+
+        let mut message = match tokio::time::timeout(STUCK, ws.next()).await {
+            Ok(Some(message)) => message,
+            Ok(None) => return Err("connection closed".into()),
+            Err(_) => return Err(format!("{}: no reply within 10 s", kind.name())),
+        };
+        loop {
+            if let Message::Text(text) = message.map_err(|e| e.to_string())? {
+                if let Some(id) = reply_id(kind, &text)? {
+                    let started = sent.remove(&id).ok_or_else(|| format!("reply to unknown request {id}"))?;
+                    if !checked {
+                        // Once per connection: the token really came back.
+                        checked = true;
+                        if !text.contains(&*token) {
+                            return Err(format!("echo lost its token: {}", crate::excerpt(&text)));
+                        }
+                    }
+                    if phase.load(Ordering::Relaxed) == MEASURING {
+                        completed += 1;
+                        latencies.push(u32::try_from(started.elapsed().as_micros()).unwrap_or(u32::MAX));
+                    }
+                    to_send += 1;
+                }
+            }
+            match ws.next().now_or_never() {
+                Some(Some(next)) => message = next,
+                Some(None) => return Err("connection closed".into()),
+                None => break,
+            }
+        }
+        if phase.load(Ordering::Relaxed) == STOPPING {
+            return Ok((completed, latencies));
+        }
+    }
+}

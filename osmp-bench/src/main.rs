@@ -1,0 +1,379 @@
+//! The OSMP benchmark suite: `cargo run --release -p osmp-bench`.
+//!
+//! Runs a raw tokio-tungstenite server (the baseline), a jsonrpsee server (the peer) and
+//! the OSMP server, each in a child process of its own, and drives them from this process
+//! with identical clients over loopback. Prints one table; asserts nothing.
+//!
+//! ```text
+//! osmp-bench [--quick] [--only 1x1,16x16,64x4,1000x1,memory,fanout,stream] [--servers baseline,jsonrpsee,osmp]
+//! ```
+#![forbid(unsafe_code)]
+
+mod extra;
+mod load;
+mod serve;
+mod sys;
+
+use std::fmt::Write as _;
+use std::time::{Duration, Instant};
+
+use load::{EchoLoad, EchoResult, ServerProcess, Timing};
+
+/// Which server a child process runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    Baseline,
+    Jsonrpsee,
+    Osmp,
+}
+
+impl Kind {
+    const ALL: [Kind; 3] = [Kind::Baseline, Kind::Jsonrpsee, Kind::Osmp];
+
+    fn name(self) -> &'static str {
+        match self {
+            Kind::Baseline => "baseline",
+            Kind::Jsonrpsee => "jsonrpsee",
+            Kind::Osmp => "osmp",
+        }
+    }
+
+    fn parse(name: &str) -> Option<Kind> {
+        Kind::ALL.into_iter().find(|kind| kind.name() == name)
+    }
+}
+
+/// The start of a message, for error reports.
+fn excerpt(text: &str) -> &str {
+    let cut = (0..=text.len().min(200)).rev().find(|&index| text.is_char_boundary(index)).unwrap_or(0);
+    &text[..cut]
+}
+
+const USAGE: &str = "usage: osmp-bench [--quick] [--only SCENARIO,...] [--servers KIND,...]
+  scenarios: 1x1 16x16 64x4 1000x1 memory fanout stream (default: all)
+  servers:   baseline jsonrpsee osmp (default: all)";
+
+struct Options {
+    quick: bool,
+    only: Vec<String>,
+    servers: Vec<Kind>,
+}
+
+impl Options {
+    fn wants(&self, scenario: &str) -> bool {
+        self.only.is_empty() || self.only.iter().any(|name| name == scenario)
+    }
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    if args.first().map(String::as_str) == Some("serve") {
+        if let Err(error) = serve_command(&args[1..]) {
+            eprintln!("osmp-bench serve: {error}");
+            std::process::exit(1);
+        }
+        return;
+    }
+    let options = match parse_options(&args) {
+        Ok(options) => options,
+        Err(error) => {
+            eprintln!("{error}\n{USAGE}");
+            std::process::exit(2);
+        }
+    };
+    sys::raise_open_files_limit();
+    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("a tokio runtime");
+    if let Err(error) = runtime.block_on(run(&options)) {
+        eprintln!("osmp-bench: {error}");
+        std::process::exit(1);
+    }
+}
+
+fn serve_command(args: &[String]) -> Result<(), String> {
+    let mut kind = None;
+    let mut bind = "127.0.0.1:0".to_owned();
+    let mut args = args.iter();
+    while let Some(arg) = args.next() {
+        match arg.as_str() {
+            "--kind" => kind = args.next().and_then(|name| Kind::parse(name)),
+            "--bind" => bind = args.next().cloned().ok_or("--bind needs an address")?,
+            other => return Err(format!("unknown argument {other}")),
+        }
+    }
+    serve::serve(kind.ok_or("--kind baseline|jsonrpsee|osmp is required")?, &bind)
+}
+
+fn parse_options(args: &[String]) -> Result<Options, String> {
+    let mut options = Options { quick: false, only: Vec::new(), servers: Kind::ALL.to_vec() };
+    let mut args = args.iter();
+    while let Some(arg) = args.next() {
+        match arg.as_str() {
+            "--quick" => options.quick = true,
+            "--only" => {
+                let list = args.next().ok_or("--only needs a list")?;
+                options.only = list.split(',').map(str::to_owned).collect();
+            }
+            "--servers" => {
+                let list = args.next().ok_or("--servers needs a list")?;
+                options.servers = list
+                    .split(',')
+                    .map(|name| Kind::parse(name).ok_or(format!("unknown server {name}")))
+                    .collect::<Result<_, _>>()?;
+            }
+            "--help" | "-h" => {
+                println!("{USAGE}");
+                std::process::exit(0);
+            }
+            other => return Err(format!("unknown argument {other}")),
+        }
+    }
+    Ok(options)
+}
+
+struct EchoScenario {
+    name: &'static str,
+    title: &'static str,
+    load: EchoLoad,
+}
+
+async fn run(options: &Options) -> Result<(), String> {
+    let started = Instant::now();
+    let timing = if options.quick {
+        Timing { warm_up: Duration::from_millis(300), measure: Duration::from_secs(1) }
+    } else {
+        Timing { warm_up: Duration::from_secs(1), measure: Duration::from_secs(4) }
+    };
+    println!("{}", machine_description());
+    println!(
+        "warm-up {:.1} s, then {:.1} s measured per server and scenario; server CPU from /proc/<pid>/stat\n",
+        timing.warm_up.as_secs_f64(),
+        timing.measure.as_secs_f64()
+    );
+
+    let scenarios = [
+        EchoScenario {
+            name: "1x1",
+            title: "1 conn × 1 in flight",
+            load: EchoLoad { connections: 1, in_flight: 1, payload: 5 },
+        },
+        EchoScenario {
+            name: "16x16",
+            title: "16 conn × 16 pipelined",
+            load: EchoLoad { connections: 16, in_flight: 16, payload: 5 },
+        },
+        EchoScenario {
+            name: "64x4",
+            title: "64 conn × 4, 1 KiB",
+            load: EchoLoad { connections: 64, in_flight: 4, payload: 1024 },
+        },
+        EchoScenario {
+            name: "1000x1",
+            title: "1000 conn × 1",
+            load: EchoLoad { connections: 1000, in_flight: 1, payload: 5 },
+        },
+    ];
+
+    let mut targets = Targets::default();
+    let echo_wanted: Vec<&EchoScenario> = scenarios.iter().filter(|s| options.wants(s.name)).collect();
+    if !echo_wanted.is_empty() {
+        println!("## echo");
+        println!(
+            "{:<24} {:<10} {:>9} {:>8} {:>8} {:>9} {:>8} {:>8} {:>8}",
+            "scenario", "server", "req/s", "p50 µs", "p99 µs", "CPU µs/r", "×req/s", "×p50", "×CPU"
+        );
+        for scenario in echo_wanted {
+            let mut results: Vec<(Kind, EchoResult)> = Vec::new();
+            for &kind in &options.servers {
+                let server = ServerProcess::start(kind)?;
+                let result = load::run_echo(&server, &scenario.load, &timing)
+                    .await
+                    .map_err(|error| format!("{} on {}: {error}", scenario.name, kind.name()))?;
+                drop(server);
+                let baseline = results.iter().find(|(kind, _)| *kind == Kind::Baseline).map(|(_, r)| r);
+                println!("{}", echo_row(scenario.title, kind, &result, baseline));
+                results.push((kind, result));
+            }
+            targets.note_echo(scenario.name, &results);
+        }
+        println!();
+    }
+
+    let memory_sessions = if options.quick { 1_000 } else { 10_000 };
+    if options.wants("memory") {
+        println!("## memory: {memory_sessions} idle sessions (each made one echo call)");
+        println!("{:<10} {:>12} {:>12} {:>14}", "server", "idle RSS", "loaded RSS", "per session");
+        for &kind in &options.servers {
+            let server = ServerProcess::start(kind)?;
+            let result = extra::memory(&server, memory_sessions).await.map_err(|e| format!("memory: {e}"))?;
+            drop(server);
+            println!(
+                "{:<10} {:>9} MiB {:>9} MiB {:>10.1} KiB",
+                kind.name(),
+                mib(result.idle_rss),
+                mib(result.loaded_rss),
+                result.per_session() / 1024.0
+            );
+            if kind == Kind::Osmp {
+                targets.memory = Some(result.per_session());
+            }
+        }
+        println!();
+    }
+
+    if options.wants("fanout") && options.servers.contains(&Kind::Osmp) {
+        let (sessions, repeats, storm) = if options.quick { (1_000, 3, 1.0) } else { (1_000, 10, 3.0) };
+        let server = ServerProcess::start(Kind::Osmp)?;
+        let result = extra::fan_out(&server, sessions, repeats, storm).await.map_err(|e| format!("fan-out: {e}"))?;
+        drop(server);
+        let last = &result.last_delivery;
+        println!("## event fan-out (osmp): {} subscribed sessions, {} single events", result.sessions, last.len());
+        println!(
+            "emit → last session:   median {:.1} ms, worst {:.1} ms   (emit → median session: {:.1} ms)",
+            median(last) / 1e3,
+            last.iter().copied().fold(0.0, f64::max) / 1e3,
+            median(&result.median_delivery) / 1e3
+        );
+        let storm = &result.storm;
+        println!(
+            "storm, 200 ms batching: {:.0} events/s emitted, {:.0} deliveries/s in {:.0} messages/s ({:.1}% of \
+             emitted×sessions), server CPU {:.2} µs per delivery",
+            storm.emitted as f64 / storm.seconds,
+            storm.delivered as f64 / storm.seconds,
+            storm.messages as f64 / storm.seconds,
+            100.0 * storm.delivered as f64 / (storm.emitted * result.sessions as u64).max(1) as f64,
+            storm.server_cpu.as_secs_f64() * 1e6 / storm.delivered.max(1) as f64
+        );
+        println!();
+        targets.fan_out = Some(median(last));
+    }
+
+    if options.wants("stream") {
+        let count = if options.quick { 20_000 } else { 100_000 };
+        println!("## stream: one command streaming {count} progress messages to one client");
+        println!("{:<10} {:>12} {:>14} {:>8}", "server", "messages/s", "CPU µs/msg", "×msg/s");
+        let mut baseline_rate = None;
+        for &kind in options.servers.iter().filter(|kind| **kind != Kind::Jsonrpsee) {
+            let server = ServerProcess::start(kind)?;
+            let result = extra::stream(&server, count).await.map_err(|e| format!("stream on {}: {e}", kind.name()))?;
+            drop(server);
+            let rate = result.messages as f64 / result.elapsed.as_secs_f64();
+            if kind == Kind::Baseline {
+                baseline_rate = Some(rate);
+            }
+            println!(
+                "{:<10} {:>12.0} {:>14.2} {:>8}",
+                kind.name(),
+                rate,
+                result.server_cpu.as_secs_f64() * 1e6 / result.messages.max(1) as f64,
+                ratio(Some(rate), baseline_rate)
+            );
+        }
+        println!();
+    }
+
+    println!("{}", targets.report());
+    println!("suite wall time {:.0} s", started.elapsed().as_secs_f64());
+    Ok(())
+}
+
+fn echo_row(title: &str, kind: Kind, result: &EchoResult, baseline: Option<&EchoResult>) -> String {
+    format!(
+        "{:<24} {:<10} {:>9.0} {:>8.0} {:>8.0} {:>9.2} {:>8} {:>8} {:>8}",
+        title,
+        kind.name(),
+        result.rate(),
+        result.percentile(0.50),
+        result.percentile(0.99),
+        result.cpu_per_request(),
+        ratio(Some(result.rate()), baseline.map(EchoResult::rate)),
+        ratio(Some(result.percentile(0.5)), baseline.map(|b| b.percentile(0.5))),
+        ratio(Some(result.cpu_per_request()), baseline.map(EchoResult::cpu_per_request)),
+    )
+}
+
+fn ratio(value: Option<f64>, base: Option<f64>) -> String {
+    match (value, base) {
+        (Some(value), Some(base)) if base > 0.0 => format!("{:.2}", value / base),
+        _ => "-".to_owned(),
+    }
+}
+
+fn mib(bytes: u64) -> String {
+    format!("{:.1}", bytes as f64 / (1024.0 * 1024.0))
+}
+
+fn median(values: &[f64]) -> f64 {
+    let mut sorted = values.to_vec();
+    sorted.sort_by(f64::total_cmp);
+    sorted.get(sorted.len() / 2).copied().unwrap_or(f64::NAN)
+}
+
+fn machine_description() -> String {
+    let cpuinfo = std::fs::read_to_string("/proc/cpuinfo").unwrap_or_default();
+    let model = cpuinfo
+        .lines()
+        .find_map(|line| line.strip_prefix("model name").and_then(|rest| rest.split_once(':')))
+        .map_or("unknown CPU", |(_, model)| model.trim())
+        .to_owned();
+    let cores = std::thread::available_parallelism().map_or(0, usize::from);
+    format!("machine: {cores} cores (nproc), {model}; clients and servers share them")
+}
+
+/// The issue's targets, filled in as scenarios run.
+#[derive(Default)]
+struct Targets {
+    /// osmp ÷ baseline throughput, osmp ÷ jsonrpsee throughput, osmp ÷ baseline CPU per request.
+    echo_16x16: Option<(Option<f64>, Option<f64>, Option<f64>)>,
+    /// osmp ÷ baseline p50 latency.
+    echo_1x1: Option<f64>,
+    /// Bytes per idle session.
+    memory: Option<f64>,
+    /// Microseconds from emit to the last of 1,000 sessions (median over the events).
+    fan_out: Option<f64>,
+}
+
+impl Targets {
+    fn note_echo(&mut self, scenario: &str, results: &[(Kind, EchoResult)]) {
+        let get = |kind| results.iter().find(|(k, _)| *k == kind).map(|(_, r)| r);
+        let Some(osmp) = get(Kind::Osmp) else { return };
+        let baseline = get(Kind::Baseline);
+        match scenario {
+            "16x16" => {
+                self.echo_16x16 = Some((
+                    baseline.map(|b| osmp.rate() / b.rate()),
+                    get(Kind::Jsonrpsee).map(|j| osmp.rate() / j.rate()),
+                    baseline.map(|b| osmp.cpu_per_request() / b.cpu_per_request()),
+                ));
+            }
+            "1x1" => self.echo_1x1 = baseline.map(|b| osmp.percentile(0.5) / b.percentile(0.5)),
+            _ => {}
+        }
+    }
+
+    fn report(&self) -> String {
+        let mut out = String::from("## targets\n");
+        let mut line = |what: String, met: Option<bool>| {
+            let verdict = match met {
+                Some(true) => "met",
+                Some(false) => "MISSED",
+                None => "not measured",
+            };
+            let _ = writeln!(out, "{verdict:<13} {what}");
+        };
+        let (vs_base, vs_peer, cpu) = self.echo_16x16.unwrap_or((None, None, None));
+        let show = |value: Option<f64>| value.map_or("-".to_owned(), |v| format!("{v:.2}"));
+        line(format!("16×16 throughput ≥ 0.6× baseline: {}×", show(vs_base)), vs_base.map(|v| v >= 0.6));
+        line(format!("16×16 throughput ≥ 2× jsonrpsee: {}×", show(vs_peer)), vs_peer.map(|v| v >= 2.0));
+        line(format!("16×16 server CPU/request ≤ 2× baseline: {}×", show(cpu)), cpu.map(|v| v <= 2.0));
+        line(format!("1×1 p50 latency ≤ 1.3× baseline: {}×", show(self.echo_1x1)), self.echo_1x1.map(|v| v <= 1.3));
+        line(
+            format!("idle session ≤ 32 KiB: {} KiB", show(self.memory.map(|b| b / 1024.0))),
+            self.memory.map(|b| b <= 32.0 * 1024.0),
+        );
+        line(
+            format!("fan-out to 1,000 sessions ≤ 50 ms: {} ms", show(self.fan_out.map(|us| us / 1e3))),
+            self.fan_out.map(|us| us <= 50_000.0),
+        );
+        out
+    }
+}

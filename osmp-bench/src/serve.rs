@@ -1,0 +1,208 @@
+//! The servers under test, each run in a child process of its own (`osmp-bench serve --kind …`)
+//! so that its CPU time and memory can be read from `/proc` without the load generator's.
+//!
+//! All three speak plain `ws://` on loopback and run on the same tokio runtime (one worker
+//! thread per core).
+
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use futures_util::{FutureExt, SinkExt, StreamExt};
+use osmp::prelude::*;
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+use serde_json::{json, Value};
+use tokio::net::{TcpListener, TcpStream};
+use tokio_tungstenite::tungstenite::Message;
+
+use crate::Kind;
+
+/// Sessions every server accepts: the memory scenario holds 10,000.
+const MAX_CONNECTIONS: u32 = 20_000;
+
+/// Runs one server until the process is killed; prints `port N` once it listens.
+pub fn serve(kind: Kind, bind: &str) -> Result<(), String> {
+    crate::sys::raise_open_files_limit();
+    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().map_err(|e| e.to_string())?;
+    runtime.block_on(async {
+        match kind {
+            Kind::Baseline => baseline(bind).await,
+            Kind::Jsonrpsee => jsonrpsee_server(bind).await,
+            Kind::Osmp => osmp_server(bind).await,
+        }
+    })
+}
+
+fn announce(port: u16) {
+    use std::io::Write;
+    let mut stdout = std::io::stdout().lock();
+    let _ = writeln!(stdout, "port {port}");
+    let _ = stdout.flush();
+}
+
+// ---------------------------------------------------------------------------------------
+// baseline: what tokio-tungstenite and serde_json allow, with no framework in between.
+
+async fn baseline(bind: &str) -> Result<(), String> {
+    let listener = TcpListener::bind(bind).await.map_err(|e| e.to_string())?;
+    announce(listener.local_addr().map_err(|e| e.to_string())?.port());
+    loop {
+        let Ok((stream, _)) = listener.accept().await else {
+            tokio::time::sleep(Duration::from_millis(10)).await;
+            continue;
+        };
+        tokio::spawn(baseline_connection(stream));
+    }
+}
+
+/// Parses each text frame into a `serde_json::Value` and answers it. Replies to every
+/// frame that is already readable go out together: fed one by one, flushed once.
+async fn baseline_connection(stream: TcpStream) {
+    let _ = stream.set_nodelay(true);
+    let Ok(mut ws) = tokio_tungstenite::accept_async(stream).await else { return };
+    let mut nr = 0u64;
+    while let Some(mut message) = ws.next().await {
+        loop {
+            match message {
+                Ok(Message::Text(text)) => {
+                    for reply in baseline_replies(&text, &mut nr) {
+                        if ws.feed(Message::text(reply)).await.is_err() {
+                            return;
+                        }
+                    }
+                }
+                Ok(Message::Close(_)) | Err(_) => return,
+                Ok(_) => {}
+            }
+            match ws.next().now_or_never() {
+                Some(Some(next)) => message = next,
+                Some(None) => return,
+                None => break,
+            }
+        }
+        if ws.flush().await.is_err() {
+            return;
+        }
+    }
+}
+
+/// `echo` answers its data; `flood` answers `count` stream messages, then a response.
+fn baseline_replies(text: &str, nr: &mut u64) -> Vec<String> {
+    let Ok(mut command) = serde_json::from_str::<Value>(text) else { return Vec::new() };
+    let cmd_nr = command["nr"].take();
+    let id = command["id"].take();
+    let data = command["data"].take();
+    let mut replies = Vec::new();
+    if id == "flood" {
+        let total = data["count"].as_u64().unwrap_or(0);
+        for value in 1..=total {
+            *nr += 1;
+            let data = json!({"type": "progress", "value": value, "total": total});
+            replies.push(json!({"type": "stream", "id": id, "nr": *nr, "cmd-nr": cmd_nr, "data": data}).to_string());
+        }
+    }
+    *nr += 1;
+    replies.push(
+        json!({"type": "response", "id": id, "nr": *nr, "cmd-nr": cmd_nr, "status": "OK", "data": data}).to_string(),
+    );
+    replies
+}
+
+// ---------------------------------------------------------------------------------------
+// peer: jsonrpsee's WebSocket server with an `echo` method.
+
+#[derive(Clone, Serialize, Deserialize)]
+struct Token {
+    token: Value,
+}
+
+async fn jsonrpsee_server(bind: &str) -> Result<(), String> {
+    use jsonrpsee::server::{Server as RpcServer, ServerConfig};
+    let config = ServerConfig::builder().max_connections(MAX_CONNECTIONS).ws_only().build();
+    let server = RpcServer::builder().set_config(config).build(bind).await.map_err(|e| e.to_string())?;
+    let mut module = jsonrpsee::RpcModule::new(());
+    module.register_method("echo", |params, _, _| params.parse::<Token>()).map_err(|e| e.to_string())?;
+    announce(server.local_addr().map_err(|e| e.to_string())?.port());
+    server.start(module).stopped().await;
+    Ok(())
+}
+
+// ---------------------------------------------------------------------------------------
+// osmp: the framework, with the standard set (`echo`) and a small set for events and streams.
+
+async fn osmp_server(bind: &str) -> Result<(), String> {
+    let server = Server::builder()
+        .no_tls()
+        .bind(bind)
+        .max_sessions(MAX_CONNECTIONS as usize)
+        .instruction_set(BenchServer::new(BenchSet))
+        .build()
+        .await
+        .map_err(|e| e.to_string())?;
+    announce(server.local_addr().port());
+    server.run().await.map_err(|e| e.to_string())
+}
+
+/// What `fire` and `storm` report.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+pub struct Fired {
+    /// Events emitted.
+    pub events: u64,
+    /// Events queued for sessions (events × subscribed sessions).
+    pub deliveries: u64,
+}
+
+/// Commands that drive the event and stream scenarios.
+#[osmp::instruction_set(name = "bench")]
+pub trait Bench {
+    /// Emits one `tick` event stamped with the server's clock.
+    async fn fire(&self, cx: CommandContext, seq: u64) -> Result<Fired, CommandError>;
+
+    /// Emits `tick` events back to back for some seconds.
+    async fn storm(&self, cx: CommandContext, seconds: f64) -> Result<Fired, CommandError>;
+
+    /// Streams `count` progress messages, then answers.
+    async fn flood(&self, cx: CommandContext, count: u64) -> Result<Outcome, CommandError>;
+
+    /// Stamped with the server's clock (microseconds since the Unix epoch) when emitted.
+    #[event]
+    fn tick(micros: u64, seq: u64);
+}
+
+struct BenchSet;
+
+/// Microseconds since the Unix epoch: client and server share the machine's clock.
+pub fn unix_micros() -> u64 {
+    SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |since| since.as_micros() as u64)
+}
+
+fn emit_tick(cx: &CommandContext, seq: u64) -> Result<u64, CommandError> {
+    let delivered = BenchEvents::new(cx.events())
+        .tick(&unix_micros(), &seq)
+        .map_err(|error| CommandError::internal(error.to_string()))?;
+    Ok(delivered as u64)
+}
+
+impl Bench for BenchSet {
+    async fn fire(&self, cx: CommandContext, seq: u64) -> Result<Fired, CommandError> {
+        Ok(Fired { events: 1, deliveries: emit_tick(&cx, seq)? })
+    }
+
+    async fn storm(&self, cx: CommandContext, seconds: f64) -> Result<Fired, CommandError> {
+        let until = tokio::time::Instant::now() + Duration::from_secs_f64(seconds);
+        let mut fired = Fired { events: 0, deliveries: 0 };
+        while tokio::time::Instant::now() < until && !cx.is_cancelled() {
+            fired.deliveries += emit_tick(&cx, fired.events)?;
+            fired.events += 1;
+            // Let the sessions' writers run on this worker too.
+            tokio::task::yield_now().await;
+        }
+        Ok(fired)
+    }
+
+    async fn flood(&self, cx: CommandContext, count: u64) -> Result<Outcome, CommandError> {
+        for value in 1..=count {
+            cx.progress(value, count).await?;
+        }
+        Ok(Outcome::text(format!("{count} messages")))
+    }
+}

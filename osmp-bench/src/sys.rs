@@ -1,0 +1,61 @@
+//! What the suite reads from the operating system: a process's CPU time and resident memory
+//! from `/proc`, and the open-file limit that thousands of connections need.
+
+use std::fs;
+use std::time::Duration;
+
+/// User plus system CPU time a process has used so far (all its threads).
+pub fn cpu_time(pid: u32) -> Duration {
+    let stat = fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+    // The command name (field 2) is in parentheses and may contain spaces: count fields
+    // after its closing parenthesis. utime and stime are fields 14 and 15 of the file.
+    let after_name = stat.rsplit_once(')').map_or("", |(_, rest)| rest);
+    let fields: Vec<&str> = after_name.split_whitespace().collect();
+    let ticks = |index: usize| fields.get(index).and_then(|field| field.parse::<u64>().ok()).unwrap_or(0);
+    // fields[0] is field 3 (state), so field N is fields[N - 3].
+    let total = ticks(14 - 3) + ticks(15 - 3);
+    let per_second = rustix::param::clock_ticks_per_second().max(1);
+    Duration::from_micros(total * 1_000_000 / per_second)
+}
+
+/// Resident memory of a process (`VmRSS` in `/proc/<pid>/status`), in bytes.
+pub fn rss_bytes(pid: u32) -> u64 {
+    let status = fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
+    status
+        .lines()
+        .find_map(|line| line.strip_prefix("VmRSS:"))
+        .and_then(|value| value.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
+        .map_or(0, |kib| kib * 1024)
+}
+
+/// Raises the soft limit of open files to the hard limit; returns the new soft limit.
+/// Child processes inherit it.
+pub fn raise_open_files_limit() -> u64 {
+    use rustix::process::{getrlimit, setrlimit, Resource};
+    let mut limit = getrlimit(Resource::Nofile);
+    if limit.current != limit.maximum {
+        limit.current = limit.maximum;
+        if let Err(error) = setrlimit(Resource::Nofile, limit) {
+            eprintln!("cannot raise the open-files limit: {error}");
+        }
+    }
+    getrlimit(Resource::Nofile).current.unwrap_or(u64::MAX)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_this_process() {
+        let pid = std::process::id();
+        assert!(rss_bytes(pid) > 0);
+        // Burn a little CPU so that at least one clock tick is counted.
+        let start = std::time::Instant::now();
+        let mut x = 0u64;
+        while start.elapsed() < Duration::from_millis(30) {
+            x = x.wrapping_mul(31).wrapping_add(1);
+        }
+        assert!(x != 1 && cpu_time(pid) > Duration::ZERO);
+    }
+}
