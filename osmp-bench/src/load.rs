@@ -33,11 +33,25 @@ pub struct ServerProcess {
 
 impl ServerProcess {
     /// Starts `osmp-bench serve --kind KIND` and waits until it listens.
+    ///
+    /// `OSMP_BENCH_SERVER_WRAPPER` runs the server under another program, such as
+    /// `valgrind --tool=callgrind`; the server exits normally when its standard input
+    /// closes, so that such a tool writes its report.
     pub fn start(kind: Kind) -> Result<ServerProcess, String> {
         let exe = std::env::current_exe().map_err(|e| e.to_string())?;
-        let mut child = Command::new(exe)
+        let wrapper = std::env::var("OSMP_BENCH_SERVER_WRAPPER").unwrap_or_default();
+        let mut words = wrapper.split_whitespace();
+        let mut child = match words.next() {
+            Some(program) => {
+                let mut command = Command::new(program);
+                command.args(words).arg(exe);
+                command
+            }
+            None => Command::new(exe),
+        };
+        let mut child = child
             .args(["serve", "--kind", kind.name(), "--bind", "127.0.0.1:0"])
-            .stdin(Stdio::null())
+            .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .spawn()
             .map_err(|e| format!("cannot start the {} server: {e}", kind.name()))?;
@@ -67,7 +81,17 @@ impl ServerProcess {
 }
 
 impl Drop for ServerProcess {
+    /// Closes the server's standard input, which asks it to exit; kills it if it has not
+    /// after a while (a profiler may take some time to write its report).
     fn drop(&mut self) {
+        drop(self.child.stdin.take());
+        let patience = Instant::now() + Duration::from_secs(30);
+        while Instant::now() < patience {
+            if matches!(self.child.try_wait(), Ok(Some(_)) | Err(_)) {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(10));
+        }
         let _ = self.child.kill();
         let _ = self.child.wait();
     }

@@ -22,6 +22,12 @@ const MAX_CONNECTIONS: u32 = 20_000;
 /// Runs one server until the process is killed; prints `port N` once it listens.
 pub fn serve(kind: Kind, bind: &str) -> Result<(), String> {
     crate::sys::raise_open_files_limit();
+    // The load generator closes our standard input when it is done with us: exit normally
+    // (not killed), so that a profiler wrapped around this process writes its report.
+    std::thread::spawn(|| {
+        let _ = std::io::copy(&mut std::io::stdin().lock(), &mut std::io::sink());
+        std::process::exit(0);
+    });
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().map_err(|e| e.to_string())?;
     runtime.block_on(async {
         match kind {
