@@ -1,7 +1,12 @@
 //! A command's parameters (`data`), taken apart with errors a client can act on.
 
+use std::borrow::Cow;
+use std::collections::HashMap;
+use std::ops::Range;
+
 use schemars::JsonSchema;
 use serde::de::DeserializeOwned;
+use serde_json::value::RawValue;
 use serde_json::{Map, Value};
 
 use super::CommandError;
@@ -28,55 +33,67 @@ use crate::wire::Payload;
 /// ```
 #[derive(Debug, Clone, Default)]
 pub struct Params {
-    members: Map<String, Value>,
+    /// The `data` object's JSON text.
+    text: Option<Payload>,
+    /// Each member not taken out yet: its name and where its value is in `text`. Values are
+    /// decoded straight from their text, without building a `serde_json::Value` first.
+    members: Vec<(String, Range<usize>)>,
 }
 
 impl Params {
     /// Reads the `data` of a command. Absent or `null` data means no parameters; anything
     /// but an object is an error.
     pub fn from_data(data: Option<&Payload>) -> Result<Params, CommandError> {
-        let Some(data) = data else {
-            return Ok(Params::default());
-        };
-        match serde_json::from_str::<Value>(data.get()) {
-            Ok(Value::Object(members)) => Ok(Params { members }),
-            Ok(Value::Null) => Ok(Params::default()),
-            Ok(other) => Err(CommandError::invalid_params(format!(
-                "parameters must be a JSON object, got {}",
-                json_type(&other)
-            ))),
-            Err(error) => Err(CommandError::invalid_params(format!("parameters are not valid JSON: {error}"))),
+        let Some(data) = data.filter(|data| !data.is_null()) else { return Ok(Params::default()) };
+        let text = data.get();
+        if !data.is_object() {
+            let kind = RawKind::of(text.trim_start()).name();
+            return Err(CommandError::invalid_params(format!("parameters must be a JSON object, got {kind}")));
         }
+        let members: HashMap<Cow<'_, str>, &RawValue> = serde_json::from_str(text)
+            .map_err(|error| CommandError::invalid_params(format!("parameters are not valid JSON: {error}")))?;
+        let members = members
+            .into_iter()
+            .map(|(name, value)| {
+                // The value is a slice of `text`: keep its position rather than a copy.
+                let start = value.get().as_ptr() as usize - text.as_ptr() as usize;
+                (name.into_owned(), start..start + value.get().len())
+            })
+            .collect();
+        Ok(Params { text: Some(data.clone()), members })
     }
 
     /// Parameters from a map.
     pub fn from_map(members: Map<String, Value>) -> Params {
-        Params { members }
+        let payload = Payload::from_value(&Value::Object(members));
+        // A map serializes to an object, which `from_data` always reads.
+        Params::from_data(Some(&payload)).unwrap_or_default()
     }
 
     /// Takes out a parameter that must be present (and not `null`).
     pub fn required<T: DeserializeOwned + JsonSchema>(&mut self, name: &str) -> Result<T, CommandError> {
-        match self.members.remove(name) {
-            None | Some(Value::Null) => {
-                Err(CommandError::invalid_params(format!("missing mandatory parameter '{name}'")))
-            }
-            Some(value) => decode_param(name, value),
+        match self.take(name) {
+            Some(raw) if raw != "null" => decode_param(name, raw),
+            _ => Err(CommandError::invalid_params(format!("missing mandatory parameter '{name}'"))),
         }
     }
 
     /// Takes out a parameter that may be absent; `null` counts as absent.
     pub fn optional<T: DeserializeOwned + JsonSchema>(&mut self, name: &str) -> Result<Option<T>, CommandError> {
-        match self.members.remove(name) {
-            None | Some(Value::Null) => Ok(None),
-            Some(value) => decode_param(name, value).map(Some),
+        match self.take(name) {
+            Some(raw) if raw != "null" => decode_param(name, raw).map(Some),
+            _ => Ok(None),
         }
     }
 
     /// Decodes all parameters as one struct (a command declared with a parameter struct).
     pub fn into_struct<T: DeserializeOwned>(self) -> Result<T, CommandError> {
-        serde_path_to_error::deserialize(Value::Object(self.members)).map_err(|error| {
+        let text = self.text.as_ref().map_or("{}", Payload::get);
+        let mut deserializer = serde_json::Deserializer::from_str(text);
+        serde_path_to_error::deserialize(&mut deserializer).map_err(|error| {
             let path = error.path().to_string();
             let inner = error.into_inner().to_string();
+            let inner = inner.split(" at line ").next().unwrap_or(&inner).to_owned();
             if let Some(field) = missing_field(&inner) {
                 let name = if path == "." { field.to_owned() } else { format!("{path}.{field}") };
                 CommandError::invalid_params(format!("missing mandatory parameter '{name}'"))
@@ -88,9 +105,10 @@ impl Params {
         })
     }
 
-    /// A parameter's raw value, without taking it out.
-    pub fn get(&self, name: &str) -> Option<&Value> {
-        self.members.get(name)
+    /// A parameter's value, without taking it out.
+    pub fn get(&self, name: &str) -> Option<Value> {
+        let range = self.members.iter().find(|(member, _)| member == name)?.1.clone();
+        serde_json::from_str(&self.text.as_ref()?.get()[range]).ok()
     }
 
     /// Whether no parameters are left.
@@ -100,7 +118,14 @@ impl Params {
 
     /// The names of the parameters not taken out yet.
     pub fn remaining(&self) -> impl Iterator<Item = &str> {
-        self.members.keys().map(String::as_str)
+        self.members.iter().map(|(name, _)| name.as_str())
+    }
+
+    /// Removes a member and returns its raw JSON text.
+    fn take(&mut self, name: &str) -> Option<&str> {
+        let position = self.members.iter().position(|(member, _)| member == name)?;
+        let (_, range) = self.members.swap_remove(position);
+        Some(&self.text.as_ref()?.get()[range])
     }
 }
 
@@ -109,21 +134,27 @@ fn missing_field(message: &str) -> Option<&str> {
     message.strip_prefix("missing field `")?.split('`').next()
 }
 
-fn decode_param<T: DeserializeOwned + JsonSchema>(name: &str, value: Value) -> Result<T, CommandError> {
-    let actual = describe_value(&value);
-    serde_path_to_error::deserialize(value).map_err(|error| {
+fn decode_param<T: DeserializeOwned + JsonSchema>(name: &str, raw: &str) -> Result<T, CommandError> {
+    let mut deserializer = serde_json::Deserializer::from_str(raw);
+    serde_path_to_error::deserialize(&mut deserializer).map_err(|error| {
         let path = error.path().to_string();
         let inner = error.into_inner();
+        // serde_json locates errors in the parameter's own text; the position says nothing
+        // to the client.
+        let reason = inner.to_string();
+        let reason = reason.split(" at line ").next().unwrap_or(&reason);
+        // Only on this error path is anything described: the value's kind and a preview.
+        let actual = RawKind::of(raw);
         let expected = expected_type::<T>();
         let message = match (&expected, path.as_str()) {
             // The value has the wrong JSON type altogether: say what was wanted.
             (Some(expected), ".")
                 if inner.classify() == serde_json::error::Category::Data && !actual.matches(expected) =>
             {
-                format!("parameter '{name}': expected {expected}, got {}", actual.text)
+                format!("parameter '{name}': expected {expected}, got {}", actual.describe(raw))
             }
-            (_, ".") => format!("parameter '{name}': {inner}"),
-            (_, inner_path) => format!("parameter '{name}': at '{inner_path}': {inner}"),
+            (_, ".") => format!("parameter '{name}': {reason}"),
+            (_, inner_path) => format!("parameter '{name}': at '{inner_path}': {reason}"),
         };
         CommandError::invalid_params(message)
     })
@@ -143,45 +174,58 @@ fn expected_type<T: JsonSchema>() -> Option<String> {
     }
 }
 
-struct ActualValue {
-    kind: &'static str,
-    text: String,
+/// The JSON type of a value, told from the first character of its text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum RawKind {
+    Null,
+    Boolean,
+    Integer,
+    Number,
+    String,
+    Array,
+    Object,
 }
 
-impl ActualValue {
-    /// Whether the value is of one of the expected JSON types (integers are numbers too).
-    fn matches(&self, expected: &str) -> bool {
-        expected.split(" or ").any(|kind| kind == self.kind || (kind == "number" && self.kind == "integer"))
-    }
-}
-
-fn describe_value(value: &Value) -> ActualValue {
-    let kind = json_type(value);
-    let text = match value {
-        Value::String(_) | Value::Number(_) | Value::Bool(_) => {
-            let mut text = value.to_string();
-            if text.len() > 40 {
-                let cut = (0..=37).rev().find(|&i| text.is_char_boundary(i)).unwrap_or(0);
-                text.truncate(cut);
-                text.push('…');
-            }
-            format!("{kind} {text}")
+impl RawKind {
+    fn of(raw: &str) -> RawKind {
+        match raw.as_bytes().first() {
+            Some(b'n') => RawKind::Null,
+            Some(b't' | b'f') => RawKind::Boolean,
+            Some(b'"') => RawKind::String,
+            Some(b'[') => RawKind::Array,
+            Some(b'{') => RawKind::Object,
+            _ if raw.contains(['.', 'e', 'E']) => RawKind::Number,
+            _ => RawKind::Integer,
         }
-        _ => kind.to_owned(),
-    };
-    let kind = if kind == "number" && (value.is_i64() || value.is_u64()) { "integer" } else { kind };
-    ActualValue { kind, text }
-}
+    }
 
-fn json_type(value: &Value) -> &'static str {
-    match value {
-        Value::Null => "null",
-        Value::Bool(_) => "boolean",
-        Value::Number(number) if number.is_f64() => "number",
-        Value::Number(_) => "integer",
-        Value::String(_) => "string",
-        Value::Array(_) => "array",
-        Value::Object(_) => "object",
+    fn name(self) -> &'static str {
+        match self {
+            RawKind::Null => "null",
+            RawKind::Boolean => "boolean",
+            RawKind::Integer => "integer",
+            RawKind::Number => "number",
+            RawKind::String => "string",
+            RawKind::Array => "array",
+            RawKind::Object => "object",
+        }
+    }
+
+    /// Whether the value is of one of the expected JSON types (integers are numbers too).
+    fn matches(self, expected: &str) -> bool {
+        expected.split(" or ").any(|kind| kind == self.name() || (kind == "number" && self == RawKind::Integer))
+    }
+
+    /// `string "high"`, `number 1.5`, `array`: the kind, and short scalar values as written.
+    fn describe(self, raw: &str) -> String {
+        match self {
+            RawKind::Array | RawKind::Object | RawKind::Null => self.name().to_owned(),
+            _ if raw.len() > 40 => {
+                let cut = (0..=37).rev().find(|&index| raw.is_char_boundary(index)).unwrap_or(0);
+                format!("{} {}…", self.name(), &raw[..cut])
+            }
+            _ => format!("{} {raw}", self.name()),
+        }
     }
 }
 
