@@ -47,7 +47,9 @@ async fn serve(shared: Arc<ServerShared>, stream: TcpStream, peer: SocketAddr) {
     let _ = stream.set_nodelay(true);
     let deadline = Instant::now() + shared.handshake_timeout;
     match &shared.tls {
-        Some(tls) => match handshake_step(&shared, deadline, tls.acceptor().accept(stream)).await {
+        // Boxed: the handshake's state is large (about 20 KiB) and would otherwise stay
+        // reserved in the connection's task for the whole session.
+        Some(tls) => match handshake_step(&shared, deadline, Box::pin(tls.acceptor().accept(stream))).await {
             Some(Ok(stream)) => upgrade(shared, stream, peer, deadline).await,
             Some(Err(error)) => tracing::debug!(%error, "TLS handshake failed"),
             None => {}
@@ -95,14 +97,12 @@ where
         Ok(response)
     };
     let config = Some(shared.websocket.to_config());
-    let socket =
-        match handshake_step(&shared, deadline, tokio_tungstenite::accept_hdr_async_with_config(stream, check, config))
-            .await
-        {
-            Some(Ok(socket)) => socket,
-            Some(Err(error)) => return tracing::debug!(%error, "WebSocket handshake refused or failed"),
-            None => return,
-        };
+    let handshake = Box::pin(tokio_tungstenite::accept_hdr_async_with_config(stream, check, config));
+    let socket = match handshake_step(&shared, deadline, handshake).await {
+        Some(Ok(socket)) => socket,
+        Some(Err(error)) => return tracing::debug!(%error, "WebSocket handshake refused or failed"),
+        None => return,
+    };
     let Some(permit) = lock(&slot).take() else { return };
     let (reader, writer) = websocket::frames(socket);
     run_session(&shared, reader, writer, Some(peer)).await;
