@@ -1,0 +1,409 @@
+//! What the user sees: stream messages, responses and events, for people (text, tables, a
+//! progress bar on stderr) or for scripts (`--json`: one JSON message per line on stdout).
+
+use std::io::Write;
+use std::time::Duration;
+
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use osmp::standard::{Apropos, CommandHelp, CommandSummary, Help};
+use osmp::wire::{EventItem, Message, Nr, Payload, Response, StreamItem};
+use serde_json::{json, Value};
+
+/// How a response's data is shown to people.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Render {
+    /// The result text, then the data as indented JSON (`OK` when there is neither).
+    Generic,
+    /// `help`: the command list as a table, or one command in detail.
+    Help,
+    /// `apropos`: the matches as a table.
+    Apropos,
+    /// The data alone, as indented JSON (`schema`: a document to save or pipe).
+    DataOnly,
+}
+
+impl Render {
+    /// The rendering for a command typed by name (in `osmp call` or the shell).
+    pub fn for_command(command: &str) -> Render {
+        match command.to_ascii_lowercase().replace('-', "").as_str() {
+            "help" | "?" => Render::Help,
+            "apropos" | "ap" => Render::Apropos,
+            _ => Render::Generic,
+        }
+    }
+}
+
+/// The progress bar's current shape.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum BarMode {
+    /// Whole numbers: `pos/len`.
+    Counted,
+    /// Fractions, scaled to per mille: a percentage.
+    Fraction,
+    Spinner,
+}
+
+struct Bar {
+    bar: ProgressBar,
+    mode: BarMode,
+}
+
+/// Writes everything the user sees.
+pub struct Output {
+    json: bool,
+    bar: Option<Bar>,
+    /// False after a text fragment that did not end its line.
+    at_line_start: bool,
+    /// The unfinished line of text fragments, held back while a progress bar is drawn on
+    /// the terminal (the bar would be drawn behind it).
+    pending: String,
+}
+
+impl Output {
+    pub fn new(json: bool) -> Output {
+        Output { json, bar: None, at_line_start: true, pending: String::new() }
+    }
+
+    pub fn is_json(&self) -> bool {
+        self.json
+    }
+
+    /// Writes to stdout (above the progress bar, if one is shown). A closed stdout (`| head`)
+    /// ends the program quietly.
+    fn write(&mut self, text: &str) {
+        let write = || {
+            let mut stdout = std::io::stdout().lock();
+            stdout.write_all(text.as_bytes()).and_then(|()| stdout.flush())
+        };
+        let result = match &self.bar {
+            Some(bar) => bar.bar.suspend(write),
+            None => write(),
+        };
+        if let Err(error) = result {
+            if error.kind() == std::io::ErrorKind::BrokenPipe {
+                std::process::exit(0);
+            }
+            eprintln!("error: cannot write the output: {error}");
+            std::process::exit(1);
+        }
+        if let Some(last) = text.chars().last() {
+            self.at_line_start = last == '\n';
+        }
+    }
+
+    /// Writes a whole line, ending a pending text fragment first.
+    fn line(&mut self, text: &str) {
+        let mut line = std::mem::take(&mut self.pending);
+        if !line.is_empty() || !self.at_line_start {
+            line.push('\n');
+        }
+        line.push_str(text);
+        line.push('\n');
+        self.write(&line);
+    }
+
+    /// A remark for the user on stderr (not part of the output).
+    pub fn note(&mut self, text: &str) {
+        match &self.bar {
+            Some(bar) => bar.bar.suspend(|| eprintln!("{text}")),
+            None => eprintln!("{text}"),
+        }
+    }
+
+    /// One stream message of command `nr`.
+    pub fn stream(&mut self, nr: Nr, command: &str, item: &StreamItem) {
+        if self.json {
+            let data = serde_json::to_value(item).unwrap_or(Value::Null);
+            self.line(&json!({"type": "stream", "cmd-nr": nr, "id": command, "data": data}).to_string());
+            return;
+        }
+        match item {
+            StreamItem::Progress { value, total, message } => self.progress(*value, *total, message.as_deref()),
+            StreamItem::ProgressIndeterminate { message } => self.spinner(message.as_deref()),
+            StreamItem::ProgressComplete => self.end_progress(),
+            StreamItem::Text(text) => self.text(text),
+            StreamItem::Line(line) => self.line(line),
+            StreamItem::Data(data) => self.line(data.get()),
+        }
+    }
+
+    /// A text fragment: as it comes, or by whole lines while a bar is shown.
+    fn text(&mut self, text: &str) {
+        if !self.bar_visible() {
+            return self.write(text);
+        }
+        self.pending.push_str(text);
+        if let Some(end) = self.pending.rfind('\n') {
+            let rest = self.pending.split_off(end + 1);
+            let lines = std::mem::replace(&mut self.pending, rest);
+            self.write(&lines);
+        }
+    }
+
+    fn bar_visible(&self) -> bool {
+        self.bar.as_ref().is_some_and(|bar| !bar.bar.is_hidden())
+    }
+
+    fn bar(&mut self, mode: BarMode) -> &ProgressBar {
+        let mut fresh = self.bar.is_none().then(|| ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr()));
+        // A bar drawn on the terminal must not start behind an unfinished line.
+        if fresh.as_ref().is_some_and(|bar| !bar.is_hidden()) && !self.at_line_start {
+            self.write("\n");
+        }
+        let bar = self.bar.get_or_insert_with(|| Bar {
+            bar: fresh.take().unwrap_or_else(ProgressBar::hidden),
+            mode: BarMode::Spinner,
+        });
+        if bar.mode != mode || bar.bar.length().is_none() {
+            let template = match mode {
+                BarMode::Counted => "[{bar:40.cyan/blue}] {pos}/{len} {wide_msg}",
+                BarMode::Fraction => "[{bar:40.cyan/blue}] {percent:>3}% {wide_msg}",
+                BarMode::Spinner => "{spinner:.cyan} {wide_msg} {elapsed}",
+            };
+            let style = ProgressStyle::with_template(template).unwrap_or_else(|_| ProgressStyle::default_bar());
+            bar.bar.set_style(style);
+            if mode == BarMode::Spinner {
+                bar.bar.enable_steady_tick(Duration::from_millis(100));
+            } else {
+                bar.bar.disable_steady_tick();
+                if bar.bar.length().is_none() {
+                    bar.bar.set_length(0);
+                }
+            }
+            bar.mode = mode;
+        }
+        &bar.bar
+    }
+
+    fn progress(&mut self, value: f64, total: f64, message: Option<&str>) {
+        if !value.is_finite() || !total.is_finite() || total <= 0.0 {
+            return self.spinner(message);
+        }
+        let whole = |n: f64| n.fract() == 0.0 && (0.0..=u64::MAX as f64).contains(&n);
+        let (mode, position, length) = if whole(value) && whole(total) {
+            (BarMode::Counted, value as u64, total as u64)
+        } else {
+            (BarMode::Fraction, ((value / total).clamp(0.0, 1.0) * 1000.0) as u64, 1000)
+        };
+        let bar = self.bar(mode);
+        bar.set_length(length);
+        bar.set_position(position.min(length));
+        if let Some(message) = message {
+            bar.set_message(message.to_owned());
+        }
+    }
+
+    fn spinner(&mut self, message: Option<&str>) {
+        let bar = self.bar(BarMode::Spinner);
+        if let Some(message) = message {
+            bar.set_message(message.to_owned());
+        }
+    }
+
+    fn end_progress(&mut self) {
+        if let Some(bar) = self.bar.take() {
+            bar.bar.finish_and_clear();
+        }
+        if !self.pending.is_empty() {
+            let pending = std::mem::take(&mut self.pending);
+            self.write(&pending);
+        }
+    }
+
+    /// The command's stream is over: the bar goes, a pending text fragment ends its line.
+    pub fn end_stream(&mut self) {
+        self.end_progress();
+        if !self.at_line_start && !self.json {
+            self.write("\n");
+        }
+    }
+
+    /// An OK response.
+    pub fn response(&mut self, response: &Response, render: Render) {
+        if self.json {
+            return self.line(&Message::Response(response.clone()).to_json());
+        }
+        let data = response.data.as_ref().filter(|data| !data.is_null());
+        let rendered = match render {
+            Render::Help => data.and_then(|data| data.decode::<Help>().ok()).map(|help| match help {
+                Help::List(list) => command_table(&list.commands),
+                Help::Detail(detail) => command_detail(&detail),
+            }),
+            Render::Apropos => data.and_then(|data| data.decode::<Apropos>().ok()).map(|found| {
+                let rows: Vec<CommandSummary> = found
+                    .commands
+                    .into_iter()
+                    .map(|m| CommandSummary {
+                        command: m.command,
+                        aliases: m.aliases,
+                        instruction_set: m.instruction_set,
+                        description: m.description,
+                    })
+                    .collect();
+                if rows.is_empty() {
+                    "no command matches\n".to_owned()
+                } else {
+                    command_table(&rows)
+                }
+            }),
+            Render::DataOnly => Some(data.map(pretty).unwrap_or_default()),
+            Render::Generic => None,
+        };
+        let text = rendered.unwrap_or_else(|| {
+            let mut text = String::new();
+            if let Some(result) = &response.result {
+                text.push_str(result);
+                text.push('\n');
+            }
+            if let Some(data) = data {
+                text.push_str(&pretty(data));
+            }
+            if text.is_empty() {
+                text.push_str("OK\n");
+            }
+            text
+        });
+        let text = text.strip_suffix('\n').unwrap_or(&text).to_owned();
+        self.line(&text);
+    }
+
+    /// An ERROR response: the raw message with `--json`, its data (if any) otherwise. Its
+    /// text goes to stderr as the error line.
+    pub fn error_response(&mut self, response: &Response) {
+        if self.json {
+            self.line(&Message::Response(response.clone()).to_json());
+        } else if let Some(data) = response.data.as_ref().filter(|data| !data.is_null()) {
+            let text = pretty(data);
+            self.line(text.trim_end());
+        }
+    }
+
+    /// A received event.
+    pub fn event(&mut self, item: &EventItem) {
+        let data = item.data.as_ref().map(Payload::to_value);
+        if self.json {
+            let mut message = json!({"type": "event", "id": item.event});
+            if let Some(data) = data {
+                message["data"] = data;
+            }
+            return self.line(&message.to_string());
+        }
+        match item.data.as_ref() {
+            Some(data) => self.line(&format!("{} {}", item.event, data.get())),
+            None => self.line(&item.event),
+        }
+    }
+}
+
+impl Drop for Output {
+    fn drop(&mut self) {
+        self.end_progress();
+    }
+}
+
+/// Indented JSON with a final newline.
+fn pretty(data: &Payload) -> String {
+    let mut text = serde_json::to_string_pretty(&data.to_value()).unwrap_or_else(|_| data.get().to_owned());
+    text.push('\n');
+    text
+}
+
+/// Rows of cells as aligned columns (two spaces apart; the last column is not padded).
+pub fn table(rows: &[Vec<String>]) -> String {
+    let columns = rows.iter().map(Vec::len).max().unwrap_or(0);
+    let widths: Vec<usize> = (0..columns)
+        .map(|column| rows.iter().filter_map(|row| row.get(column)).map(|cell| cell.chars().count()).max().unwrap_or(0))
+        .collect();
+    let mut text = String::new();
+    for row in rows {
+        let mut line = String::new();
+        for (column, cell) in row.iter().enumerate() {
+            if column + 1 == row.len() {
+                line.push_str(cell);
+            } else {
+                line.push_str(cell);
+                line.extend(std::iter::repeat_n(' ', widths[column] - cell.chars().count() + 2));
+            }
+        }
+        text.push_str(line.trim_end());
+        text.push('\n');
+    }
+    text
+}
+
+/// The command list: COMMAND, ALIASES, SET, DESCRIPTION.
+pub fn command_table(commands: &[CommandSummary]) -> String {
+    let header = ["COMMAND", "ALIASES", "SET", "DESCRIPTION"].map(str::to_owned).to_vec();
+    let rows: Vec<Vec<String>> = std::iter::once(header)
+        .chain(commands.iter().map(|command| {
+            vec![
+                command.command.clone(),
+                command.aliases.join(", "),
+                command.instruction_set.clone(),
+                command.description.clone(),
+            ]
+        }))
+        .collect();
+    table(&rows)
+}
+
+/// One command in detail, as `help COMMAND` answers it.
+pub fn command_detail(help: &CommandHelp) -> String {
+    let mut text = table(&[
+        vec!["COMMAND".to_owned(), help.command.clone()],
+        vec!["ALIASES".to_owned(), help.aliases.join(", ")],
+        vec!["SET".to_owned(), format!("{} (version {})", help.instruction_set, help.version)],
+        vec!["DESCRIPTION".to_owned(), help.description.clone()],
+    ]);
+    let long = help.long_description.trim();
+    if !long.is_empty() && long != help.description.trim() {
+        text.push('\n');
+        text.push_str(long);
+        text.push('\n');
+    }
+    for (title, entries) in [
+        ("MANDATORY PARAMETERS", &help.mandatory_params),
+        ("OPTIONAL PARAMETERS", &help.optional_params),
+        ("RETURN VALUES", &help.return_values),
+    ] {
+        text.push('\n');
+        text.push_str(title);
+        text.push('\n');
+        if entries.is_empty() {
+            text.push_str("  (none)\n");
+            continue;
+        }
+        let rows: Vec<Vec<String>> =
+            entries.iter().map(|entry| vec![format!("  {}", entry.name), entry.description.clone()]).collect();
+        text.push_str(&table(&rows));
+    }
+    text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tables_align_columns_and_leave_the_last_unpadded() {
+        let rows = vec![
+            vec!["COMMAND".to_owned(), "ALIASES".to_owned(), "DESCRIPTION".to_owned()],
+            vec!["help".to_owned(), "?".to_owned(), "List commands.".to_owned()],
+            vec!["event-subscribe".to_owned(), String::new(), "Subscribe.".to_owned()],
+        ];
+        assert_eq!(
+            table(&rows),
+            "COMMAND          ALIASES  DESCRIPTION\n\
+             help             ?        List commands.\n\
+             event-subscribe           Subscribe.\n"
+        );
+    }
+
+    #[test]
+    fn help_and_apropos_are_recognised_by_name_and_alias() {
+        assert_eq!(Render::for_command("HELP"), Render::Help);
+        assert_eq!(Render::for_command("?"), Render::Help);
+        assert_eq!(Render::for_command("ap"), Render::Apropos);
+        assert_eq!(Render::for_command("echo"), Render::Generic);
+    }
+}
