@@ -1,0 +1,79 @@
+//! Logging in (`--user`, `OSMP_PASSWORD`) and trusting TLS servers (`--fingerprint`,
+//! `--insecure`, `--ca`, the system roots).
+
+use crate::support::*;
+
+#[test]
+fn user_and_osmp_password_log_in() {
+    let server = TestServer::with_auth();
+    let url = server.url();
+    let out =
+        run_with(osmp().args(["--user", "jon", "call", &url, "echo", "token=1"]).env("OSMP_PASSWORD", "secret"), None)
+            .expect_code(0);
+    assert_eq!(out.stdout, "{\n  \"token\": 1\n}\n");
+
+    // Without logging in, the server refuses the command itself: an ERROR response.
+    let out = run(&["call", &url, "echo", "token=1"]).expect_code(1);
+    assert_eq!(out.stderr, "error: Authentication required!\n");
+}
+
+#[test]
+fn a_wrong_password_or_unknown_user_exits_3() {
+    let server = TestServer::with_auth();
+    let url = server.url();
+    for user in ["jon", "nobody"] {
+        let out = run_with(osmp().args(["--user", user, "call", &url, "echo"]).env("OSMP_PASSWORD", "wrong"), None)
+            .expect_code(3);
+        assert_eq!(out.stderr, format!("error: login as '{user}' failed: Login failed!\n"));
+        assert_eq!(out.stdout, "");
+    }
+}
+
+#[test]
+fn a_user_without_a_password_and_no_terminal_is_a_usage_error() {
+    let server = TestServer::with_auth();
+    // No OSMP_PASSWORD, and (under `setsid`-less test runners) possibly no terminal to ask on:
+    // skip when there is one, since the prompt would wait for a person.
+    if std::fs::File::open("/dev/tty").is_ok() {
+        return;
+    }
+    let out = run(&["--user", "jon", "call", &server.url(), "echo"]).expect_code(2);
+    assert!(out.stderr.contains("OSMP_PASSWORD"), "{}", out.stderr);
+}
+
+#[test]
+fn a_pinned_fingerprint_or_insecure_connects_to_a_self_signed_server() {
+    let server = TestServer::tls();
+    let url = server.url();
+    assert!(url.starts_with("wss://"), "{url}");
+
+    let out = run(&["--fingerprint", &server.fingerprint(), "call", &url, "echo", "token=pinned"]).expect_code(0);
+    assert!(out.stdout.contains("pinned"), "{}", out.stdout);
+    // Lower case without colons is the same fingerprint.
+    let compact = server.fingerprint().replace(':', "").to_lowercase();
+    run(&["--fingerprint", &compact, "call", &url, "echo"]).expect_code(0);
+
+    run(&["--insecure", "call", &url, "echo"]).expect_code(0);
+
+    let ca = TempFile::with("ca.pem", server.certificate.as_deref().expect("a certificate"));
+    run(&["--ca", ca.path(), "call", &url, "echo"]).expect_code(0);
+}
+
+#[test]
+fn an_untrusted_certificate_exits_3() {
+    let server = TestServer::tls();
+    let url = server.url();
+
+    // The system roots do not know a self-signed certificate.
+    let out = run(&["call", &url, "echo"]).expect_code(3);
+    assert!(out.stderr.starts_with("error: TLS handshake failed"), "{}", out.stderr);
+    assert!(out.stderr.contains("--fingerprint"), "a hint: {}", out.stderr);
+    assert_eq!(out.stderr.lines().count(), 1, "{}", out.stderr);
+
+    let other = "00".repeat(32);
+    let out = run(&["--fingerprint", &other, "call", &url, "echo"]).expect_code(3);
+    assert!(out.stderr.starts_with("error: TLS handshake failed"), "{}", out.stderr);
+
+    let out = run(&["--ca", "/nonexistent/ca.pem", "call", &url, "echo"]).expect_code(3);
+    assert!(out.stderr.contains("/nonexistent/ca.pem"), "{}", out.stderr);
+}
