@@ -29,16 +29,24 @@ fn a_wrong_password_or_unknown_user_exits_3() {
     }
 }
 
+#[cfg(unix)]
 #[test]
 fn a_user_without_a_password_and_no_terminal_is_a_usage_error() {
     let server = TestServer::with_auth();
-    // No OSMP_PASSWORD, and (under `setsid`-less test runners) possibly no terminal to ask on:
-    // skip when there is one, since the prompt would wait for a person.
-    if std::fs::File::open("/dev/tty").is_ok() {
+    // No OSMP_PASSWORD, and no terminal to ask on: `setsid` runs osmp without a controlling
+    // terminal even when the tests run in one (where the prompt would wait for a person).
+    let mut command = if std::path::Path::new("/usr/bin/setsid").exists() {
+        let mut command = std::process::Command::new("/usr/bin/setsid");
+        command.args(["--wait", env!("CARGO_BIN_EXE_osmp")]);
+        command
+    } else if std::fs::File::open("/dev/tty").is_err() {
+        osmp()
+    } else {
         return;
-    }
-    let out = run(&["--user", "jon", "call", &server.url(), "echo"]).expect_code(2);
-    assert!(out.stderr.contains("OSMP_PASSWORD"), "{}", out.stderr);
+    };
+    command.env_remove("OSMP_PASSWORD").args(["--user", "jon", "call", &server.url(), "echo"]);
+    let out = run_with(&mut command, None).expect_code(2);
+    assert!(out.stderr.starts_with("error: no password for jon: set OSMP_PASSWORD"), "{}", out.stderr);
 }
 
 #[test]

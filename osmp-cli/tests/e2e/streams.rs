@@ -64,8 +64,11 @@ fn start(server: &TestServer, args: &[&str]) -> std::process::Child {
         .spawn()
         .expect("osmp starts");
     server.wait_for_sessions(1);
-    // Connected; the command goes out right after.
-    std::thread::sleep(Duration::from_millis(300));
+    // The server counts the session when the upgrade arrives; the client then reads the
+    // session-initiated event and sends the command within milliseconds. A Ctrl-C before
+    // that would quit (130) instead of cancelling, so leave ample time on a loaded machine.
+    // (A Ctrl-C after connecting but before the command went out still cancels it.)
+    std::thread::sleep(Duration::from_millis(1000));
     child
 }
 
