@@ -77,7 +77,8 @@ pub struct ConnectionOptions {
 pub enum Command {
     /// Call a command: print its stream as it comes, then its response.
     #[command(after_help = "\
-A VALUE is read as JSON when it is valid JSON (42, true, null, [1,2], {\"a\":1}, \"quoted\"), as a string otherwise.
+A VALUE is read as JSON when it is valid JSON (42, true, null, [1,2], {\"a\":1}), as a string otherwise;
+quote JSON strings for the shell to keep them strings: token='\"42\"'.
 --data gives the whole parameter object; KEY=VALUE pairs are merged into it and win.
 Ctrl-C cancels the command and waits for its response; a second Ctrl-C quits at once.
 
