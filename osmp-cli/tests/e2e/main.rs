@@ -10,7 +10,3 @@ mod events;
 mod security;
 mod shell;
 mod streams;
-
-// Tests against the PA-system example (examples/pa_system.rs) go in this module once that
-// example exists; see the module for what to cover.
-mod pa_system;
