@@ -27,6 +27,9 @@ pub fn is_valid_alias(alias: &str) -> bool {
 /// Method names the generated code uses for itself.
 const RESERVED_METHODS: &[&str] = &["new", "client", "on_subscribe"];
 
+/// The event emitter's own methods, which its event methods must not clash with.
+const RESERVED_EVENT_METHODS: &[&str] = &["new", "session", "subscriber"];
+
 /// Checks the whole set.
 pub fn check(set: &SetDef, errors: &Errors) {
     check_name(&set.name, "instruction set", "#[instruction_set(name = \"…\")]", errors);
@@ -156,6 +159,13 @@ fn check_event_names(set: &SetDef, errors: &Errors) {
     let mut taken: HashMap<&str, &syn::Ident> = HashMap::new();
     for event in &set.events {
         check_name(&event.name, "event", "#[event(name = \"…\")]", errors);
+        let ident = event.ident.to_string();
+        if RESERVED_EVENT_METHODS.contains(&ident.as_str()) {
+            errors.spanned(
+                &event.ident,
+                format!("`{ident}` is a method of the generated event emitter: rename this one and keep the event name with `#[event(name = \"…\")]`"),
+            );
+        }
         match taken.get(event.name.value.as_str()) {
             Some(first) => errors.at(
                 event.name.span,
@@ -235,6 +245,26 @@ mod tests {
                 "the alias `vcall-list` is the command's own name: remove it",
                 "duplicate alias `a`: the command `vcall_create` already has it as an alias",
                 "duplicate event name `changed`: the event `changed` already has it",
+            ]
+        );
+    }
+
+    #[test]
+    fn event_methods_do_not_clash_with_the_emitter() {
+        let problems = problems(quote! {
+            trait Set {
+                #[event] fn session();
+                #[event(name = "subscriber-changed")] fn subscriber();
+                #[event] fn session_started();
+            }
+        });
+        assert_eq!(
+            problems,
+            [
+                "`session` is a method of the generated event emitter: rename this one and keep the event name with \
+                 `#[event(name = \"…\")]`",
+                "`subscriber` is a method of the generated event emitter: rename this one and keep the event name \
+                 with `#[event(name = \"…\")]`",
             ]
         );
     }

@@ -19,7 +19,8 @@ pub fn render(set: &SetDef) -> TokenStream {
     let doc = format!(
         "Emits the events of the OSMP instruction set `{}` ([`{}`]) with typed data.\n\n\
          [`{emitter}::new`] emits to every session of a server that subscribed an event; \
-         [`{emitter}::session`] to one session, for the current state a set sends when a session subscribes.",
+         [`{emitter}::session`] to one session, for the current state a set sends when a session subscribes \
+         ([`{emitter}::subscriber`] tells which).",
         set.name.value, set.ident
     );
     quote! {
@@ -41,6 +42,16 @@ pub fn render(set: &SetDef) -> TokenStream {
             /// then returns 0 or 1.
             #vis fn session(session: &#p::Session) -> Self {
                 Self { target: #p::EventTarget::Session(::core::clone::Clone::clone(session)) }
+            }
+
+            /// The session this emitter sends to, when it was made for one: in
+            /// `on_subscribe`, the session that subscribed (to keep per-session state, such as
+            /// a filter its events pass through). `None` for an emitter to a server's bus.
+            #vis fn subscriber(&self) -> ::core::option::Option<&#p::Session> {
+                match &self.target {
+                    #p::EventTarget::Session(session) => ::core::option::Option::Some(session),
+                    #p::EventTarget::Bus(_) => ::core::option::Option::None,
+                }
             }
 
             #(#methods)*

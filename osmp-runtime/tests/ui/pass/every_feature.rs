@@ -122,6 +122,7 @@ impl Vd1 for Device {
 pub fn emit(bus: &EventBus, session: &Session) -> Result<usize, EmitError> {
     let everyone = Vd1Events::new(bus);
     let one = Vd1Events::session(session).clone();
+    assert!(everyone.subscriber().is_none() && one.subscriber().is_some_and(|s| s.id() == session.id()));
     Ok(everyone.vcall_status_changed(&CallStatus { status: "Connected".into() })?
         + one.io_changed("1.2", &true)?)
 }
