@@ -9,6 +9,7 @@ mod concurrency;
 mod events;
 mod hostile;
 mod keepalive_and_timeouts;
+mod pa_system;
 mod readme;
 mod reconnect;
 mod server_to_client;
