@@ -138,8 +138,8 @@ fn properties_of(schema: &Value) -> Vec<ObjectProperty> {
             .get(name)
             .and_then(|property| property.get("description"))
             .and_then(Value::as_str)
-            .unwrap_or_default()
-            .to_owned(),
+            .map(unwrap_lines)
+            .unwrap_or_default(),
         required,
     };
     let mut fields: Vec<ObjectProperty> =
@@ -147,6 +147,14 @@ fn properties_of(schema: &Value) -> Vec<ObjectProperty> {
     fields
         .extend(properties.keys().filter(|name| !required.contains(&name.as_str())).map(|name| property(name, false)));
     fields
+}
+
+/// schemars keeps the line breaks of a doc comment; `help` shows each description on one
+/// line, as it does for the descriptions the macro reads, so the lines of each paragraph are
+/// joined with a space (paragraphs stay apart).
+fn unwrap_lines(text: &str) -> String {
+    let paragraphs = text.split("\n\n").map(|paragraph| paragraph.lines().map(str::trim).collect::<Vec<_>>().join(" "));
+    paragraphs.collect::<Vec<_>>().join("\n\n")
 }
 
 /// One field of an event declared with an argument list.
@@ -249,7 +257,8 @@ mod tests {
         call_id: String,
         /// Audio sources, played in sequence.
         sources: Option<Vec<String>>,
-        /// Announcement priority.
+        /// Announcement priority: calls with a lower number
+        /// overrule calls with a higher one.
         priority: Option<u8>,
         #[serde(rename = "start")]
         start_now: bool,
@@ -265,7 +274,11 @@ mod tests {
             vec![
                 ("call-id", true, "Unique identifier of the announcement."),
                 ("start", true, ""),
-                ("priority", false, "Announcement priority."),
+                (
+                    "priority",
+                    false,
+                    "Announcement priority: calls with a lower number overrule calls with a higher one."
+                ),
                 ("sources", false, "Audio sources, played in sequence."),
             ]
         );
