@@ -12,7 +12,8 @@ use serde_json::{json, Value};
 /// How a response's data is shown to people.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Render {
-    /// The result text, then the data as indented JSON (`OK` when there is neither).
+    /// The result text, then the data as indented JSON (`OK` when there is neither; an empty
+    /// object is no data).
     Generic,
     /// `help`: the command list as a table, or one command in detail.
     Help,
@@ -255,7 +256,7 @@ impl Output {
                 text.push_str(result);
                 text.push('\n');
             }
-            if let Some(data) = data {
+            if let Some(data) = data.filter(|data| worth_showing(data)) {
                 text.push_str(&pretty(data));
             }
             if text.is_empty() {
@@ -272,7 +273,7 @@ impl Output {
     pub fn error_response(&mut self, response: &Response) {
         if self.json {
             self.line(&Message::Response(response.clone()).to_json());
-        } else if let Some(data) = response.data.as_ref().filter(|data| !data.is_null()) {
+        } else if let Some(data) = response.data.as_ref().filter(|data| worth_showing(data)) {
             let text = pretty(data);
             self.line(text.trim_end());
         }
@@ -299,6 +300,13 @@ impl Drop for Output {
     fn drop(&mut self) {
         self.end_progress();
     }
+}
+
+/// Whether a response's data says anything to people: not `null`, not an empty object.
+/// `"data":{}` is how many commands say that they have nothing to return (the
+/// specification's `vcall-play`, OK and ERROR alike); shown as `{}` it would only be noise.
+fn worth_showing(data: &Payload) -> bool {
+    !data.is_null() && !matches!(data.to_value(), Value::Object(fields) if fields.is_empty())
 }
 
 /// Indented JSON with a final newline.
@@ -397,6 +405,17 @@ mod tests {
              help             ?        List commands.\n\
              event-subscribe           Subscribe.\n"
         );
+    }
+
+    #[test]
+    fn null_and_empty_objects_are_not_worth_showing() {
+        let payload = |text: &str| Payload::from_json(text).unwrap();
+        assert!(!worth_showing(&payload("null")));
+        assert!(!worth_showing(&payload("{}")));
+        assert!(!worth_showing(&payload(" { } ")));
+        for shown in ["{\"a\":null}", "[]", "0", "false", "\"\""] {
+            assert!(worth_showing(&payload(shown)), "{shown}");
+        }
     }
 
     #[test]
