@@ -316,7 +316,8 @@ fn pretty(data: &Payload) -> String {
     text
 }
 
-/// Rows of cells as aligned columns (two spaces apart; the last column is not padded).
+/// Rows of cells as aligned columns (two spaces apart; the last column is not padded). A
+/// last cell of several lines (a description wrapped by its author) goes on in its column.
 pub fn table(rows: &[Vec<String>]) -> String {
     let columns = rows.iter().map(Vec::len).max().unwrap_or(0);
     let widths: Vec<usize> = (0..columns)
@@ -327,14 +328,23 @@ pub fn table(rows: &[Vec<String>]) -> String {
         let mut line = String::new();
         for (column, cell) in row.iter().enumerate() {
             if column + 1 == row.len() {
-                line.push_str(cell);
+                let indent = " ".repeat(line.chars().count());
+                for (index, part) in cell.lines().enumerate() {
+                    if index > 0 {
+                        line.push('\n');
+                        line.push_str(&indent);
+                    }
+                    line.push_str(part);
+                }
             } else {
                 line.push_str(cell);
                 line.extend(std::iter::repeat_n(' ', widths[column] - cell.chars().count() + 2));
             }
         }
-        text.push_str(line.trim_end());
-        text.push('\n');
+        for part in line.split('\n') {
+            text.push_str(part.trim_end());
+            text.push('\n');
+        }
     }
     text
 }
@@ -404,6 +414,22 @@ mod tests {
             "COMMAND          ALIASES  DESCRIPTION\n\
              help             ?        List commands.\n\
              event-subscribe           Subscribe.\n"
+        );
+    }
+
+    #[test]
+    fn further_lines_of_a_last_cell_stay_in_its_column() {
+        let rows = vec![
+            vec!["  priority".to_owned(), "Announcement priority.\nLower numbers win.\n\n41 is default.".to_owned()],
+            vec!["  start".to_owned(), "Start at once".to_owned()],
+        ];
+        assert_eq!(
+            table(&rows),
+            "  priority  Announcement priority.\n\
+             \x20           Lower numbers win.\n\
+             \n\
+             \x20           41 is default.\n\
+             \x20 start     Start at once\n"
         );
     }
 
