@@ -365,12 +365,20 @@ pub fn command_table(commands: &[CommandSummary]) -> String {
     table(&rows)
 }
 
+/// The set a command belongs to, with its version when the set declares one (0 is the default).
+fn set_and_version(help: &CommandHelp) -> String {
+    match help.version {
+        0 => help.instruction_set.clone(),
+        version => format!("{} (version {version})", help.instruction_set),
+    }
+}
+
 /// One command in detail, as `help COMMAND` answers it.
 pub fn command_detail(help: &CommandHelp) -> String {
     let mut text = table(&[
         vec!["COMMAND".to_owned(), help.command.clone()],
         vec!["ALIASES".to_owned(), help.aliases.join(", ")],
-        vec!["SET".to_owned(), format!("{} (version {})", help.instruction_set, help.version)],
+        vec!["SET".to_owned(), set_and_version(help)],
         vec!["DESCRIPTION".to_owned(), help.description.clone()],
     ]);
     let long = help.long_description.trim();

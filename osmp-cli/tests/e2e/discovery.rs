@@ -40,7 +40,7 @@ fn help_command_describes_one_command() {
     let server = TestServer::plain();
     let out = run(&["help", &server.url(), "count"]).expect_code(0);
     assert!(out.stdout.starts_with("COMMAND      count\n"), "{}", out.stdout);
-    assert!(out.stdout.contains("SET          lab (version "), "{}", out.stdout);
+    assert!(out.stdout.contains("SET          lab (version 2)\n"), "{}", out.stdout);
     assert!(out.stdout.contains("Sends progress for each step"), "the long description: {}", out.stdout);
     assert!(out.stdout.contains("MANDATORY PARAMETERS\n  to  Where to stop\n"), "{}", out.stdout);
     assert!(out.stdout.contains("OPTIONAL PARAMETERS\n  (none)\n"), "{}", out.stdout);

@@ -282,7 +282,10 @@ fn help_vcall_create_describes_its_parameters() {
     let pa = Pa::plain();
     let out = run(&["help", &pa.url(), "vcall-create"]).expect_code(0);
     let detail = &out.stdout;
-    assert!(detail.starts_with("COMMAND      vcall-create\nALIASES      vcc\nSET          vd1 (version "), "{detail}");
+    assert!(
+        detail.starts_with("COMMAND      vcall-create\nALIASES      vcc\nSET          vd1\nDESCRIPTION"),
+        "{detail}"
+    );
     assert!(detail.contains("DESCRIPTION  Create a new or change an existing announcement.\n"), "{detail}");
     assert!(
         detail.contains("Delete calls that are no longer needed with vcall-delete."),
@@ -293,10 +296,11 @@ fn help_vcall_create_describes_its_parameters() {
     assert!(mandatory[0].1.ends_with("The id is chosen by the client."), "{mandatory:?}");
     let optional = section(detail, "OPTIONAL PARAMETERS");
     assert_eq!(names(&optional), ["owner", "priority", "sources", "start", "zones"]);
-    // A description of several lines (as its doc comment wraps it) stays in its column.
+    // A description its doc comment wraps over several lines comes on one.
     let (_, priority) = optional.iter().find(|(name, _)| *name == "priority").expect("priority");
     assert!(priority.starts_with("Announcement priority (1..255;"), "{priority}");
-    assert!(priority.contains("\nCalls with a lower priority number overrule"), "{priority}");
+    assert!(priority.contains("is the highest). Calls with a lower priority number overrule"), "{priority}");
+    assert!(!priority.contains('\n'), "{priority}");
     assert_eq!(names(&section(detail, "RETURN VALUES")), ["call"]);
 
     // The same by its alias, through `call`.
