@@ -403,3 +403,70 @@ async fn a_slow_session_can_be_unsubscribed_with_a_reason_instead_of_losing_even
     peer.close().await;
     server.shutdown().await;
 }
+
+#[tokio::test]
+async fn one_subscription_to_several_events_keeps_the_servers_order() {
+    let server = alarm_server(Duration::from_millis(300)).await;
+    let client = client(&server).await;
+    let mut changes = client.subscribe_each(&["alarm", "fault"]).await.expect("subscribed");
+    assert_eq!(changes.events(), ["alarm", "fault"]);
+    let bus = server.events();
+    // Emitted within one batching window: they reach the client as one multi-event.
+    let order = ["fault", "alarm", "status", "alarm", "fault", "fault", "alarm"];
+    for (n, name) in order.iter().enumerate() {
+        bus.emit(name, &json!({ "n": n })).expect("declared");
+    }
+    for (n, name) in order.iter().enumerate().filter(|(_, name)| **name != "status") {
+        let event = bounded("an event", changes.next()).await.expect("open");
+        assert_eq!((event.event.as_str(), event.data.expect("data").to_value()), (*name, json!({ "n": n })));
+    }
+    server.shutdown().await;
+}
+
+#[tokio::test]
+async fn an_event_wanted_by_name_and_through_star_arrives_once() {
+    let server = alarm_server(Duration::ZERO).await;
+    let client = client(&server).await;
+    let mut changes = client.subscribe_each(&["alarm", "*"]).await.expect("subscribed");
+    let bus = server.events();
+    bus.emit("alarm", &json!({ "n": 1 })).expect("declared");
+    bus.emit("fault", &json!({ "n": 2 })).expect("declared");
+    for n in [1, 2] {
+        let event = bounded("an event", changes.next()).await.expect("open");
+        assert_eq!(event.data.expect("data").to_value(), json!({ "n": n }), "each event once, in order");
+    }
+    server.shutdown().await;
+}
+
+#[tokio::test]
+async fn dropping_a_subscription_to_several_events_unsubscribes_each() {
+    let server = alarm_server(Duration::ZERO).await;
+    let client = client(&server).await;
+    let changes = client.subscribe_each(&["alarm", "fault"]).await.expect("subscribed");
+    assert_eq!(server.events().emit("alarm", &json!({})).expect("declared"), 1);
+    assert_eq!(server.events().emit("fault", &json!({})).expect("declared"), 1);
+    drop(changes);
+    eventually("the server forgets both subscriptions", || {
+        let bus = server.events().clone();
+        async move {
+            bus.emit("alarm", &json!({})).expect("declared") == 0
+                && bus.emit("fault", &json!({})).expect("declared") == 0
+        }
+    })
+    .await;
+    server.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_refused_event_undoes_the_others_of_the_same_subscription() {
+    let server = alarm_server(Duration::ZERO).await;
+    let client = client(&server).await;
+    let refused = client.subscribe_each(&["alarm", "no-such-event"]).await;
+    assert!(refused.is_err(), "the server refuses an unknown event");
+    eventually("the server forgets the subscription that went through", || {
+        let bus = server.events().clone();
+        async move { bus.emit("alarm", &json!({})).expect("declared") == 0 }
+    })
+    .await;
+    server.shutdown().await;
+}

@@ -386,28 +386,50 @@ impl Client {
 
     /// Subscribes to an event (`*` for all) until the session ends.
     pub async fn subscribe(&self, event: &str) -> Result<Subscription, CallError> {
-        self.subscribe_with(event, None).await
+        self.subscribe_with(&[event], None).await
     }
 
     /// Subscribes to an event for a limited time.
     pub async fn subscribe_for(&self, event: &str, duration: Duration) -> Result<Subscription, CallError> {
-        self.subscribe_with(event, Some(duration)).await
+        self.subscribe_with(&[event], Some(duration)).await
     }
 
-    async fn subscribe_with(&self, event: &str, duration: Option<Duration>) -> Result<Subscription, CallError> {
+    /// Subscribes to several events at once, received through one [`Subscription`] in the
+    /// order the server sent them (separate subscriptions each have their own queue, so
+    /// reading them side by side can reorder events that came together).
+    ///
+    /// ```no_run
+    /// # async fn demo(client: osmp_runtime::client::Client) -> Result<(), osmp_runtime::session::CallError> {
+    /// let mut changes = client.subscribe_each(&["vcall-status-changed", "vdevice-status-changed"]).await?;
+    /// while let Some(event) = changes.next().await {
+    ///     println!("{}: {:?}", event.event, event.data);
+    /// }
+    /// # Ok(()) }
+    /// ```
+    pub async fn subscribe_each<S: AsRef<str>>(&self, events: &[S]) -> Result<Subscription, CallError> {
+        let events: Vec<&str> = events.iter().map(AsRef::as_ref).collect();
+        self.subscribe_with(&events, None).await
+    }
+
+    async fn subscribe_with(&self, events: &[&str], duration: Option<Duration>) -> Result<Subscription, CallError> {
         let shared = self.shared();
-        // Registered before asking the server, so that a snapshot event sent right after
-        // subscribing is not missed.
         // A deadline too far to represent counts as the whole session.
         let until = duration.and_then(|duration| std::time::Instant::now().checked_add(duration));
-        let (id, queue, ask_server) = shared.router.add(event, until);
-        let subscription = Subscription::new(event, id, queue, Arc::downgrade(shared));
-        if ask_server {
-            let mut data = serde_json::json!({ "event": event });
-            if let Some(duration) = duration {
-                data["timeout"] = format_timespan(duration).into();
+        let (id, queue) = shared.router.new_subscriber();
+        let mut subscription = Subscription::new(id, queue.clone(), Arc::downgrade(shared));
+        for event in events {
+            // Registered before asking the server, so that a snapshot event sent right after
+            // subscribing is not missed. Should the server refuse, dropping `subscription`
+            // undoes the registrations made so far.
+            let ask_server = shared.router.add(event, id, &queue, until);
+            subscription.registered(event);
+            if ask_server {
+                let mut data = serde_json::json!({ "event": event });
+                if let Some(duration) = duration {
+                    data["timeout"] = format_timespan(duration).into();
+                }
+                shared.call("event-subscribe", Some(Payload::from_value(&data))).await?;
             }
-            shared.call("event-subscribe", Some(Payload::from_value(&data))).await?;
         }
         Ok(subscription)
     }

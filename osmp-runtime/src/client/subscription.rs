@@ -28,13 +28,17 @@ impl EventRouter {
         EventRouter { subscribers: Mutex::new(HashMap::new()), next_id: Default::default(), capacity }
     }
 
-    /// Adds a local subscriber wanting the event until `until` (`None`: for the whole
-    /// session). Returns its id, its queue and whether the server must be asked: for the
-    /// event's first subscriber, and for one that wants it longer than all the others (the
-    /// server keeps one deadline per event, and subscribing again replaces it).
-    pub(crate) fn add(&self, event: &str, until: Option<Instant>) -> (u64, Arc<LossyQueue<EventItem>>, bool) {
+    /// A new subscriber's id and queue, not yet registered for any event.
+    pub(crate) fn new_subscriber(&self) -> (u64, Arc<LossyQueue<EventItem>>) {
         let id = self.next_id.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-        let queue = Arc::new(LossyQueue::new(self.capacity));
+        (id, Arc::new(LossyQueue::new(self.capacity)))
+    }
+
+    /// Registers a subscriber for an event until `until` (`None`: for the whole session).
+    /// Returns whether the server must be asked: for the event's first subscriber, and for
+    /// one that wants it longer than all the others (the server keeps one deadline per
+    /// event, and subscribing again replaces it).
+    pub(crate) fn add(&self, event: &str, id: u64, queue: &Arc<LossyQueue<EventItem>>, until: Option<Instant>) -> bool {
         let mut subscribers = lock(&self.subscribers);
         let list = subscribers.entry(event.to_ascii_lowercase()).or_default();
         let longest = list.iter().map(|(_, _, until)| *until).reduce(|a, b| a.zip(b).map(|(a, b)| a.max(b)));
@@ -45,7 +49,7 @@ impl EventRouter {
             (Some(Some(longest)), Some(until)) => until > longest,
         };
         list.push((id, queue.clone(), until));
-        (id, queue, extends)
+        extends
     }
 
     /// Removes a local subscriber; returns whether it was the event's last.
@@ -67,8 +71,13 @@ impl EventRouter {
         let subscribers = lock(&self.subscribers);
         let named = subscribers.get(&item.event.to_ascii_lowercase()).into_iter().flatten();
         let all = subscribers.get("*").into_iter().flatten();
-        for (_, queue, _) in named.chain(all) {
-            queue.push(item.clone());
+        // A subscriber registered both by name and through `*` gets the event once.
+        let mut served: Vec<u64> = Vec::new();
+        for (id, queue, _) in named.chain(all) {
+            if !served.contains(id) {
+                served.push(*id);
+                queue.push(item.clone());
+            }
         }
     }
 
@@ -104,7 +113,8 @@ impl EventRouter {
     }
 }
 
-/// The events of one subscription, as they arrive.
+/// The events of one subscription (to one event, `*`, or several events), in the order the
+/// server sent them.
 ///
 /// Dropping the last subscription of an event unsubscribes it on the server. When the
 /// subscriber falls behind, the oldest events are dropped ([`dropped`](Self::dropped) counts
@@ -119,25 +129,31 @@ impl EventRouter {
 /// # Ok(()) }
 /// ```
 pub struct Subscription {
-    event: String,
+    events: Vec<String>,
     id: u64,
     queue: Arc<LossyQueue<EventItem>>,
     client: Weak<ClientShared>,
 }
 
 impl Subscription {
-    pub(crate) fn new(
-        event: &str,
-        id: u64,
-        queue: Arc<LossyQueue<EventItem>>,
-        client: Weak<ClientShared>,
-    ) -> Subscription {
-        Subscription { event: event.to_owned(), id, queue, client }
+    /// A subscription to no event yet: [`ClientShared`] registers it for each event before
+    /// asking the server, and dropping it undoes every registration made so far.
+    pub(crate) fn new(id: u64, queue: Arc<LossyQueue<EventItem>>, client: Weak<ClientShared>) -> Subscription {
+        Subscription { events: Vec::new(), id, queue, client }
     }
 
-    /// The subscribed event (`*` for all).
+    pub(crate) fn registered(&mut self, event: &str) {
+        self.events.push(event.to_owned());
+    }
+
+    /// The subscribed event (`*` for all); for a subscription to several events, the first.
     pub fn event(&self) -> &str {
-        &self.event
+        self.events.first().map_or("", String::as_str)
+    }
+
+    /// Every subscribed event.
+    pub fn events(&self) -> &[String] {
+        &self.events
     }
 
     /// The next event; `None` once the client is closed for good.
@@ -163,14 +179,16 @@ impl Drop for Subscription {
         let Some(client) = self.client.upgrade() else {
             return;
         };
-        if client.router.remove(&self.event, self.id) {
-            client.unsubscribe_in_background(&self.event);
+        for event in &self.events {
+            if client.router.remove(event, self.id) {
+                client.unsubscribe_in_background(event);
+            }
         }
     }
 }
 
 impl std::fmt::Debug for Subscription {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Subscription").field("event", &self.event).finish()
+        f.debug_struct("Subscription").field("events", &self.events).finish()
     }
 }
