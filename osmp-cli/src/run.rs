@@ -130,36 +130,23 @@ pub async fn call(
     }
 }
 
-/// Subscribes to the events and prints them as they come, until Ctrl-C.
+/// Subscribes to the events and prints them as they come, in the server's order, until Ctrl-C.
 async fn watch(
     client: &Client,
     events: &[String],
     output: &mut Output,
     interrupts: &mut Interrupts,
 ) -> Result<Exit, Failure> {
-    let (sender, mut received) = tokio::sync::mpsc::unbounded_channel();
-    for event in events {
-        let subscription = tokio::select! {
-            result = client.subscribe(event) => result.map_err(|error| Failure::from_call(&error))?,
-            () = interrupts.next() => return Ok(Exit::Ok),
-        };
-        let sender = sender.clone();
-        tokio::spawn(async move {
-            let mut subscription = subscription;
-            while let Some(item) = subscription.next().await {
-                if sender.send(item).is_err() {
-                    break;
-                }
-            }
-        });
-    }
-    drop(sender);
+    let mut subscription = tokio::select! {
+        result = client.subscribe_each(events) => result.map_err(|error| Failure::from_call(&error))?,
+        () = interrupts.next() => return Ok(Exit::Ok),
+    };
     if !output.is_json() && std::io::stderr().is_terminal() {
         output.note(&format!("watching {} (Ctrl-C to stop)", events.join(", ")));
     }
     loop {
         tokio::select! {
-            item = received.recv() => match item {
+            item = subscription.next() => match item {
                 Some(item) => output.event(&item),
                 None => return Err(Failure::connection("the connection closed")),
             },

@@ -146,21 +146,6 @@ impl Background {
         serde_json::from_str(&line).unwrap_or_else(|error| panic!("not JSON ({error}): {line}"))
     }
 
-    /// The next `N` JSON lines, each accepted by one of `wanted`, in whatever order they
-    /// come: `osmp watch` of two events merges two subscriptions, whose order relative to
-    /// each other the client library does not keep.
-    #[track_caller]
-    fn json_in_any_order<const N: usize>(&mut self, wanted: [&dyn Fn(&Value) -> bool; N]) -> [Value; N] {
-        let mut found: [Option<Value>; N] = std::array::from_fn(|_| None);
-        for _ in 0..N {
-            let line = self.json();
-            let index = (0..N).find(|&index| found[index].is_none() && wanted[index](&line));
-            let index = index.unwrap_or_else(|| panic!("unexpected line: {line}"));
-            found[index] = Some(line);
-        }
-        found.map(|line| line.expect("every line was found"))
-    }
-
     /// Ctrl-C, then waits for osmp to exit: everything it printed and its exit status.
     #[cfg(unix)]
     fn interrupt(mut self) -> Run {
@@ -512,7 +497,9 @@ fn watch_prints_the_vd1_snapshots_then_the_changes_until_ctrl_c() {
     // The snapshots on subscribing: every installed device, every call.
     let device = |line: &Value| line["id"] == "vdevice-status-changed";
     let call = |line: &Value| line["id"] == "vcall-status-changed";
-    let [devices, calls] = watch.json_in_any_order([&device, &call]);
+    // The server's order: each snapshot follows its subscription.
+    let (devices, calls) = (watch.json(), watch.json());
+    assert!(device(&devices) && call(&calls), "{devices}\n{calls}");
     assert_eq!(devices["type"], "event");
     let stati = devices["data"]["stati"].as_array().expect("stati");
     let installed = pa.system.lock().devices.all().iter().filter(|d| d.status != Status::NotInstalled).count();
@@ -526,7 +513,10 @@ fn watch_prints_the_vd1_snapshots_then_the_changes_until_ctrl_c() {
     // The amplifier of the Lobby fails: it and its controller are reported, and the call is
     // off the air.
     pa.set_devices(&[DeviceStatus::new("lo.2.pa.1.1", Status::Error, Some(SubStatus::DistortionHigh))]);
-    let [failed, interrupted] = watch.json_in_any_order([&device, &call]);
+    // The server's order: the call is interrupted as the amplifier fails, then the
+    // device changes go out.
+    let (interrupted, failed) = (watch.json(), watch.json());
+    assert!(call(&interrupted) && device(&failed), "{interrupted}\n{failed}");
     assert_eq!(
         failed["data"]["stati"],
         json!([
