@@ -5,7 +5,8 @@
 //!
 //! Discovery (`help`, `apropos`), the life of an announcement (`vcall-*`) in human and JSON
 //! output, an ERROR answer, `log-stream` until Ctrl-C, `watch` of the VD1 events with their
-//! snapshots and a device failing, logging in, and the shell reading a script.
+//! snapshots and a device failing, logging in, the shell reading a script, and the README's
+//! commands as written.
 
 /// The example as it is, `main` and all: its modules come along (a file included with
 /// `#[path]` finds its own modules beside it).
@@ -14,8 +15,9 @@
 mod example;
 
 use std::io::{BufRead, BufReader};
-use std::process::{Child, Stdio};
+use std::process::{Child, Command, Stdio};
 use std::sync::{mpsc, Arc};
+use std::time::{Duration, Instant};
 
 use clap::Parser;
 use serde_json::{json, Value};
@@ -107,13 +109,14 @@ struct Background {
 
 impl Background {
     fn start(args: &[&str]) -> Background {
-        let mut child = osmp()
-            .args(args)
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("osmp starts");
+        let mut command = osmp();
+        command.args(args);
+        Background::spawn(command)
+    }
+
+    fn spawn(mut command: Command) -> Background {
+        let mut child =
+            command.stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().expect("osmp starts");
         let stdout = child.stdout.take().expect("stdout");
         let (sender, lines) = mpsc::channel();
         std::thread::spawn(move || {
@@ -125,6 +128,13 @@ impl Background {
             }
         });
         Background { child: Some(child), lines, read: Vec::new() }
+    }
+
+    /// The next line of stdout, if one comes within `patience`.
+    fn line_within(&mut self, patience: Duration) -> Option<String> {
+        let line = self.lines.recv_timeout(patience).ok()?;
+        self.read.push(line.clone());
+        Some(line)
     }
 
     /// The next line of stdout (waiting at most [`PATIENCE`]).
@@ -657,4 +667,48 @@ vcall-delete call-id=*
     assert_eq!((&lines[0]["status"], &lines[0]["result"]), (&json!("ERROR"), &json!("No such call: nope")));
     assert_eq!((&lines[1]["status"], &lines[1]["result"]), (&json!("OK"), &json!("1 call deleted.")));
     assert_eq!(out.stderr, "error: No such call: nope\n");
+}
+
+/// The README's commands for the public-address example work as written: each `osmp` line
+/// of its block runs through `sh` (quoting and all), with the binary under test for `osmp`
+/// and the test server's address for the README's. Lines that run until Ctrl-C get it once
+/// they have printed.
+#[cfg(unix)]
+#[test]
+fn the_readmes_commands_work_as_written() {
+    const README: &str = include_str!("../../../README.md");
+    const README_ADDRESS: &str = "ws://127.0.0.1:9001";
+    let section = README.split("## A real job").nth(1).expect("the README's public-address section");
+    let block = section.split("```text\n").nth(1).and_then(|rest| rest.split("```").next()).expect("its commands");
+    let commands: Vec<&str> = block.lines().filter(|line| line.starts_with("osmp ")).collect();
+    assert!(commands.len() >= 4, "{block}");
+
+    let pa = Pa::plain();
+    let address = pa.url().trim_end_matches("/osmp/v1").to_owned();
+    for line in commands {
+        assert!(line.contains(README_ADDRESS), "{line}");
+        let line = line.replacen("osmp", env!("CARGO_BIN_EXE_osmp"), 1).replace(README_ADDRESS, &address);
+        let mut shell = Command::new("sh");
+        shell.arg("-c").arg(format!("exec {line}")).env_remove("OSMP_PASSWORD");
+        if !line.contains(" watch ") && !line.contains("log-stream") {
+            run_with(&mut shell, None).expect_code(0);
+            continue;
+        }
+        let mut running = Background::spawn(shell);
+        if line.contains("log-stream") {
+            // Its first messages are text fragments: a log line ends them. Stopping and
+            // starting the call logs, once the stream is there to see it.
+            let deadline = Instant::now() + PATIENCE;
+            for toggle in ["vcall-stop", "vcall-play"].iter().cycle() {
+                assert!(Instant::now() < deadline, "log-stream printed no line");
+                run(&["call", &address, toggle, "call-id=evac"]).expect_code(0);
+                if running.line_within(Duration::from_millis(200)).is_some() {
+                    break;
+                }
+            }
+        } else {
+            running.line();
+        }
+        running.interrupt().expect_code(0);
+    }
 }
