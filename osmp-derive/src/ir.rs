@@ -97,15 +97,15 @@ pub struct FlattenDef {
     pub ty: Type,
 }
 
-/// What a command's `Result<T, E>` carries.
-pub struct OutputDef {
+/// What a command's (or a route's) `Result<T, E>` carries; `K` says how `T` is answered.
+pub struct OutputDef<K = OutputKind> {
     /// The declared return type, as written.
     pub ty: Type,
     /// `T`.
     pub ok: Type,
     /// `E`, unless the type is an alias like `io::Result<T>` that names no error type.
     pub err: Option<Type>,
-    pub kind: OutputKind,
+    pub kind: K,
 }
 
 /// How the success value becomes an `Outcome`, and what a typed client gets back.
@@ -137,3 +137,4 @@ pub enum EventData {
     /// One `#[flatten]` argument whose type is the whole data.
     Flatten(FlattenDef),
 }
+

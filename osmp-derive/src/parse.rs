@@ -49,7 +49,7 @@ pub fn parse_set(args: TokenStream, item: &ItemTrait, errors: &Errors) -> SetDef
         version: args.u32("version", errors).unwrap_or(0),
         requires: args.string("requires", errors).map(|text| text.value()),
     };
-    check_trait_shape(item, errors);
+    check_trait_shape(item, &SET_NOUNS, errors);
 
     let mut commands = Vec::new();
     let mut events = Vec::new();
@@ -81,23 +81,39 @@ pub fn parse_set(args: TokenStream, item: &ItemTrait, errors: &Errors) -> SetDef
     }
 }
 
+/// How messages name what a macro reads, so that both macros share the checks.
+pub struct Nouns {
+    /// `an instruction set trait`.
+    pub a_trait: &'static str,
+    /// `commands`: what the trait's methods are.
+    pub items: &'static str,
+    /// `commands and events`: every kind of method.
+    pub all_items: &'static str,
+}
+
+const SET_NOUNS: Nouns =
+    Nouns { a_trait: "an instruction set trait", items: "commands", all_items: "commands and events" };
+
 /// The trait itself must be a plain, non-generic trait.
-fn check_trait_shape(item: &ItemTrait, errors: &Errors) {
+pub fn check_trait_shape(item: &ItemTrait, nouns: &Nouns, errors: &Errors) {
+    let Nouns { a_trait, items, .. } = nouns;
     if !item.generics.params.is_empty() {
         errors.spanned(
             &item.generics,
-            "an instruction set trait cannot be generic: the server needs one concrete table of commands; \
-             remove the generic parameters",
+            format!(
+                "{a_trait} cannot be generic: the server needs one concrete table of {items}; \
+                 remove the generic parameters"
+            ),
         );
     }
     if let Some(clause) = &item.generics.where_clause {
-        errors.spanned(clause, "remove the `where` clause: an instruction set trait cannot be generic");
+        errors.spanned(clause, format!("remove the `where` clause: {a_trait} cannot be generic"));
     }
     if let Some(unsafety) = &item.unsafety {
-        errors.spanned(unsafety, "an instruction set trait cannot be `unsafe`");
+        errors.spanned(unsafety, format!("{a_trait} cannot be `unsafe`"));
     }
     if let Some(auto) = &item.auto_token {
-        errors.spanned(auto, "an instruction set trait cannot be an `auto` trait");
+        errors.spanned(auto, format!("{a_trait} cannot be an `auto` trait"));
     }
 }
 
@@ -118,7 +134,7 @@ fn parse_command(method: &TraitItemFn, defaults: &Defaults, errors: &Errors) -> 
     let args = command_attr(&method.attrs, errors);
     reject_helpers_except(&method.attrs, "command", errors);
     reject_body(method, "command", errors);
-    reject_qualifiers(sig, errors);
+    reject_qualifiers(sig, &SET_NOUNS, errors);
     reject_generics(sig, "commands", errors);
     if sig.asyncness.is_none() {
         let (fn_token, ident) = (&sig.fn_token, &sig.ident);
@@ -167,7 +183,7 @@ fn parse_event(method: &TraitItemFn, attr: &Attribute, defaults: &Defaults, erro
         errors.spanned(duplicate, "duplicate `#[event]` attribute: put all arguments into one");
     }
     reject_body(method, "event", errors);
-    reject_qualifiers(sig, errors);
+    reject_qualifiers(sig, &SET_NOUNS, errors);
     reject_generics(sig, "events", errors);
     if let Some(asyncness) = &sig.asyncness {
         errors.spanned(asyncness, "events are not `async`: remove `async`; an event only declares its data");
@@ -227,7 +243,7 @@ fn parse_event(method: &TraitItemFn, attr: &Attribute, defaults: &Defaults, erro
 }
 
 /// The first helper attribute of a kind.
-fn helper<'a>(attrs: &'a [Attribute], name: &str) -> Option<&'a Attribute> {
+pub fn helper<'a>(attrs: &'a [Attribute], name: &str) -> Option<&'a Attribute> {
     attrs.iter().find(|attr| attr.path().is_ident(name))
 }
 
@@ -259,22 +275,23 @@ fn reject_body(method: &TraitItemFn, kind: &str, errors: &Errors) {
     }
 }
 
-fn reject_qualifiers(sig: &Signature, errors: &Errors) {
+pub fn reject_qualifiers(sig: &Signature, nouns: &Nouns, errors: &Errors) {
+    let all = nouns.all_items;
     if let Some(constness) = &sig.constness {
-        errors.spanned(constness, "remove `const`: commands and events cannot be `const fn`");
+        errors.spanned(constness, format!("remove `const`: {all} cannot be `const fn`"));
     }
     if let Some(unsafety) = &sig.unsafety {
-        errors.spanned(unsafety, "remove `unsafe`: commands and events cannot be `unsafe fn`");
+        errors.spanned(unsafety, format!("remove `unsafe`: {all} cannot be `unsafe fn`"));
     }
     if let Some(abi) = &sig.abi {
-        errors.spanned(abi, "remove the ABI: commands and events are Rust functions");
+        errors.spanned(abi, format!("remove the ABI: {all} are Rust functions"));
     }
     if let Some(variadic) = &sig.variadic {
-        errors.spanned(variadic, "commands and events cannot be variadic");
+        errors.spanned(variadic, format!("{all} cannot be variadic"));
     }
 }
 
-fn reject_generics(sig: &Signature, kind: &str, errors: &Errors) {
+pub fn reject_generics(sig: &Signature, kind: &str, errors: &Errors) {
     if !sig.generics.params.is_empty() {
         let only_lifetimes = sig.generics.lifetimes().count() == sig.generics.params.len();
         let message = if only_lifetimes {
@@ -412,7 +429,7 @@ fn parse_data_arg(
     for duplicate in arg.attrs.iter().filter(|attr| attr.path().is_ident("param")).skip(1) {
         errors.spanned(duplicate, "duplicate `#[param]` attribute: put all arguments into one");
     }
-    if !owned_type(&arg.ty, errors) {
+    if !owned_type(&arg.ty, OWNED_BECAUSE, errors) {
         return None;
     }
     if let Some(attr) = helper(&arg.attrs, "flatten") {
@@ -465,7 +482,7 @@ fn reject_beside_flatten<'a>(params: impl IntoIterator<Item = &'a ParamDef>, fla
 }
 
 /// The argument's name: a plain identifier, since it names the parameter.
-fn arg_ident(pat: &Pat, errors: &Errors) -> Option<Ident> {
+pub fn arg_ident(pat: &Pat, errors: &Errors) -> Option<Ident> {
     match pat {
         Pat::Ident(pat) if pat.by_ref.is_none() && pat.mutability.is_none() && pat.subpat.is_none() => {
             Some(pat.ident.clone())
@@ -496,15 +513,18 @@ fn context_type(ty: &Type, errors: &Errors) -> bool {
     }
 }
 
+/// Why commands and events take owned types, for [`owned_type`].
+pub const OWNED_BECAUSE: &str =
+    "parameters are decoded from JSON into owned values, and event emitters take their fields by reference anyway";
+
 /// Parameters are decoded from JSON and event fields are taken by reference by the
-/// emitter: owned types only.
-fn owned_type(ty: &Type, errors: &Errors) -> bool {
+/// emitter: owned types only. `because` ends the message about a reference.
+pub fn owned_type(ty: &Type, because: &str, errors: &Errors) -> bool {
     match ty {
         Type::Reference(_) => {
             errors.spanned(
                 ty,
-                "use an owned type (`String` rather than `&str`, `Vec<T>` rather than `&[T]`): parameters are \
-                 decoded from JSON into owned values, and event emitters take their fields by reference anyway",
+                format!("use an owned type (`String` rather than `&str`, `Vec<T>` rather than `&[T]`): {because}"),
             );
             false
         }
@@ -517,24 +537,24 @@ fn owned_type(ty: &Type, errors: &Errors) -> bool {
     }
 }
 
-fn name_or_derived(written: Option<LitStr>, ident: &Ident) -> Name {
+pub fn name_or_derived(written: Option<LitStr>, ident: &Ident) -> Name {
     match written {
         Some(literal) => written_name(&literal),
         None => Name { value: ident.unraw().to_string().to_kebab_case(), span: ident.span(), derived: true },
     }
 }
 
-fn written_name(literal: &LitStr) -> Name {
+pub fn written_name(literal: &LitStr) -> Name {
     Name { value: literal.value(), span: literal.span(), derived: false }
 }
 
 /// `T` of `Option<T>`.
-fn option_inner(ty: &Type) -> Option<&Type> {
+pub fn option_inner(ty: &Type) -> Option<&Type> {
     generic_args(ty, "Option").filter(|args| args.len() == 1).and_then(|args| args.first().copied())
 }
 
 /// The type arguments of a path type whose last segment is `name`.
-fn generic_args<'a>(ty: &'a Type, name: &str) -> Option<Vec<&'a Type>> {
+pub fn generic_args<'a>(ty: &'a Type, name: &str) -> Option<Vec<&'a Type>> {
     let Type::Path(TypePath { qself: None, path }) = ty else {
         return None;
     };
@@ -547,7 +567,7 @@ fn generic_args<'a>(ty: &'a Type, name: &str) -> Option<Vec<&'a Type>> {
 
 /// Whether a type is a path whose last segment is `name` without arguments (`Outcome`,
 /// `osmp::instruction::CommandContext`).
-fn last_segment_is(ty: &Type, name: &str) -> bool {
+pub fn last_segment_is(ty: &Type, name: &str) -> bool {
     match ty {
         Type::Path(TypePath { qself: None, path }) => {
             path.segments.last().is_some_and(|segment| segment.ident == name && segment.arguments.is_empty())
@@ -557,7 +577,7 @@ fn last_segment_is(ty: &Type, name: &str) -> bool {
     }
 }
 
-fn is_unit(ty: &Type) -> bool {
+pub fn is_unit(ty: &Type) -> bool {
     matches!(ty, Type::Tuple(tuple) if tuple.elems.is_empty())
 }
 

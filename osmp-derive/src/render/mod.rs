@@ -32,14 +32,18 @@ pub fn render(set: &SetDef) -> TokenStream {
 
 /// `#krate::__private`: generated code reaches the runtime only through this module.
 pub fn private(set: &SetDef) -> TokenStream {
-    let krate = &set.krate;
-    quote!(#krate::__private)
+    private_of(&set.krate)
 }
 
 /// `#krate::__private` with every token at `span`, for calls whose trait bounds should be
 /// reported at the user's type rather than at the attribute.
 pub fn private_at(set: &SetDef, span: Span) -> TokenStream {
     respan(private(set), span)
+}
+
+/// `#krate::__private` of any crate path (the runtime's, or `omcp`'s for `#[module]`).
+pub fn private_of(krate: &syn::Path) -> TokenStream {
+    quote!(#krate::__private)
 }
 
 fn respan(tokens: TokenStream, span: Span) -> TokenStream {
