@@ -1,0 +1,115 @@
+//! OMCP over RabbitMQ (AMQP 0-9-1), as OSIRIS uses it.
+//!
+//! - A module serves a durable queue named after it ([`queue_name`](crate::queue_name)),
+//!   declared with `x-message-ttl` 60000 (a request nobody takes within a minute is
+//!   dropped), with one consumer that runs up to [`ServerBuilder::concurrency`] handlers at
+//!   a time. A delivery with `reply_to` is a request: the response goes to `reply_to` with
+//!   the request's `correlation_id`. One without is a notification: handled, not answered.
+//! - A client publishes requests to the default exchange with the module's queue as routing
+//!   key, `reply_to` set to its own reply queue (exclusive, one per client) and a random
+//!   `correlation_id`, with publisher confirms. No response within the timeout is answered
+//!   `408 REQUEST TIMEOUT` (the original waits forever); a module whose queue does not exist
+//!   is answered `404 NOT FOUND` at once (the request is published `mandatory`). A NOTIFY is
+//!   a persistent message without `reply_to`.
+//! - A message group `X.messagegroup` is the topic exchange `osiris.messagegroup.X`. A NOTIFY
+//!   to `omcp://X.messagegroup/a/b` is published there with routing key `a.b`; a server
+//!   subscribes with [`ServerBuilder::subscribe`] (`omcp://X.messagegroup/a/#`), which binds
+//!   its queue, so group notifications reach its handler like any other.
+//!
+//! Both sides keep their connection: when the broker goes away (restart, network), they
+//! reconnect with exponential backoff ([`Reconnect`]), declare their queues, bindings and
+//! consumers again and carry on with the same handler. What happens to work in flight:
+//!
+//! - Requests waiting in a module's queue stay there (the queue is durable) until the
+//!   module is back or their time to live runs out.
+//! - A server acknowledges each delivery when it starts handling it (at most once: a
+//!   handler never runs twice for one request). A handler running while the connection
+//!   drops finishes, but its response cannot be sent and is dropped (logged): the caller's
+//!   reply queue died with the caller's connection anyway.
+//! - A client fails its requests in flight with [`ClientError::ConnectionLost`] as soon as
+//!   the connection drops (their responses can no longer reach it; the module may or may
+//!   not have handled them), and new requests wait for the new connection for at most
+//!   their timeout ([`ClientError::NotConnected`] after that).
+
+mod client;
+mod server;
+
+use std::time::Duration;
+
+use lapin::{Connection, ConnectionProperties};
+
+pub use client::{Client, ClientBuilder, ClientError};
+pub use server::{Server, ServerBuilder, ServerError, ServerHandle};
+
+/// The broker URL used when none is given: a RabbitMQ on this machine, default virtual
+/// host, user `guest`.
+pub const DEFAULT_URL: &str = "amqp://127.0.0.1:5672/%2f";
+
+/// How to reconnect after the connection to the broker is lost: the first attempt after
+/// `initial_delay`, each further one after twice the previous delay, at most `max_delay`,
+/// forever.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Reconnect {
+    /// Delay before the first attempt (default 100 ms).
+    pub initial_delay: Duration,
+    /// Longest delay between attempts (default 10 s).
+    pub max_delay: Duration,
+}
+
+impl Default for Reconnect {
+    fn default() -> Reconnect {
+        Reconnect { initial_delay: Duration::from_millis(100), max_delay: Duration::from_secs(10) }
+    }
+}
+
+impl Reconnect {
+    fn next_delay(&self, delay: Duration) -> Duration {
+        (delay * 2).min(self.max_delay).max(self.initial_delay)
+    }
+}
+
+/// Connects within `timeout`.
+async fn connect(url: &str, name: &str, timeout: Duration) -> Result<Connection, ConnectError> {
+    let properties = ConnectionProperties::default().with_connection_name(name.into());
+    match tokio::time::timeout(timeout, Connection::connect(url, properties)).await {
+        Ok(Ok(connection)) => Ok(connection),
+        Ok(Err(source)) => Err(ConnectError::Failed(source)),
+        Err(_) => Err(ConnectError::TimedOut),
+    }
+}
+
+enum ConnectError {
+    Failed(lapin::Error),
+    TimedOut,
+}
+
+/// Why a session with the broker ended.
+#[derive(Debug)]
+enum Ended {
+    /// Shut down on request.
+    Shutdown,
+    /// The connection, channel or consumer is gone.
+    Lost(String),
+}
+
+/// The broker's name for what an error means, for logs.
+fn describe(error: &lapin::Error) -> String {
+    error.to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_doubles_up_to_the_maximum() {
+        let policy = Reconnect { initial_delay: Duration::from_millis(100), max_delay: Duration::from_millis(350) };
+        let mut delay = policy.initial_delay;
+        let mut delays = Vec::new();
+        for _ in 0..4 {
+            delays.push(delay.as_millis());
+            delay = policy.next_delay(delay);
+        }
+        assert_eq!(delays, [100, 200, 350, 350]);
+    }
+}

@@ -1,0 +1,576 @@
+//! Serving a module: its queue, its consumer, its handler.
+
+use std::fmt;
+use std::sync::Arc;
+use std::time::Duration;
+
+use futures_util::StreamExt;
+use lapin::message::Delivery;
+use lapin::options::{
+    BasicAckOptions, BasicCancelOptions, BasicConsumeOptions, BasicPublishOptions, BasicQosOptions,
+    ExchangeDeclareOptions, QueueBindOptions, QueueDeclareOptions,
+};
+use lapin::types::{AMQPValue, FieldTable, ShortString};
+use lapin::{BasicProperties, Channel, Connection, Consumer, ExchangeKind};
+use tokio::sync::{watch, Semaphore};
+use tokio::task::JoinHandle;
+use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
+use tracing::{debug, info, warn, Instrument};
+
+use super::{connect, describe, ConnectError, Ended, Reconnect};
+use crate::address::{queue_name, Address, AddressError, SCHEME};
+use crate::packet::{now, Request, Response, Status};
+use crate::router::{Handler, Module, Router};
+
+/// Why a server could not start.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ServerError {
+    /// Neither [`ServerBuilder::module`] nor [`ServerBuilder::handler`] was called.
+    #[error("no module to serve: call `module` or `handler` on the builder")]
+    NoHandler,
+    /// A module name that cannot name a queue.
+    #[error(transparent)]
+    Address(#[from] AddressError),
+    /// A subscription to something else than a message group.
+    #[error("`{0}` is not a message group address: subscribe to `omcp://X.messagegroup/path`")]
+    NotAMessageGroup(String),
+    /// The first connection failed.
+    #[error("cannot connect to the broker at {url}: {source}")]
+    Connect {
+        /// The broker URL.
+        url: String,
+        /// What failed.
+        #[source]
+        source: lapin::Error,
+    },
+    /// The first connection did not complete in time.
+    #[error("connecting to the broker at {url} timed out after {timeout:?}")]
+    ConnectTimeout {
+        /// The broker URL.
+        url: String,
+        /// The connect timeout.
+        timeout: Duration,
+    },
+    /// The broker refused to declare the queue, a binding or the consumer.
+    #[error("broker error: {0}")]
+    Broker(#[source] lapin::Error),
+}
+
+/// Configures a [`Server`].
+#[must_use]
+pub struct ServerBuilder {
+    url: String,
+    name: Option<String>,
+    description: Option<String>,
+    handler: Option<Arc<dyn Handler>>,
+    subscriptions: Vec<String>,
+    concurrency: usize,
+    message_ttl: Duration,
+    connect_timeout: Duration,
+    shutdown_timeout: Duration,
+    reconnect: Reconnect,
+}
+
+impl ServerBuilder {
+    /// Serves a module (what `#[module]` generates: `SensorNetServer::new(implementation)`),
+    /// under its name unless [`name`](ServerBuilder::name) gives another.
+    pub fn module(mut self, module: impl Module) -> ServerBuilder {
+        let name = module.schema().name.to_string();
+        self.name.get_or_insert(name);
+        self.handler = Some(Arc::new(Router::new(module)));
+        self
+    }
+
+    /// Serves any handler as the module `name`.
+    pub fn handler(mut self, name: impl Into<String>, handler: impl Handler) -> ServerBuilder {
+        self.name = Some(name.into());
+        self.handler = Some(Arc::new(handler));
+        self
+    }
+
+    /// The module name, hence the queue (`average.function` → `osiris.function.average`).
+    pub fn name(mut self, name: impl Into<String>) -> ServerBuilder {
+        self.name = Some(name.into());
+        self
+    }
+
+    /// How responses describe the module in their `module` header (default: its name; the
+    /// original writes a name and version such as `sensornet/0.1`).
+    pub fn description(mut self, description: impl Into<String>) -> ServerBuilder {
+        self.description = Some(description.into());
+        self
+    }
+
+    /// Also receives the notifications of a message group whose path matches the pattern:
+    /// `omcp://alerts.messagegroup/sensors/#` (`#`: any number of segments, `*`: one).
+    pub fn subscribe(mut self, pattern: impl Into<String>) -> ServerBuilder {
+        self.subscriptions.push(pattern.into());
+        self
+    }
+
+    /// How many requests are handled at the same time (default 64); it is also the broker's
+    /// prefetch count, so no more deliveries wait in this process.
+    pub fn concurrency(mut self, concurrency: usize) -> ServerBuilder {
+        self.concurrency = concurrency.clamp(1, usize::from(u16::MAX));
+        self
+    }
+
+    /// The `x-message-ttl` of the queue (default 60 s, as the original declares it; every
+    /// module declaring the same queue must use the same value, or the broker refuses).
+    pub fn message_ttl(mut self, ttl: Duration) -> ServerBuilder {
+        self.message_ttl = ttl;
+        self
+    }
+
+    /// How long the first connection may take (default 10 s).
+    pub fn connect_timeout(mut self, timeout: Duration) -> ServerBuilder {
+        self.connect_timeout = timeout;
+        self
+    }
+
+    /// How long [`ServerHandle::shutdown`] waits for running handlers (default 10 s).
+    pub fn shutdown_timeout(mut self, timeout: Duration) -> ServerBuilder {
+        self.shutdown_timeout = timeout;
+        self
+    }
+
+    /// How to reconnect after the connection is lost.
+    pub fn reconnect(mut self, reconnect: Reconnect) -> ServerBuilder {
+        self.reconnect = reconnect;
+        self
+    }
+
+    /// Connects, declares the queue and the subscriptions' bindings, and starts consuming.
+    /// Fails when the broker cannot be reached now; once built, the server reconnects by
+    /// itself.
+    pub async fn build(self) -> Result<Server, ServerError> {
+        let handler = self.handler.clone().ok_or(ServerError::NoHandler)?;
+        let name = self.name.clone().ok_or(ServerError::NoHandler)?;
+        Address::new(name.as_str(), "/")?;
+        let mut bindings = Vec::new();
+        for pattern in &self.subscriptions {
+            let address = Address::parse(pattern)?;
+            if !address.is_message_group() {
+                return Err(ServerError::NotAMessageGroup(pattern.clone()));
+            }
+            bindings.push((address.queue(), address.routing_key()));
+        }
+        let config = Config {
+            queue: queue_name(&name),
+            description: self.description.clone().unwrap_or_else(|| name.clone()),
+            name,
+            bindings,
+            handler,
+            url: self.url.clone(),
+            concurrency: self.concurrency,
+            message_ttl: self.message_ttl,
+            connect_timeout: self.connect_timeout,
+            shutdown_timeout: self.shutdown_timeout,
+            reconnect: self.reconnect,
+        };
+        let (link, consumer) = open_link(&config).await.map_err(|error| match error {
+            LinkError::Connect(ConnectError::Failed(source)) => ServerError::Connect { url: config.url.clone(), source },
+            LinkError::Connect(ConnectError::TimedOut) => {
+                ServerError::ConnectTimeout { url: config.url.clone(), timeout: config.connect_timeout }
+            }
+            LinkError::Broker(error) => ServerError::Broker(error),
+        })?;
+        info!(module = %config.name, queue = %config.queue, url = %config.url, "OMCP module serving");
+        let (state, _) = watch::channel(State { connected: true, connections: 1 });
+        let inner = Arc::new(Inner {
+            permits: Arc::new(Semaphore::new(config.concurrency)),
+            config,
+            state,
+            shutdown: CancellationToken::new(),
+            handlers: TaskTracker::new(),
+        });
+        Ok(Server { inner, link, consumer })
+    }
+}
+
+/// A module served through the broker, connected and consuming once built; [`spawn`]
+/// runs it in the background.
+///
+/// ```no_run
+/// # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
+/// use omcp::{Request, Response, Server};
+///
+/// let echo = |request: Request| async move { Response::ok("text/plain", request.body) };
+/// let server = Server::builder("amqp://127.0.0.1:5672/%2f").handler("echo", echo).build().await?.spawn();
+/// // … until the process ends:
+/// server.shutdown().await;
+/// # Ok(()) }
+/// ```
+///
+/// [`spawn`]: Server::spawn
+pub struct Server {
+    inner: Arc<Inner>,
+    link: Link,
+    consumer: Consumer,
+}
+
+struct Config {
+    name: String,
+    queue: String,
+    description: String,
+    /// Message group exchanges and binding keys.
+    bindings: Vec<(String, String)>,
+    handler: Arc<dyn Handler>,
+    url: String,
+    concurrency: usize,
+    message_ttl: Duration,
+    connect_timeout: Duration,
+    shutdown_timeout: Duration,
+    reconnect: Reconnect,
+}
+
+struct Inner {
+    config: Config,
+    state: watch::Sender<State>,
+    /// One per running handler, across reconnections.
+    permits: Arc<Semaphore>,
+    shutdown: CancellationToken,
+    handlers: TaskTracker,
+}
+
+#[derive(Clone, Copy)]
+struct State {
+    connected: bool,
+    connections: u64,
+}
+
+struct Link {
+    connection: Connection,
+    channel: Channel,
+}
+
+enum LinkError {
+    Connect(ConnectError),
+    Broker(lapin::Error),
+}
+
+impl From<lapin::Error> for LinkError {
+    fn from(error: lapin::Error) -> LinkError {
+        LinkError::Broker(error)
+    }
+}
+
+impl Server {
+    /// Configures a module server on the broker at `url`.
+    pub fn builder(url: impl Into<String>) -> ServerBuilder {
+        ServerBuilder {
+            url: url.into(),
+            name: None,
+            description: None,
+            handler: None,
+            subscriptions: Vec::new(),
+            concurrency: 64,
+            message_ttl: Duration::from_secs(60),
+            connect_timeout: Duration::from_secs(10),
+            shutdown_timeout: Duration::from_secs(10),
+            reconnect: Reconnect::default(),
+        }
+    }
+
+    /// The module name.
+    pub fn name(&self) -> &str {
+        &self.inner.config.name
+    }
+
+    /// Its queue.
+    pub fn queue(&self) -> &str {
+        &self.inner.config.queue
+    }
+
+    /// Serves in a background task.
+    pub fn spawn(self) -> ServerHandle {
+        let inner = Arc::clone(&self.inner);
+        let span = tracing::info_span!("omcp-server", module = %inner.config.name);
+        let task = tokio::spawn(self.run().instrument(span));
+        ServerHandle { inner, task }
+    }
+
+    /// Serves until [`ServerHandle::shutdown`] is called on a handle of it (use
+    /// [`spawn`](Server::spawn) to get one).
+    pub async fn run(self) {
+        let Server { inner, mut link, mut consumer } = self;
+        loop {
+            let ended = consume(&inner, &link, &mut consumer).await;
+            if let Ended::Lost(reason) = ended {
+                warn!(%reason, "connection to the broker lost; reconnecting");
+                inner.state.send_modify(|state| state.connected = false);
+                let _ = link.connection.close(200, "reconnecting".into()).await;
+                match reconnect(&inner).await {
+                    Some((new_link, new_consumer)) => (link, consumer) = (new_link, new_consumer),
+                    None => break,
+                }
+                continue;
+            }
+            // Shutdown: no new deliveries; those prefetched and not started go back to the
+            // queue when the channel closes.
+            let _ = link.channel.basic_cancel(consumer.tag(), BasicCancelOptions::default()).await;
+            inner.handlers.close();
+            if tokio::time::timeout(inner.config.shutdown_timeout, inner.handlers.wait()).await.is_err() {
+                warn!(running = inner.handlers.len(), "shutdown timeout: handlers still running are abandoned");
+            }
+            break;
+        }
+        inner.state.send_modify(|state| state.connected = false);
+        let _ = link.connection.close(200, "shutdown".into()).await;
+        info!("OMCP module stopped");
+    }
+}
+
+impl fmt::Debug for Server {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Server").field("name", &self.name()).field("queue", &self.queue()).finish_non_exhaustive()
+    }
+}
+
+/// A running [`Server`].
+pub struct ServerHandle {
+    inner: Arc<Inner>,
+    task: JoinHandle<()>,
+}
+
+impl ServerHandle {
+    /// The module name.
+    pub fn name(&self) -> &str {
+        &self.inner.config.name
+    }
+
+    /// Its queue.
+    pub fn queue(&self) -> &str {
+        &self.inner.config.queue
+    }
+
+    /// Whether the server is connected now.
+    pub fn is_connected(&self) -> bool {
+        self.inner.state.borrow().connected
+    }
+
+    /// How many times the server has connected (1 after [`build`](ServerBuilder::build)).
+    pub fn connections(&self) -> u64 {
+        self.inner.state.borrow().connections
+    }
+
+    /// Waits until the server is connected (consuming) and has connected at least
+    /// `connections` times.
+    pub async fn wait_connected(&self, connections: u64) {
+        let mut state = self.inner.state.subscribe();
+        let _ = state.wait_for(|state| state.connected && state.connections >= connections).await;
+    }
+
+    /// Stops consuming, waits for running handlers (at most the shutdown timeout) and
+    /// closes the connection.
+    pub async fn shutdown(self) {
+        self.inner.shutdown.cancel();
+        let _ = self.task.await;
+    }
+}
+
+impl fmt::Debug for ServerHandle {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ServerHandle")
+            .field("name", &self.name())
+            .field("connected", &self.is_connected())
+            .finish_non_exhaustive()
+    }
+}
+
+async fn open_link(config: &Config) -> Result<(Link, Consumer), LinkError> {
+    let connection = connect(&config.url, &format!("omcp module {}", config.name), config.connect_timeout)
+        .await
+        .map_err(LinkError::Connect)?;
+    let channel = connection.create_channel().await?;
+    let prefetch = u16::try_from(config.concurrency).unwrap_or(u16::MAX);
+    channel.basic_qos(prefetch, BasicQosOptions::default()).await?;
+    let mut arguments = FieldTable::default();
+    let ttl = i32::try_from(config.message_ttl.as_millis()).unwrap_or(i32::MAX);
+    arguments.insert("x-message-ttl".into(), AMQPValue::LongInt(ttl));
+    let options = QueueDeclareOptions { durable: true, ..QueueDeclareOptions::default() };
+    channel.queue_declare(config.queue.as_str().into(), options, arguments).await?;
+    for (exchange, key) in &config.bindings {
+        let options = ExchangeDeclareOptions { durable: true, ..ExchangeDeclareOptions::default() };
+        channel.exchange_declare(exchange.as_str().into(), ExchangeKind::Topic, options, FieldTable::default()).await?;
+        channel
+            .queue_bind(
+                config.queue.as_str().into(),
+                exchange.as_str().into(),
+                key.as_str().into(),
+                QueueBindOptions::default(),
+                FieldTable::default(),
+            )
+            .await?;
+    }
+    let consumer = channel
+        .basic_consume(
+            config.queue.as_str().into(),
+            "".into(),
+            BasicConsumeOptions::default(),
+            FieldTable::default(),
+        )
+        .await?;
+    Ok((Link { connection, channel }, consumer))
+}
+
+/// Connects again with backoff; `None` when shut down meanwhile.
+async fn reconnect(inner: &Arc<Inner>) -> Option<(Link, Consumer)> {
+    let policy = inner.config.reconnect;
+    let mut delay = policy.initial_delay;
+    loop {
+        tokio::select! {
+            _ = inner.shutdown.cancelled() => return None,
+            _ = tokio::time::sleep(delay) => {}
+        }
+        match open_link(&inner.config).await {
+            Ok(opened) => {
+                inner.state.send_modify(|state| {
+                    state.connected = true;
+                    state.connections += 1;
+                });
+                info!(connections = inner.state.borrow().connections, "reconnected to the broker");
+                return Some(opened);
+            }
+            Err(error) => {
+                let reason = match error {
+                    LinkError::Connect(ConnectError::Failed(error)) | LinkError::Broker(error) => describe(&error),
+                    LinkError::Connect(ConnectError::TimedOut) => "connect timeout".to_owned(),
+                };
+                delay = policy.next_delay(delay);
+                debug!(%reason, retry_in = ?delay, "reconnection failed");
+            }
+        }
+    }
+}
+
+/// Takes deliveries while a handler slot is free, until shutdown or the connection ends.
+async fn consume(inner: &Arc<Inner>, link: &Link, consumer: &mut Consumer) -> Ended {
+    loop {
+        let permit = tokio::select! {
+            _ = inner.shutdown.cancelled() => return Ended::Shutdown,
+            permit = Arc::clone(&inner.permits).acquire_owned() => permit.expect("the semaphore is never closed"),
+        };
+        let delivery = tokio::select! {
+            _ = inner.shutdown.cancelled() => return Ended::Shutdown,
+            next = consumer.next() => match next {
+                Some(Ok(delivery)) => delivery,
+                Some(Err(error)) => return Ended::Lost(describe(&error)),
+                None => return Ended::Lost("the consumer was cancelled".to_owned()),
+            },
+        };
+        // At most once: acknowledged before handling, so a request is never run twice.
+        if let Err(error) = delivery.acker.ack(BasicAckOptions::default()).await {
+            return Ended::Lost(describe(&error));
+        }
+        let (shared, channel) = (Arc::clone(inner), link.channel.clone());
+        let handling = async move {
+            handle(&shared, &channel, delivery).await;
+            drop(permit);
+        };
+        inner.handlers.spawn(handling.in_current_span());
+    }
+}
+
+async fn handle(inner: &Inner, channel: &Channel, delivery: Delivery) {
+    let reply_to = delivery.properties.reply_to().clone();
+    let correlation_id = delivery.properties.correlation_id().clone();
+    let response = match Request::decode(&delivery.data) {
+        Ok(request) => {
+            let (method, resource) = (request.method, request.resource.clone());
+            debug!(%method, %resource, source = request.source.as_deref().unwrap_or(""), "request");
+            // In a task of its own, so that a panicking handler is answered 500.
+            let handler = Arc::clone(&inner.config.handler);
+            match tokio::spawn(async move { handler.handle(request).await }).await {
+                Ok(response) => response,
+                Err(error) => {
+                    warn!(%method, %resource, "handler failed: {error}");
+                    Response::error(Status::InternalServerError, format!("the handler of {method} {resource} failed"))
+                }
+            }
+        }
+        Err(error) => {
+            warn!(%error, "undecodable packet");
+            Response::error(Status::BadRequest, error.to_string())
+        }
+    };
+    let response = finish(&inner.config, response);
+    match reply_to {
+        Some(reply_to) => send(channel, reply_to, correlation_id, &response).await,
+        None if !response.status.is_success() => {
+            debug!(status = %response.status, error = response.error.as_deref().unwrap_or(""), "notification failed");
+        }
+        None => {}
+    }
+}
+
+/// Dates the response, names the module and completes a location given as a path.
+fn finish(config: &Config, mut response: Response) -> Response {
+    response.date = Some(now());
+    response.module = Some(config.description.clone());
+    if let Some(location) = &mut response.location {
+        if location.starts_with('/') {
+            *location = format!("{SCHEME}{}{location}", config.name);
+        }
+    }
+    response
+}
+
+async fn send(channel: &Channel, reply_to: ShortString, correlation_id: Option<ShortString>, response: &Response) {
+    let mut properties = BasicProperties::default();
+    if let Some(correlation_id) = correlation_id {
+        properties = properties.with_correlation_id(correlation_id);
+    }
+    let packet = response.encode();
+    let published = channel
+        .basic_publish("".into(), reply_to.clone(), BasicPublishOptions::default(), packet.as_bytes(), properties)
+        .await;
+    if let Err(error) = published {
+        warn!(%reply_to, error = %describe(&error), status = %response.status, "response lost");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn config() -> Config {
+        Config {
+            name: "sensornet".into(),
+            queue: "osiris.sensornet".into(),
+            description: "sensornet/0.1".into(),
+            bindings: Vec::new(),
+            handler: Arc::new(|_: Request| async { Response::ok_empty() }),
+            url: String::new(),
+            concurrency: 1,
+            message_ttl: Duration::from_secs(60),
+            connect_timeout: Duration::from_secs(1),
+            shutdown_timeout: Duration::from_secs(1),
+            reconnect: Reconnect::default(),
+        }
+    }
+
+    #[test]
+    fn responses_are_completed() {
+        let created = finish(&config(), Response::created("/sensors/3"));
+        assert_eq!(created.location.as_deref(), Some("omcp://sensornet/sensors/3"));
+        assert_eq!(created.module.as_deref(), Some("sensornet/0.1"));
+        assert!(created.date.is_some());
+        let elsewhere = finish(&config(), Response::created("omcp://other/x"));
+        assert_eq!(elsewhere.location.as_deref(), Some("omcp://other/x"));
+    }
+
+    #[tokio::test]
+    async fn builder_errors() {
+        assert!(matches!(Server::builder("amqp://x").build().await, Err(ServerError::NoHandler)));
+        let handler = |_: Request| async { Response::ok_empty() };
+        let bad_name = Server::builder("amqp://x").handler("a b", handler).build().await;
+        assert!(matches!(bad_name, Err(ServerError::Address(_))), "{bad_name:?}");
+        let not_group = Server::builder("amqp://x").handler("a", handler).subscribe("omcp://b/x").build().await;
+        assert!(matches!(not_group, Err(ServerError::NotAMessageGroup(_))), "{not_group:?}");
+        let invalid = Server::builder("amqp://x").handler("a", handler).subscribe("b/x").build().await;
+        assert!(matches!(invalid, Err(ServerError::Address(_))), "{invalid:?}");
+    }
+}
