@@ -133,7 +133,12 @@ fn export_route(route: &RouteSchema, generator: &mut SchemaGenerator) -> Value {
     value
 }
 
-fn insert_schema(object: &mut Map<String, Value>, key: &str, schema: Option<JsonSchemaFn>, generator: &mut SchemaGenerator) {
+fn insert_schema(
+    object: &mut Map<String, Value>,
+    key: &str,
+    schema: Option<JsonSchemaFn>,
+    generator: &mut SchemaGenerator,
+) {
     if let Some(schema) = schema {
         object.insert(key.to_owned(), schema(generator).to_value());
     }

@@ -125,16 +125,20 @@ impl ClientBuilder {
     /// Fails when the broker cannot be reached now; once connected, the client reconnects
     /// by itself.
     pub async fn connect(self) -> Result<Client, ClientError> {
-        let (link, consumer) = open_link(&self.url, &self.source, self.connect_timeout).await.map_err(|error| match error {
-            LinkError::Connect(ConnectError::Failed(source)) => ClientError::Connect { url: self.url.clone(), source },
-            LinkError::Connect(ConnectError::TimedOut) => {
-                ClientError::ConnectTimeout { url: self.url.clone(), timeout: self.connect_timeout }
-            }
-            LinkError::Broker(error) => ClientError::Broker(error),
-        })?;
+        let (link, consumer) =
+            open_link(&self.url, &self.source, self.connect_timeout).await.map_err(|error| match error {
+                LinkError::Connect(ConnectError::Failed(source)) => {
+                    ClientError::Connect { url: self.url.clone(), source }
+                }
+                LinkError::Connect(ConnectError::TimedOut) => {
+                    ClientError::ConnectTimeout { url: self.url.clone(), timeout: self.connect_timeout }
+                }
+                LinkError::Broker(error) => ClientError::Broker(error),
+            })?;
         let closed = CancellationToken::new();
         let (state, _) = watch::channel(LinkState { link: Some(Arc::new(link)), connections: 1 });
-        let inner = Arc::new(Inner { config: self, state, pending: Mutex::new(HashMap::new()), closed: closed.clone() });
+        let inner =
+            Arc::new(Inner { config: self, state, pending: Mutex::new(HashMap::new()), closed: closed.clone() });
         info!(url = %inner.config.url, source = %inner.config.source, "OMCP client connected");
         let span = tracing::info_span!("omcp-client", source = %inner.config.source);
         tokio::spawn(supervise(Arc::clone(&inner), consumer).instrument(span));
@@ -260,11 +264,8 @@ impl Client {
             .with_expiration(expiration.into())
             .with_delivery_mode(1);
         debug!(method = %request.method, module = %request.module, resource = %request.resource, %correlation_id, "request");
-        let published = tokio::time::timeout_at(
-            deadline,
-            publish(&link, "", &queue, true, &request.encode(), properties),
-        )
-        .await;
+        let published =
+            tokio::time::timeout_at(deadline, publish(&link, "", &queue, true, &request.encode(), properties)).await;
         match published {
             Err(_) => return Ok(timeout_response(&request, timeout)),
             Ok(Err(error)) => return Err(error),
@@ -430,10 +431,7 @@ impl Drop for PendingGuard<'_> {
 }
 
 fn timeout_response(request: &Request, timeout: Duration) -> Response {
-    Response::error(
-        Status::RequestTimeout,
-        format!("no response from module `{}` within {timeout:?}", request.module),
-    )
+    Response::error(Status::RequestTimeout, format!("no response from module `{}` within {timeout:?}", request.module))
 }
 
 enum Published {
@@ -489,8 +487,7 @@ async fn declare_exchange(link: &Link, exchange: &str) -> Result<(), ClientError
     }
     let channel = link.connection.create_channel().await.map_err(lost_or_broker)?;
     let options = ExchangeDeclareOptions { durable: true, ..ExchangeDeclareOptions::default() };
-    let declared =
-        channel.exchange_declare(exchange.into(), ExchangeKind::Topic, options, FieldTable::default()).await;
+    let declared = channel.exchange_declare(exchange.into(), ExchangeKind::Topic, options, FieldTable::default()).await;
     let _ = channel.close(200, "declared".into()).await;
     declared.map_err(ClientError::Broker)?;
     link.exchanges.lock().expect("not poisoned").insert(exchange.to_owned());
@@ -505,7 +502,8 @@ async fn open_link(url: &str, source: &str, timeout: Duration) -> Result<(Link, 
     let queue = channel.queue_declare("".into(), options, FieldTable::default()).await?;
     let reply_queue = queue.name().to_string();
     let options = BasicConsumeOptions { no_ack: true, exclusive: true, ..BasicConsumeOptions::default() };
-    let consumer = channel.basic_consume(reply_queue.as_str().into(), "".into(), options, FieldTable::default()).await?;
+    let consumer =
+        channel.basic_consume(reply_queue.as_str().into(), "".into(), options, FieldTable::default()).await?;
     let link = Link { connection, channel, reply_queue, exchanges: Mutex::new(HashSet::new()) };
     Ok((link, consumer))
 }

@@ -171,7 +171,9 @@ impl ServerBuilder {
             reconnect: self.reconnect,
         };
         let (link, consumer) = open_link(&config).await.map_err(|error| match error {
-            LinkError::Connect(ConnectError::Failed(source)) => ServerError::Connect { url: config.url.clone(), source },
+            LinkError::Connect(ConnectError::Failed(source)) => {
+                ServerError::Connect { url: config.url.clone(), source }
+            }
             LinkError::Connect(ConnectError::TimedOut) => {
                 ServerError::ConnectTimeout { url: config.url.clone(), timeout: config.connect_timeout }
             }
@@ -406,12 +408,7 @@ async fn open_link(config: &Config) -> Result<(Link, Consumer), LinkError> {
             .await?;
     }
     let consumer = channel
-        .basic_consume(
-            config.queue.as_str().into(),
-            "".into(),
-            BasicConsumeOptions::default(),
-            FieldTable::default(),
-        )
+        .basic_consume(config.queue.as_str().into(), "".into(), BasicConsumeOptions::default(), FieldTable::default())
         .await?;
     Ok((Link { connection, channel }, consumer))
 }

@@ -428,7 +428,8 @@ impl Request {
 
     fn from_raw(raw: RawPacket<'_>) -> Result<Request, ParseError> {
         let mut parts = raw.start_line.split_whitespace();
-        let (Some(method), Some(resource), Some(version), None) = (parts.next(), parts.next(), parts.next(), parts.next())
+        let (Some(method), Some(resource), Some(version), None) =
+            (parts.next(), parts.next(), parts.next(), parts.next())
         else {
             return Err(ParseError::InvalidStartLine(raw.start_line.to_owned()));
         };

@@ -50,7 +50,10 @@ fn get_ends_after_the_headers() {
 #[test]
 fn delete_ends_after_the_headers() {
     let delete = request(Method::Delete, "/sensors/3");
-    assert_eq!(delete.encode(), format!("DELETE /sensors/3 OMCP/0.1\ndate:{DATE}\nmodule:sensornet\nsource:dashboard\n"));
+    assert_eq!(
+        delete.encode(),
+        format!("DELETE /sensors/3 OMCP/0.1\ndate:{DATE}\nmodule:sensornet\nsource:dashboard\n")
+    );
     assert_eq!(delete.query(), None);
     round_trip_request(&delete);
 }
@@ -280,7 +283,10 @@ fn errors() {
         (b"OMCP/0.1 302 FOUND".to_vec(), ParseError::UnknownStatus("302".into())),
         (b"OMCP/0.1 OK".to_vec(), ParseError::UnknownStatus("OK".into())),
         (b"GET x OMCP/0.1".to_vec(), ParseError::InvalidResource("x".into())),
-        (format!("GET /x OMCP/0.1\n{date}module sensornet\n").into_bytes(), ParseError::InvalidHeader("module sensornet".into())),
+        (
+            format!("GET /x OMCP/0.1\n{date}module sensornet\n").into_bytes(),
+            ParseError::InvalidHeader("module sensornet".into()),
+        ),
         (format!("GET /x OMCP/0.1\n{date}:value\n").into_bytes(), ParseError::InvalidHeader(":value".into())),
         (b"GET /x OMCP/0.1\nmodule:m\n".to_vec(), ParseError::MissingHeader("date")),
         (format!("GET /x OMCP/0.1\n{date}").into_bytes(), ParseError::MissingHeader("module")),
@@ -294,11 +300,7 @@ fn errors() {
     for (bytes, expected) in cases {
         assert_eq!(Packet::decode(&bytes), Err(expected), "{}", String::from_utf8_lossy(&bytes));
     }
-    assert_eq!(
-        ParseError::MissingHeader("date").to_string(),
-        "missing header `date`",
-        "messages name what is wrong"
-    );
+    assert_eq!(ParseError::MissingHeader("date").to_string(), "missing header `date`", "messages name what is wrong");
 }
 
 #[test]

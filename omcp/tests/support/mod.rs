@@ -16,7 +16,8 @@ pub fn url() -> String {
 /// Fails the test with what to do when no broker answers.
 pub async fn require_broker() {
     let url = url();
-    let connected = tokio::time::timeout(Duration::from_secs(10), Connection::connect(&url, ConnectionProperties::default())).await;
+    let connected =
+        tokio::time::timeout(Duration::from_secs(10), Connection::connect(&url, ConnectionProperties::default())).await;
     match connected {
         Ok(Ok(connection)) => {
             let _ = connection.close(200, "checked".into()).await;
