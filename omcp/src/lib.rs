@@ -10,21 +10,105 @@
 //! - [`address`]: `omcp://module/path?query` addresses, queue names, message groups;
 //! - [`Server`] and [`Client`]: the transport over AMQP 0-9-1 (see [`broker`] for the
 //!   queues, exchanges and properties used, and what reconnecting means for work in flight);
-//! - [`Router`]: from a [`Module`]'s routes (method and path template) to the code that
-//!   answers, with 404 and 405 for requests no route serves.
+//! - [`module`]: the attribute that turns a trait of routes into a server, a typed client
+//!   and a schema.
+//!
+//! ```no_run
+//! use omcp::{Created, OmcpError};
+//! # use serde::{Deserialize, Serialize};
+//! # use schemars::JsonSchema;
+//! # #[derive(Serialize, Deserialize, JsonSchema)] pub struct Sensor { id: u32 }
+//! # #[derive(Serialize, Deserialize, JsonSchema)] pub struct NewSensor { name: String }
+//!
+//! /// Sensors of a network.
+//! #[omcp::module(name = "sensornet", crate = "omcp")]
+//! pub trait SensorNet {
+//!     /// Read one sensor.
+//!     #[get("/sensors/{id}")]
+//!     async fn sensor(&self, id: u32) -> Result<Sensor, OmcpError>;
+//!
+//!     /// Add a sensor.
+//!     #[post("/sensors")]
+//!     async fn create_sensor(&self, body: NewSensor) -> Result<Created, OmcpError>;
+//! }
+//!
+//! struct Network;
+//!
+//! impl SensorNet for Network {
+//!     async fn sensor(&self, id: u32) -> Result<Sensor, OmcpError> {
+//!         Ok(Sensor { id })
+//!     }
+//!     // `create_sensor` is not implemented: it answers 501 NOT IMPLEMENTED.
+//! }
+//!
+//! # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
+//! let url = "amqp://127.0.0.1:5672/%2f";
+//! let server = omcp::Server::builder(url).module(SensorNetServer::new(Network)).build().await?.spawn();
+//! let client = omcp::Client::builder(url).source("dashboard").connect().await?;
+//! let sensor = SensorNetClient::new(&client).sensor(3).await?;
+//! # Ok(()) }
+//! ```
 #![deny(missing_docs)]
 #![forbid(unsafe_code)]
 
 pub mod address;
 pub mod broker;
+mod call;
 mod error;
 pub mod packet;
 mod router;
 pub mod schema;
 
+#[doc(hidden)]
+pub mod __private;
+
 pub use address::{queue_name, Address, AddressError};
 pub use broker::{Client, ClientBuilder, ClientError, Reconnect, Server, ServerBuilder, ServerError, ServerHandle};
+pub use call::CallError;
 pub use error::OmcpError;
 pub use packet::{Method, Packet, ParseError, Request, Response, Status};
-pub use router::{percent_decode, push_segment, Created, Handler, HandlerFuture, Module, PathTemplate, Router, TemplateError};
+pub use router::{
+    percent_decode, push_segment, Created, Handler, HandlerFuture, Module, PathTemplate, Router, TemplateError,
+};
 pub use schema::{export_schema, ModuleSchema, ParamSchema, RouteSchema};
+
+/// Turns a trait of routes into an OMCP module: `XServer<T>` (a [`Module`] to serve),
+/// `XClient` (typed calls) and `x_schema()`.
+///
+/// ```text
+/// #[osmp::module(name = "sensornet")]
+/// pub trait SensorNet {
+///     /// Read one sensor.
+///     #[get("/sensors/{id}")]
+///     async fn sensor(&self, id: u32) -> Result<Sensor, OmcpError>;
+///     #[post("/sensors")]
+///     async fn create_sensor(&self, body: NewSensor) -> Result<Created, OmcpError>;
+///     #[put("/sensors/{id}")]
+///     async fn update_sensor(&self, id: u32, body: NewSensor) -> Result<(), OmcpError>;
+///     #[delete("/sensors/{id}")]
+///     async fn delete_sensor(&self, id: u32) -> Result<(), OmcpError>;
+///     #[notify("/samples")]
+///     async fn sample(&self, body: Sample);
+/// }
+/// ```
+///
+/// Arguments of the attribute: `name = "…"` (the module name, default: the trait's name in
+/// kebab case), `crate = "…"` (the path of this crate in generated code, default
+/// `::osmp::omcp`), `client = false` (no typed client, for types that only serialize).
+///
+/// Each method is one route: `#[get(path)]`, `#[post(path)]`, `#[put(path)]`,
+/// `#[delete(path)]` or `#[notify(path)]` on an `async fn` taking `&self`. A path template
+/// has literal segments and whole-segment parameters (`/sensors/{id}`); each parameter is an
+/// argument of that name, decoded with `FromStr` (400 when it does not parse). One more
+/// argument may be the body, decoded from JSON (400 when it does not decode; not on GET and
+/// DELETE). An argument of type `Request` receives the whole request (query, source,
+/// headers). Answered routes return `Result<T, E>` where `E: Into<OmcpError>` (a `From`
+/// impl on `OmcpError` gives it) and `E: From<OmcpError>` (for the 501 default): `()` answers an empty 200, [`Created`] 201 with its location, any
+/// other `T: Serialize` a 200 with it as JSON, and an error its status (500 for a handler's
+/// internal error, with its message). NOTIFY routes return nothing (or `Result<(), E>`,
+/// whose errors are logged).
+///
+/// Every method has a default implementation that answers `501 NOT IMPLEMENTED` (NOTIFY:
+/// ignores the notification): a module implements the routes it serves, and a client can
+/// use the trait of a module written elsewhere.
+pub use osmp_derive::module;

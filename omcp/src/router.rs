@@ -12,7 +12,8 @@ use std::future::Future;
 use std::pin::Pin;
 
 use crate::address::{Address, AddressError};
-use crate::packet::{Method, Request, Response, Status};
+use crate::error::OmcpError;
+use crate::packet::{Method, Request, Response};
 use crate::schema::ModuleSchema;
 
 /// The future of an answer.
@@ -89,8 +90,9 @@ impl<M: Module> Router<M> {
         &self.module
     }
 
-    /// The route a request goes to with its path parameters, or the error response.
-    pub fn route(&self, method: Method, path: &str) -> Result<(usize, Vec<String>), Response> {
+    /// The route a request goes to with its path parameters, or why there is none (404,
+    /// 405, or 400 for a bad percent-encoding).
+    pub fn route(&self, method: Method, path: &str) -> Result<(usize, Vec<String>), OmcpError> {
         let segments = split_path(path);
         let mut best: Option<(usize, Vec<&str>, &PathTemplate)> = None;
         let mut allowed: Vec<Method> = Vec::new();
@@ -113,26 +115,20 @@ impl<M: Module> Router<M> {
         }
         match best {
             Some((index, captures, _)) => {
-                let params = captures
-                    .iter()
-                    .map(|raw| percent_decode(raw))
-                    .collect::<Result<Vec<String>, String>>()
-                    .map_err(|raw| {
-                        Response::error(Status::BadRequest, format!("invalid percent-encoding in path segment `{raw}`"))
-                    })?;
+                let params =
+                    captures.iter().map(|raw| percent_decode(raw)).collect::<Result<Vec<String>, String>>().map_err(
+                        |raw| OmcpError::bad_request(format!("invalid percent-encoding in path segment `{raw}`")),
+                    )?;
                 Ok((index, params))
             }
             None if !allowed.is_empty() => {
                 let allowed: Vec<&str> = allowed.iter().map(|method| method.as_str()).collect();
-                Err(Response::error(
-                    Status::MethodNotAllowed,
-                    format!("{method} is not allowed on {path}; allowed: {}", allowed.join(", ")),
-                ))
+                Err(OmcpError::method_not_allowed(format!(
+                    "{method} is not allowed on {path}; allowed: {}",
+                    allowed.join(", ")
+                )))
             }
-            None => Err(Response::error(
-                Status::NotFound,
-                format!("no resource {path} in module {}", self.module.schema().name),
-            )),
+            None => Err(OmcpError::not_found(format!("no resource {path} in module {}", self.module.schema().name))),
         }
     }
 }
@@ -141,7 +137,7 @@ impl<M: Module> Handler for Router<M> {
     fn handle(&self, request: Request) -> HandlerFuture {
         match self.route(request.method, request.path()) {
             Ok((route, params)) => self.module.call(route, params, request),
-            Err(response) => Box::pin(std::future::ready(response)),
+            Err(error) => Box::pin(std::future::ready(Response::from(error))),
         }
     }
 }
@@ -326,6 +322,7 @@ mod tests {
     use std::borrow::Cow;
 
     use super::*;
+    use crate::packet::Status;
     use crate::schema::RouteSchema;
 
     #[test]
@@ -405,13 +402,14 @@ mod tests {
         assert_eq!(router.route(Method::Get, "/things/3/x"), Ok((3, vec!["things".to_owned(), "3".to_owned()])));
 
         let not_allowed = router.route(Method::Delete, "/sensors/3").unwrap_err();
-        assert_eq!(not_allowed.status, Status::MethodNotAllowed);
-        assert_eq!(not_allowed.error.as_deref(), Some("DELETE is not allowed on /sensors/3; allowed: GET, PUT"));
+        assert_eq!(
+            not_allowed,
+            OmcpError::method_not_allowed("DELETE is not allowed on /sensors/3; allowed: GET, PUT")
+        );
         let not_found = router.route(Method::Get, "/nothing").unwrap_err();
-        assert_eq!(not_found.status, Status::NotFound);
-        assert_eq!(not_found.error.as_deref(), Some("no resource /nothing in module sensornet"));
-        assert_eq!(router.route(Method::Post, "/bad template").unwrap_err().status, Status::NotFound);
-        assert_eq!(router.route(Method::Get, "/sensors/%zz").unwrap_err().status, Status::BadRequest);
+        assert_eq!(not_found, OmcpError::not_found("no resource /nothing in module sensornet"));
+        assert_eq!(router.route(Method::Post, "/bad template").unwrap_err().status(), Status::NotFound);
+        assert_eq!(router.route(Method::Get, "/sensors/%zz").unwrap_err().status(), Status::BadRequest);
     }
 
     #[test]

@@ -1,4 +1,4 @@
-//! Procedural macros of OSMP.
+//! Procedural macros of OSMP and OMCP.
 //!
 //! `#[instruction_set]` turns an annotated trait into everything a server needs to offer it
 //! as an OSMP instruction set:
@@ -15,12 +15,16 @@
 //! `parse` turns the syntax tree into the typed description of `ir` (collecting every
 //! error in `errors`), `check` applies the rules across items, and `render` generates code
 //! from the description alone.
+//!
+//! `#[module]` turns a trait of routes into an OMCP module (`XServer<T>`, `XClient`,
+//! `x_schema()`); `module/` reads it with the same building blocks into the same IR.
 
 mod attr;
 mod check;
 mod docs;
 mod errors;
 mod ir;
+mod module;
 mod parse;
 mod render;
 
@@ -77,7 +81,7 @@ fn expand(args: TokenStream2, item: TokenStream2) -> TokenStream2 {
 }
 
 /// The keyword and name of an item, where an error about the item as a whole points.
-fn item_head(item: &Item) -> TokenStream2 {
+pub(crate) fn item_head(item: &Item) -> TokenStream2 {
     match item {
         Item::Struct(item) => {
             let (keyword, ident) = (&item.struct_token, &item.ident);
@@ -105,4 +109,21 @@ fn item_head(item: &Item) -> TokenStream2 {
         }
         other => quote!(#other),
     }
+}
+
+/// Turns a trait of routes into an OMCP module.
+///
+/// Arguments: `name = "…"` (the module's name, default: the trait's name in kebab case),
+/// `crate = "…"` (path of the `omcp` crate in generated code, default `::osmp::omcp`),
+/// `client = false` (no typed client).
+///
+/// Inside the trait, each `async fn` taking `&self` is a route marked `#[get("/path")]`,
+/// `#[post(…)]`, `#[put(…)]`, `#[delete(…)]` or `#[notify(…)]`; an argument named after a
+/// `{param}` of the path is that parameter (`#[param(name, doc)]` renames and documents
+/// it), another one the body, one of type `Request` the request. The trait, a server
+/// `XServer<T>`, a typed client `XClient` and `x_schema()` are generated; every route has a
+/// default implementation answering `501 NOT IMPLEMENTED`.
+#[proc_macro_attribute]
+pub fn module(args: TokenStream, item: TokenStream) -> TokenStream {
+    module::expand(args.into(), item.into()).into()
 }

@@ -8,6 +8,7 @@ mod support;
 mod groups;
 mod limits;
 mod requests;
+mod typed;
 
 use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};

@@ -46,6 +46,11 @@ pub fn private_of(krate: &syn::Path) -> TokenStream {
     quote!(#krate::__private)
 }
 
+/// [`private_of`] with every token at `span`.
+pub fn private_of_at(krate: &syn::Path, span: Span) -> TokenStream {
+    respan(private_of(krate), span)
+}
+
 fn respan(tokens: TokenStream, span: Span) -> TokenStream {
     tokens
         .into_iter()

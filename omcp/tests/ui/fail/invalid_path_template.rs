@@ -1,0 +1,13 @@
+use omcp::OmcpError;
+
+#[omcp::module(crate = "omcp")]
+pub trait SensorNet {
+    #[get("sensors/{id}")]
+    async fn sensor(&self, id: u32) -> Result<u32, OmcpError>;
+    #[get("/sensors/{id}x")]
+    async fn other(&self, id: u32) -> Result<u32, OmcpError>;
+    #[get(path = "/sensors")]
+    async fn sensors(&self) -> Result<u32, OmcpError>;
+}
+
+fn main() {}

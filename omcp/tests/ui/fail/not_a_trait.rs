@@ -1,0 +1,4 @@
+#[omcp::module(crate = "omcp")]
+pub struct SensorNet;
+
+fn main() {}

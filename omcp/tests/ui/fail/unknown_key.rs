@@ -1,0 +1,4 @@
+#[omcp::module(crate = "omcp", nmae = "sensornet", client = "no")]
+pub trait SensorNet {}
+
+fn main() {}
