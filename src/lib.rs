@@ -3,7 +3,8 @@
 //! The Open System Management Protocol: JSON commands, progress streams, cancellation and
 //! server events over a secure WebSocket. This crate is the one dependency you need:
 //! it re-exports the runtime (server, client, session engine, standard instruction set)
-//! and the `#[instruction_set]` macro.
+//! and the `#[instruction_set]` macro; with the cargo feature `omcp`, also `osmp::omcp` (the
+//! OSIRIS module communication protocol over RabbitMQ) and `#[module]`.
 //!
 //! ```no_run
 //! use osmp::prelude::*;
@@ -34,6 +35,16 @@ pub use osmp_runtime::instruction_set;
 /// What `#[instruction_set]` generates code against; not a public API.
 #[doc(hidden)]
 pub use osmp_runtime::__private;
+
+/// OMCP, the OSIRIS module communication protocol (cargo feature `omcp`): REST-style calls
+/// between the modules of a system through RabbitMQ, in the original's wire format.
+#[cfg(feature = "omcp")]
+pub use omcp;
+
+/// Turns a trait of routes into an OMCP module (cargo feature `omcp`): `XServer<T>` to
+/// serve, `XClient` to call, `x_schema()`. See [`omcp::module`].
+#[cfg(feature = "omcp")]
+pub use omcp::module;
 
 /// The README's code blocks, compiled as doctests so that it cannot drift from the API.
 #[doc = include_str!("../README.md")]

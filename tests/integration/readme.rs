@@ -3,8 +3,11 @@
 //! appear word for word in an example, which the test suite compiles and runs.
 
 const README: &str = include_str!("../../README.md");
-const EXAMPLES: [&str; 2] =
-    [include_str!("../../examples/custom_set.rs"), include_str!("../../examples/quickstart.rs")];
+const EXAMPLES: [&str; 3] = [
+    include_str!("../../examples/custom_set.rs"),
+    include_str!("../../examples/quickstart.rs"),
+    include_str!("../../examples/omcp_module.rs"),
+];
 
 /// The code blocks of a Markdown text with the given info string.
 fn blocks<'a>(markdown: &'a str, info: &str) -> Vec<String> {
