@@ -114,14 +114,15 @@ fn arg_ident_and_type(arg: &RouteArg) -> (&syn::Ident, &syn::Type) {
     }
 }
 
-/// The trait emitted beside the errors when the input is invalid: helper attributes
-/// removed, argument patterns replaced by `_`, everything else as written, so that code
+/// The trait emitted beside the errors when the input is invalid: helper attributes and
+/// `const` removed, argument patterns replaced by `_`, everything else as written, so that code
 /// using the trait does not add "cannot find trait" errors to the real ones.
 pub fn fallback(item: &ItemTrait) -> TokenStream {
     let mut item = item.clone();
     for trait_item in &mut item.items {
         if let TraitItem::Fn(method) = trait_item {
             method.attrs.retain(|attr| !is_helper(attr));
+            method.sig.constness = None;
             for arg in &mut method.sig.inputs {
                 if let FnArg::Typed(arg) = arg {
                     arg.attrs.retain(|attr| !is_helper(attr));
