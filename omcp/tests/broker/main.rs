@@ -1,6 +1,7 @@
 //! OMCP through a real RabbitMQ: requests and responses (also between two processes),
-//! notifications, message groups, timeouts, concurrency. `scripts/rabbitmq.sh` starts the
-//! broker (`scripts/test` does it before the tests); without one these tests fail and say so.
+//! notifications, message groups, timeouts, concurrency, the bytes on the broker.
+//! `scripts/rabbitmq.sh` starts the broker (`scripts/test` does it before the tests);
+//! without one these tests fail and say so.
 
 #[path = "../support/mod.rs"]
 mod support;
@@ -9,6 +10,7 @@ mod groups;
 mod limits;
 mod requests;
 mod typed;
+mod wire;
 
 use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
