@@ -85,6 +85,8 @@ impl SensorNet for Network {
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    // Not in the test suite, whose process has one global subscriber of its own.
+    #[cfg(not(test))]
     tracing_subscriber::fmt().with_env_filter(tracing_subscriber::EnvFilter::from_default_env()).init();
     let url = std::env::var("OMCP_AMQP_URL").unwrap_or_else(|_| osmp::omcp::broker::DEFAULT_URL.to_owned());
     let server = Server::builder(&url).module(SensorNetServer::new(Network::default())).build().await?.spawn();
@@ -122,4 +124,12 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     client.close().await;
     server.shutdown().await;
     Ok(())
+}
+
+/// The test suite runs this example as it is (tests/integration/main.rs includes the file),
+/// against the broker `scripts/test` starts.
+#[cfg(test)]
+#[test]
+fn runs() {
+    main().expect("the example runs to the end (with a broker: `scripts/rabbitmq.sh` starts one)");
 }

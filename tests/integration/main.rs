@@ -28,3 +28,8 @@ mod quickstart;
 #[allow(dead_code)]
 #[path = "../../examples/custom_set.rs"]
 mod custom_set;
+
+#[cfg(feature = "omcp")]
+#[allow(dead_code)]
+#[path = "../../examples/omcp_module.rs"]
+mod omcp_module;
