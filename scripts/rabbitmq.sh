@@ -4,10 +4,11 @@
 #   scripts/rabbitmq.sh [start]   install (Debian package rabbitmq-server) if missing, start it in the
 #                                 background, wait until it answers AMQP on 127.0.0.1:$OMCP_AMQP_PORT;
 #                                 does nothing when a broker already answers there
-#   scripts/rabbitmq.sh restart   stop and start the broker application (stop_app/start_app: every
-#                                 connection is dropped, durable queues and their messages survive),
-#                                 then wait until it answers again; the reconnect test uses this
-#   scripts/rabbitmq.sh stop      stop the node this script started
+#   scripts/rabbitmq.sh restart   stop the node this script started (waiting until its process has
+#                                 exited: every connection is dropped, durable queues, exchanges and
+#                                 bindings survive), start it again and wait until it answers; the
+#                                 reconnect test uses this
+#   scripts/rabbitmq.sh stop      stop the node this script started, waiting until its process exits
 #   scripts/rabbitmq.sh status    exit 0 when a broker answers AMQP, 1 otherwise
 #
 # The node runs as the calling user (root or not: installing needs root or sudo, running does not),
@@ -79,6 +80,11 @@ start() {
         return
     fi
     install
+    start_node
+    log "ready"
+}
+
+start_node() {
     mkdir -p "$DIR" "$RABBITMQ_MNESIA_BASE" "$RABBITMQ_LOG_BASE"
     [[ -f "$RABBITMQ_ENABLED_PLUGINS_FILE" ]] || echo "[]." >"$RABBITMQ_ENABLED_PLUGINS_FILE"
     touch "$RABBITMQ_CONFIG_FILE.conf" "$RABBITMQ_CONF_ENV_FILE"
@@ -86,21 +92,22 @@ start() {
     # -detached returns at once; the node keeps running after this script exits.
     (cd "$DIR" && "$SBIN/rabbitmq-server" -detached) >"$DIR/start.out" 2>&1
     wait_until_ready
-    log "ready"
 }
+
+# With the pid file, rabbitmqctl stop returns once the node's process has exited.
+stop_node() { ctl -q stop "$RABBITMQ_PID_FILE" >/dev/null; }
 
 restart() {
     local start_time=$SECONDS
-    ctl -q stop_app
-    ctl -q start_app
-    wait_until_ready
+    stop_node
+    start_node
     log "restarted in $((SECONDS - start_time))s"
 }
 
 case "${1:-start}" in
 start) start ;;
 restart) restart ;;
-stop) ctl -q stop ;;
+stop) stop_node ;;
 status) answers_amqp ;;
 *)
     echo "usage: $0 [start|restart|stop|status]" >&2

@@ -1,7 +1,8 @@
 //! A module and a client survive a broker restart: they reconnect and go on with the same
 //! handler, subscriptions included. The request in flight at the restart fails with
-//! `ConnectionLost`. Restarts the broker with `scripts/rabbitmq.sh restart` (stop_app and
-//! start_app), so it runs in a test binary of its own: test binaries run one at a time.
+//! `ConnectionLost`. Restarts the broker with `scripts/rabbitmq.sh restart` (the node's
+//! process stops and a new one starts), so it runs in a test binary of its own: test
+//! binaries run one at a time.
 
 mod support;
 
