@@ -36,3 +36,31 @@ impl CallError {
         }
     }
 }
+
+impl From<CallError> for OmcpError {
+    /// A route that calls another module can answer its failure with `?`: an error the
+    /// other module (or the client, for 408 and 404) answered is passed on as it is, any
+    /// other failure is this module's 500.
+    fn from(error: CallError) -> OmcpError {
+        match error {
+            CallError::Status(error) => error,
+            other => OmcpError::internal(other.to_string()),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_failed_call_becomes_the_callers_error_response() {
+        let timeout = OmcpError::timeout("no response from osiris.sensornet");
+        assert_eq!(OmcpError::from(CallError::Status(timeout.clone())), timeout);
+        let unexpected = OmcpError::from(CallError::Unexpected(Status::Created));
+        assert_eq!(unexpected.status(), Status::InternalServerError);
+        assert_eq!(unexpected.message(), "unexpected response 201 CREATED");
+        let undecodable = serde_json::from_str::<u32>("x").unwrap_err();
+        assert_eq!(OmcpError::from(CallError::Decode(undecodable)).status(), Status::InternalServerError);
+    }
+}
