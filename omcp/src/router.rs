@@ -128,7 +128,8 @@ impl<M: Module> Router<M> {
                     allowed.join(", ")
                 )))
             }
-            None => Err(OmcpError::not_found(format!("no resource {path} in module {}", self.module.schema().name))),
+            // The response's `module` header names the module, under whatever name it is served.
+            None => Err(OmcpError::not_found(format!("no resource {path}"))),
         }
     }
 }
@@ -407,7 +408,7 @@ mod tests {
             OmcpError::method_not_allowed("DELETE is not allowed on /sensors/3; allowed: GET, PUT")
         );
         let not_found = router.route(Method::Get, "/nothing").unwrap_err();
-        assert_eq!(not_found, OmcpError::not_found("no resource /nothing in module sensornet"));
+        assert_eq!(not_found, OmcpError::not_found("no resource /nothing"));
         assert_eq!(router.route(Method::Post, "/bad template").unwrap_err().status(), Status::NotFound);
         assert_eq!(router.route(Method::Get, "/sensors/%zz").unwrap_err().status(), Status::BadRequest);
     }
