@@ -1,5 +1,8 @@
 //! `osmp shell` driven through a pipe: lines read without editing.
 
+use std::io::Write;
+use std::process::Stdio;
+
 use crate::support::*;
 
 #[test]
@@ -51,4 +54,27 @@ fn the_shell_prints_json_lines_with_json() {
     let types: Vec<&str> = lines.iter().map(|line| line["type"].as_str().unwrap()).collect();
     assert_eq!(types, ["stream", "stream", "stream", "stream", "stream", "stream", "response", "response"]);
     assert_eq!(lines[7]["data"]["token"], 1);
+}
+
+#[cfg(unix)]
+#[test]
+fn ctrl_c_in_the_shell_cancels_the_running_command_and_the_shell_goes_on() {
+    let server = TestServer::plain();
+    let mut child = osmp()
+        .args(["shell", &server.url()])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("osmp starts");
+    let mut stdin = child.stdin.take().expect("stdin");
+    stdin.write_all(b"hold\n").expect("a line");
+    server.wait_for_started(1);
+    interrupt(&child);
+    // The next line comes after the cancelled command's response; then the input ends.
+    stdin.write_all(b"echo token=after\n").expect("a line");
+    drop(stdin);
+    let out = finish(child).expect_code(0);
+    assert_eq!(out.stdout, "Cancelled\n{\n  \"token\": \"after\"\n}\n");
+    assert!(out.stderr.contains("cancelling hold"), "{}", out.stderr);
 }

@@ -14,6 +14,8 @@
 use std::io::Write;
 use std::path::PathBuf;
 use std::process::{Child, Command, ExitStatus, Stdio};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use osmp::auth::Users;
@@ -47,12 +49,18 @@ pub trait Lab {
     /// Takes its time to stop when cancelled.
     async fn stubborn(&self, cx: CommandContext) -> Result<Outcome, CommandError>;
 
+    /// Runs until cancelled (as `wait` does), counted when it starts so that a test knows.
+    async fn hold(&self, cx: CommandContext) -> Result<Outcome, CommandError>;
+
     /// A bell rang.
     #[event]
     fn ding(#[param(doc = "Which ring")] n: u64);
 }
 
-pub struct LabImpl;
+/// The lab; counts the `hold` and `stubborn` commands that have started.
+pub struct LabImpl {
+    started: Arc<AtomicUsize>,
+}
 
 impl Lab for LabImpl {
     async fn count(&self, cx: CommandContext, to: u64) -> Result<Outcome, CommandError> {
@@ -79,9 +87,16 @@ impl Lab for LabImpl {
     }
 
     async fn stubborn(&self, cx: CommandContext) -> Result<Outcome, CommandError> {
+        self.started.fetch_add(1, Ordering::SeqCst);
         cx.cancelled().await;
         tokio::time::sleep(Duration::from_secs(4)).await;
         Ok(Outcome::text("Finally cancelled"))
+    }
+
+    async fn hold(&self, cx: CommandContext) -> Result<Outcome, CommandError> {
+        self.started.fetch_add(1, Ordering::SeqCst);
+        cx.cancelled().await;
+        Ok(Outcome::text("Cancelled"))
     }
 }
 
@@ -91,6 +106,7 @@ pub struct TestServer {
     /// The PEM certificate of a TLS server.
     pub certificate: Option<String>,
     runtime: tokio::runtime::Runtime,
+    started: Arc<AtomicUsize>,
 }
 
 impl TestServer {
@@ -120,14 +136,16 @@ impl TestServer {
     pub fn start(configure: impl FnOnce(ServerBuilder) -> ServerBuilder) -> TestServer {
         let runtime =
             tokio::runtime::Builder::new_multi_thread().worker_threads(1).enable_all().build().expect("a runtime");
+        let started = Arc::new(AtomicUsize::new(0));
+        let lab = LabImpl { started: started.clone() };
         let handle = runtime.block_on(async {
-            configure(Server::builder().instruction_set(LabServer::new(LabImpl)))
+            configure(Server::builder().instruction_set(LabServer::new(lab)))
                 .build()
                 .await
                 .expect("the server binds")
                 .spawn()
         });
-        TestServer { handle, certificate: None, runtime }
+        TestServer { handle, certificate: None, runtime, started }
     }
 
     pub fn url(&self) -> String {
@@ -142,6 +160,11 @@ impl TestServer {
     pub fn ding(&self, n: u64) -> usize {
         let _context = self.runtime.enter();
         self.handle.events().emit("ding", &json!({ "n": n })).expect("ding is declared")
+    }
+
+    /// Waits until `count` `hold` or `stubborn` commands have started, in all.
+    pub fn wait_for_started(&self, count: usize) {
+        eventually("commands to start", || self.started.load(Ordering::SeqCst) >= count);
     }
 
     /// Waits until `count` sessions are connected.
