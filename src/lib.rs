@@ -20,13 +20,8 @@
 #![deny(missing_docs)]
 #![forbid(unsafe_code)]
 
-pub use osmp_runtime::{auth, client, events, instruction, server, session, standard, tls, transport, wire};
-
-pub use osmp_runtime::client::{Call, Client, ClientBuilder, ClientError, Subscription};
-pub use osmp_runtime::events::EventBus;
-pub use osmp_runtime::instruction::{CommandContext, CommandError, InstructionSet, Outcome};
-pub use osmp_runtime::server::{Server, ServerBuilder, ServerHandle, ServerRef};
-pub use osmp_runtime::session::{CallError, Session};
+// Every item has one home, its module; the prelude gathers what most programs need.
+pub use osmp_runtime::{auth, client, events, instruction, limits, server, session, standard, transport, wire};
 
 /// Turns an annotated trait into an OSMP instruction set: the trait with `Send` futures, `XClient`,
 /// `XServer<T>` (dispatch), `x_schema()` and `XEvents` (a typed event emitter).
@@ -53,11 +48,22 @@ pub struct ReadmeDoctests;
 
 /// The names most programs need: `use osmp::prelude::*;`.
 pub mod prelude {
-    pub use osmp_runtime::client::{Call, Client, ClientBuilder, ClientError, ReconnectPolicy, Subscription};
+    #[doc(no_inline)]
+    pub use osmp_runtime::client::{Call, Client, ClientBuilder, ReconnectPolicy, Subscription};
+    #[doc(no_inline)]
     pub use osmp_runtime::events::EventBus;
+    #[doc(no_inline)]
     pub use osmp_runtime::instruction::{CommandContext, CommandError, InstructionSet, Outcome};
+    #[doc(no_inline)]
+    pub use osmp_runtime::limits::Limits;
+    #[doc(no_inline)]
     pub use osmp_runtime::server::{Server, ServerBuilder, ServerHandle, ServerRef};
+    #[doc(no_inline)]
     pub use osmp_runtime::session::{CallError, Session};
-    pub use osmp_runtime::tls::{ClientTls, Fingerprint, ServerTls};
-    pub use osmp_runtime::wire::{Payload, Response, Status, StreamItem, Timestamp};
+    #[doc(no_inline)]
+    pub use osmp_runtime::transport::tls::{ClientTls, Fingerprint, ServerTls};
+    #[doc(no_inline)]
+    pub use osmp_runtime::transport::ClientError;
+    #[doc(no_inline)]
+    pub use osmp_runtime::wire::{Payload, StreamItem, Timestamp};
 }

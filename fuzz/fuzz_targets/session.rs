@@ -8,8 +8,9 @@ use std::time::Duration;
 
 use futures_util::{SinkExt, StreamExt};
 use libfuzzer_sys::fuzz_target;
+use osmp_runtime::limits::Limits;
 use osmp_runtime::server::{Server, ServerHandle};
-use osmp_runtime::session::{CloseReason, Frame, SessionConfig};
+use osmp_runtime::transport::{CloseReason, Frame};
 
 fn runtime() -> &'static tokio::runtime::Runtime {
     static RUNTIME: OnceLock<tokio::runtime::Runtime> = OnceLock::new();
@@ -20,10 +21,10 @@ fn server() -> &'static ServerHandle {
     static SERVER: OnceLock<ServerHandle> = OnceLock::new();
     SERVER.get_or_init(|| {
         runtime().block_on(async {
-            let mut config = SessionConfig::default();
-            config.cancel_grace = Duration::from_millis(50);
-            config.close_timeout = Duration::from_millis(100);
-            Server::builder().no_tls().session_config(config).build().await.unwrap().spawn()
+            let mut limits = Limits::default();
+            limits.commands.cancel_grace = Duration::from_millis(50);
+            limits.connections.close_timeout = Duration::from_millis(100);
+            Server::builder().no_tls().limits(limits).build().await.unwrap().spawn()
         })
     })
 }

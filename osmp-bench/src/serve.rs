@@ -136,10 +136,12 @@ async fn jsonrpsee_server(bind: &str) -> Result<(), String> {
 // osmp: the framework, with the standard set (`echo`) and a small set for events and streams.
 
 async fn osmp_server(bind: &str) -> Result<(), String> {
+    let mut limits = Limits::default();
+    limits.connections.max_sessions = MAX_CONNECTIONS as usize;
     let server = Server::builder()
         .no_tls()
         .bind(bind)
-        .max_sessions(MAX_CONNECTIONS as usize)
+        .limits(limits)
         .instruction_set(BenchServer::new(BenchSet))
         .build()
         .await

@@ -2,7 +2,7 @@
 
 use osmp::client::{Client, ClientBuilder};
 use osmp::session::CallError;
-use osmp::tls::ClientTls;
+use osmp::transport::tls::ClientTls;
 
 use crate::exit::{server_text, Failure};
 use crate::ConnectionOptions;

@@ -1,7 +1,7 @@
 //! Exit codes, and the one-line errors that go with them.
 
-use osmp::client::ClientError;
 use osmp::session::CallError;
+use osmp::transport::ClientError;
 
 /// What the process exits with.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]

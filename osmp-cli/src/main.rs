@@ -17,7 +17,7 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand};
-use osmp::tls::Fingerprint;
+use osmp::transport::tls::Fingerprint;
 use serde_json::{Map, Value};
 
 const AFTER_HELP: &str = "\
@@ -140,7 +140,7 @@ the exit code is then the worst of the lines' (1 if a command answered ERROR).")
 }
 
 fn parse_fingerprint(text: &str) -> Result<Fingerprint, String> {
-    text.parse().map_err(|error: osmp::tls::TlsError| error.to_string())
+    text.parse().map_err(|error: osmp::transport::tls::TlsError| error.to_string())
 }
 
 fn parse_timeout(text: &str) -> Result<Duration, String> {

@@ -2,14 +2,16 @@
 #![deny(missing_docs)]
 #![forbid(unsafe_code)]
 
+// The layers, bottom up: each module imports only those listed above it (ARCHITECTURE.md).
 pub mod auth;
 pub mod client;
 pub mod events;
 pub mod instruction;
+pub mod limits;
 pub mod server;
 pub mod session;
 pub mod standard;
-pub mod tls;
+mod sync;
 pub mod transport;
 pub mod wire;
 

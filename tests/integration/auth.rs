@@ -4,7 +4,7 @@
 
 use std::time::Duration;
 
-use osmp::auth::{encrypt_password, parse_public_key, public_key_to_xml, sign_token, LoginLimits, Users};
+use osmp::auth::{encrypt_password, parse_public_key, public_key_to_xml, sign_token, Users};
 use osmp::prelude::*;
 use serde_json::{json, Value};
 
@@ -180,10 +180,11 @@ async fn the_typed_client_logs_in_both_ways() {
 
 #[tokio::test]
 async fn brute_force_is_cut_off_per_session_and_per_address() {
-    let mut limits = LoginLimits::default();
-    limits.per_session = 3;
-    limits.per_address = 5;
-    let server = auth_server(|builder| builder.login_limits(limits)).await;
+    let limits = limits(|limits| {
+        limits.login.per_session = 3;
+        limits.login.per_address = 5;
+    });
+    let server = auth_server(|builder| builder.limits(limits)).await;
 
     // One session: three failures, then the session is refused and closed.
     let client = client(&server).await;

@@ -4,7 +4,6 @@
 use std::collections::BTreeMap;
 use std::time::Duration;
 
-use osmp::session::SessionConfig;
 use serde_json::{json, Value};
 
 use crate::support::*;
@@ -201,9 +200,7 @@ async fn cancel_all_cancels_every_call_of_the_client() {
 
 #[tokio::test]
 async fn a_handler_ignoring_cancellation_is_answered_after_the_grace_period() {
-    let mut config = SessionConfig::default();
-    config.cancel_grace = Duration::from_millis(200);
-    let server = server_with(stubborn(), config).await;
+    let server = server_limited(stubborn(), limits(|l| l.commands.cancel_grace = Duration::from_millis(200))).await;
     let (mut peer, _) = RawPeer::connect(&server).await;
     peer.cmd(1, "stubborn", Value::Null).await;
     peer.await_active(&[1]).await;

@@ -323,7 +323,8 @@ async fn a_named_subscription_is_not_cut_short_by_dropping_a_star_one() {
 #[tokio::test]
 async fn a_subscriber_that_falls_behind_loses_the_oldest_events_only() {
     let server = alarm_server(Duration::ZERO).await;
-    let client = Client::builder(server.url()).event_buffer(2).connect().await.expect("connects");
+    let limits = limits(|limits| limits.events.subscription_buffer = 2);
+    let client = Client::builder(server.url()).limits(limits).connect().await.expect("connects");
     let mut alarms = client.subscribe("alarm").await.expect("subscribed");
     for n in 1..=5 {
         server.events().emit("alarm", &json!({ "n": n })).expect("declared");
@@ -380,10 +381,12 @@ async fn an_unlimited_subscription_extends_a_limited_one() {
 
 #[tokio::test]
 async fn a_slow_session_can_be_unsubscribed_with_a_reason_instead_of_losing_events_silently() {
-    let mut config = batching(Duration::from_secs(30));
-    config.max_pending_events = 4;
-    config.event_overflow = osmp::session::EventOverflow::Unsubscribe;
-    let server = server_with(alarms(), config).await;
+    let limits = limits(|limits| {
+        limits.events.max_pending = 4;
+        limits.events.overflow = osmp::limits::EventOverflow::Unsubscribe;
+    });
+    let config = batching(Duration::from_secs(30));
+    let server = plain_server(|b| b.instruction_set(alarms()).session_config(config).limits(limits)).await;
     let (mut peer, _) = RawPeer::connect(&server).await;
     assert_eq!(peer.call(1, "event-subscribe", json!({"event": "*"})).await["result"], "Subscribed 3 events.");
 

@@ -98,15 +98,16 @@ async fn invalid_utf8_in_a_text_frame_closes_with_1007() {
 
 #[tokio::test]
 async fn a_client_that_never_reads_while_events_pour_in_costs_bounded_memory() {
-    let mut config = SessionConfig::default();
-    config.max_pending_events = 256;
-    config.outgoing_high_water = 64;
+    let limits = limits(|limits| {
+        limits.events.max_pending = 256;
+        limits.outgoing.high_water = 64;
+    });
     let watched: Arc<Mutex<Option<Session>>> = Arc::default();
     let set = TestSet::new("flood").event("tick", "A tick").on_subscribe({
         let watched = watched.clone();
         move |_, session| *watched.lock().unwrap() = Some(session.clone())
     });
-    let server = server_with(set, config).await;
+    let server = server_limited(set, limits).await;
     let (mut peer, _) = RawPeer::connect(&server).await;
     peer.call(1, "event-subscribe", json!({"event": "tick"})).await;
     let session = watched.lock().unwrap().clone().expect("the subscribing session");
@@ -186,9 +187,7 @@ async fn a_thousand_concurrent_connections_are_served() {
 
 #[tokio::test]
 async fn a_command_flood_past_the_active_limit_is_refused_clearly() {
-    let mut config = SessionConfig::default();
-    config.max_active_commands = 100;
-    let server = plain_server(|builder| builder.session_config(config)).await;
+    let server = plain_server(|builder| builder.limits(limits(|l| l.commands.max_active = 100))).await;
     let (mut peer, _) = RawPeer::connect(&server).await;
     for nr in 1..=150 {
         peer.cmd(nr, "wait", Value::Null).await;
@@ -211,7 +210,8 @@ async fn a_command_flood_past_the_active_limit_is_refused_clearly() {
 
 #[tokio::test]
 async fn a_slow_handshake_is_cut_off() {
-    let server = plain_server(|builder| builder.handshake_timeout(Duration::from_millis(200))).await;
+    let limits = limits(|l| l.connections.handshake_timeout = Duration::from_millis(200));
+    let server = plain_server(|builder| builder.limits(limits)).await;
     let mut idle = tokio::net::TcpStream::connect(server.local_addr()).await.expect("TCP connect");
     let mut buffer = [0u8; 1];
     let read = tokio::time::timeout(PATIENCE, tokio::io::AsyncReadExt::read(&mut idle, &mut buffer)).await;

@@ -257,9 +257,11 @@ async fn a_fast_stream_is_read_in_full_after_the_response() {
 async fn a_peer_that_stops_answering_pings_is_disconnected() {
     let mut config = SessionConfig::default();
     config.ping_interval = Some(Duration::from_millis(100));
-    config.dead_peer_timeout = Duration::from_millis(500);
-    config.close_timeout = Duration::from_millis(300);
-    let server = plain_server(|b| b.session_config(config)).await;
+    let limits = limits(|limits| {
+        limits.connections.dead_peer_timeout = Duration::from_millis(500);
+        limits.connections.close_timeout = Duration::from_millis(300);
+    });
+    let server = plain_server(|b| b.session_config(config).limits(limits)).await;
     // The typed client reads all the time, so its WebSocket answers the pings.
     let client = client(&server).await;
     // The raw peer reads nothing after the greeting, so its WebSocket answers nothing.

@@ -8,6 +8,7 @@ mod cancellation;
 mod concurrency;
 mod events;
 mod hostile;
+mod http;
 mod keepalive_and_timeouts;
 mod pa_system;
 mod readme;

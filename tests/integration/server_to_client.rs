@@ -4,7 +4,6 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
-use osmp::session::SessionConfig;
 use serde_json::{json, Value};
 
 use crate::support::*;
@@ -78,9 +77,7 @@ async fn client_without_handlers(server: &ServerHandle) -> Client {
 
 #[tokio::test]
 async fn a_client_that_does_not_answer_times_out_on_the_server_side() {
-    let mut config = SessionConfig::default();
-    config.call_timeout = Duration::from_millis(300);
-    let server = server_with(greeter(), config).await;
+    let server = server_limited(greeter(), limits(|l| l.commands.call_timeout = Duration::from_millis(300))).await;
     let cancelled = Arc::new(AtomicBool::new(false));
     let seen = cancelled.clone();
     let client = Client::builder(server.url())

@@ -28,7 +28,7 @@ async fn raw_peer_and_typed_client_talk_to_the_server() {
 #[tokio::test]
 async fn a_server_session_runs_over_any_transport() {
     use futures_util::{SinkExt, StreamExt};
-    use osmp::session::{CloseReason, Frame};
+    use osmp::transport::{CloseReason, Frame};
 
     let server = plain_server(|b| b).await;
     let (mut to_server, reader) = futures_channel::mpsc::channel::<Result<Frame, CloseReason>>(8);

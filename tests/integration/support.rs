@@ -47,6 +47,18 @@ pub async fn server_with(set: TestSet, config: SessionConfig) -> ServerHandle {
     plain_server(|b| b.instruction_set(set).session_config(config)).await
 }
 
+/// A plain `ws://` server with the standard set, `set` and the given limits.
+pub async fn server_limited(set: TestSet, limits: Limits) -> ServerHandle {
+    plain_server(|b| b.instruction_set(set).limits(limits)).await
+}
+
+/// The default limits, changed by `change`.
+pub fn limits(change: impl FnOnce(&mut Limits)) -> Limits {
+    let mut limits = Limits::default();
+    change(&mut limits);
+    limits
+}
+
 /// Waits until `condition` holds, polling every 20 ms; panics after [`PATIENCE`].
 pub async fn eventually<F, Fut>(what: &str, mut condition: F)
 where

@@ -92,7 +92,7 @@ async fn a_plain_server_refuses_only_the_wrong_path() {
 
 #[tokio::test]
 async fn the_session_limit_refuses_with_503() {
-    let server = plain_server(|b| b.max_sessions(1)).await;
+    let server = plain_server(|b| b.limits(limits(|l| l.connections.max_sessions = 1))).await;
     let first = client(&server).await;
     assert_eq!(server.session_count(), 1);
     match Client::connect(server.url()).await {
@@ -150,9 +150,7 @@ async fn shutdown_closes_idle_sessions_and_stops_accepting() {
 
 #[tokio::test]
 async fn shutdown_is_bounded_when_a_peer_never_reads() {
-    let mut config = osmp::session::SessionConfig::default();
-    config.close_timeout = Duration::from_millis(300);
-    let server = plain_server(|b| b.session_config(config)).await;
+    let server = plain_server(|b| b.limits(limits(|l| l.connections.close_timeout = Duration::from_millis(300)))).await;
     // A peer that connects, then neither reads nor answers the close frame.
     let (peer, _) = RawPeer::connect(&server).await;
     bounded("shutdown", server.shutdown()).await;
@@ -161,7 +159,7 @@ async fn shutdown_is_bounded_when_a_peer_never_reads() {
 
 #[tokio::test]
 async fn a_connection_that_never_upgrades_does_not_take_a_session_slot() {
-    let server = plain_server(|builder| builder.max_sessions(1)).await;
+    let server = plain_server(|builder| builder.limits(limits(|l| l.connections.max_sessions = 1))).await;
     let _idle = tokio::net::TcpStream::connect(server.local_addr()).await.expect("TCP connect");
     let client = client(&server).await;
     assert!(client.call("echo", &()).await.is_ok(), "the only slot went to the real session");

@@ -1,28 +1,12 @@
 //! The server side of login: the server's key, the accounts, the limits, and the checks
 //! every command passes.
 
-use std::collections::BTreeSet;
 use std::net::IpAddr;
 
 use rsa::RsaPrivateKey;
 
-use super::{public_key_to_xml, LoginLimiter, LoginLimits, Users};
-
-/// Who a session is logged in as.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Identity {
-    /// The user name.
-    pub name: String,
-    /// The user's roles: the permissions it holds (`*` holds them all).
-    pub roles: BTreeSet<String>,
-}
-
-impl Identity {
-    /// Whether the identity holds a permission.
-    pub fn holds(&self, permission: &str) -> bool {
-        self.roles.contains(permission) || self.roles.contains("*")
-    }
-}
+use super::{public_key_to_xml, LoginLimiter, Users};
+use crate::limits::LoginLimits;
 
 /// A server's authentication: its RSA key, its accounts and how strictly it applies them.
 pub struct Authenticator {

@@ -7,31 +7,11 @@
 use std::collections::HashMap;
 use std::net::IpAddr;
 use std::sync::Mutex;
-use std::time::Duration;
 
 use tokio::time::Instant;
 
-use crate::session::lock;
-
-/// Limits on failed logins.
-#[derive(Debug, Clone)]
-#[non_exhaustive]
-pub struct LoginLimits {
-    /// Failed logins allowed per session before the session is refused further attempts.
-    pub per_session: u32,
-    /// Failed logins allowed per peer address within [`window`](Self::window).
-    pub per_address: u32,
-    /// The window in which failures of an address are counted.
-    pub window: Duration,
-    /// Addresses remembered at most.
-    pub max_tracked_addresses: usize,
-}
-
-impl Default for LoginLimits {
-    fn default() -> LoginLimits {
-        LoginLimits { per_session: 5, per_address: 20, window: Duration::from_secs(60), max_tracked_addresses: 100_000 }
-    }
-}
+use crate::limits::LoginLimits;
+use crate::sync::lock;
 
 struct Record {
     failures: u32,
@@ -89,6 +69,7 @@ impl LoginLimiter {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::time::Duration;
 
     #[tokio::test(start_paused = true)]
     async fn refuses_after_too_many_failures_until_the_window_passes() {

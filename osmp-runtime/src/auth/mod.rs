@@ -7,13 +7,12 @@ mod keys;
 mod limiter;
 mod users;
 
-pub use authenticator::{Authenticator, Identity};
+pub use authenticator::Authenticator;
 pub use challenge::{decrypt_password, encrypt_password, new_token, sign_token, verify_token_signature};
 pub use keys::{
     generate_key, parse_private_key, parse_public_key, private_key_to_xml, public_key_to_xml, read_private_key,
     read_public_key, KeyError,
 };
-pub use limiter::LoginLimits;
 pub use rsa::{RsaPrivateKey, RsaPublicKey};
 pub use users::{hash_password, UserError, Users};
 
@@ -26,7 +25,7 @@ pub(crate) fn test_key(bits: usize) -> RsaPrivateKey {
     use std::collections::HashMap;
     use std::sync::Mutex;
     static KEYS: Mutex<Option<HashMap<usize, RsaPrivateKey>>> = Mutex::new(None);
-    let mut keys = crate::session::lock(&KEYS);
+    let mut keys = crate::sync::lock(&KEYS);
     keys.get_or_insert_with(HashMap::new)
         .entry(bits)
         .or_insert_with(|| generate_key(bits).expect("key generation"))

@@ -7,14 +7,16 @@ use std::time::Duration;
 
 use tokio_util::sync::CancellationToken;
 
-use super::connect::{self, Target};
+use super::connect;
 use super::handler::{CommandHandler, PeerCommand};
 use super::subscription::EventRouter;
-use super::{supervise, Client, ClientError, ClientInner, ClientShared};
+use super::{supervise, Client, ClientInner, ClientShared};
 use crate::instruction::{CommandError, Outcome};
+use crate::limits::Limits;
 use crate::session::SessionConfig;
-use crate::tls::{ClientTls, Fingerprint};
-use crate::transport::WebSocketLimits;
+use crate::transport::connect::Target;
+use crate::transport::tls::{ClientTls, Fingerprint};
+use crate::transport::ClientError;
 
 /// How a client reconnects after losing its connection.
 ///
@@ -54,11 +56,11 @@ pub struct ClientBuilder {
     url: String,
     tls: Option<ClientTls>,
     session: SessionConfig,
-    websocket: WebSocketLimits,
+    limits: Limits,
+    call_timeout: Option<Duration>,
     connect_timeout: Duration,
     handlers: HashMap<String, CommandHandler>,
     reconnect: Option<ReconnectPolicy>,
-    event_buffer: usize,
 }
 
 impl ClientBuilder {
@@ -67,11 +69,11 @@ impl ClientBuilder {
             url: url.into(),
             tls: None,
             session: SessionConfig::client(),
-            websocket: WebSocketLimits::default(),
+            limits: Limits::default(),
+            call_timeout: None,
             connect_timeout: Duration::from_secs(10),
             handlers: HashMap::new(),
             reconnect: None,
-            event_buffer: 1024,
         }
     }
 
@@ -93,9 +95,10 @@ impl ClientBuilder {
     }
 
     /// How long a call waits for a response, stream message or `session-status`
-    /// (default 10 s, as the reference).
+    /// (default 10 s, as the reference). Shorthand for `limits.commands.call_timeout`,
+    /// and it wins over what [`limits`](Self::limits) says, whatever the order.
     pub fn call_timeout(mut self, timeout: Duration) -> ClientBuilder {
-        self.session.call_timeout = timeout;
+        self.call_timeout = Some(timeout);
         self
     }
 
@@ -105,21 +108,16 @@ impl ClientBuilder {
         self
     }
 
-    /// Timings and limits of the session.
+    /// The session's timers (pings, keep-alive); what it tolerates is [`limits`](Self::limits).
     pub fn session_config(mut self, config: SessionConfig) -> ClientBuilder {
         self.session = config;
         self
     }
 
-    /// WebSocket limits (message and frame size, buffers).
-    pub fn websocket_limits(mut self, limits: WebSocketLimits) -> ClientBuilder {
-        self.websocket = limits;
-        self
-    }
-
-    /// Events buffered per subscription before the oldest are dropped (default 1024).
-    pub fn event_buffer(mut self, events: usize) -> ClientBuilder {
-        self.event_buffer = events;
+    /// Every limit of the client's session: message sizes, outgoing queue, calls, events
+    /// (see [`Limits`]; [`call_timeout`](Self::call_timeout) sets one of them).
+    pub fn limits(mut self, limits: Limits) -> ClientBuilder {
+        self.limits = limits;
         self
     }
 
@@ -134,7 +132,7 @@ impl ClientBuilder {
     /// it, to avoid loops).
     ///
     /// ```no_run
-    /// # async fn demo() -> Result<(), osmp_runtime::client::ClientError> {
+    /// # async fn demo() -> Result<(), osmp_runtime::transport::ClientError> {
     /// use osmp_runtime::client::Client;
     /// use osmp_runtime::instruction::Outcome;
     ///
@@ -159,16 +157,19 @@ impl ClientBuilder {
     }
 
     /// Connects and waits for the server's `session-initiated`.
-    pub async fn connect(self) -> Result<Client, ClientError> {
+    pub async fn connect(mut self) -> Result<Client, ClientError> {
+        if let Some(timeout) = self.call_timeout {
+            self.limits.commands.call_timeout = timeout;
+        }
         let target = Target::parse(&self.url)?;
         let shared = Arc::new(ClientShared {
             target,
             tls: self.tls,
             session_config: Arc::new(self.session),
-            websocket: self.websocket,
             connect_timeout: self.connect_timeout,
             handlers: Arc::new(self.handlers),
-            router: EventRouter::new(self.event_buffer),
+            router: EventRouter::new(self.limits.events.subscription_buffer),
+            limits: Arc::new(self.limits),
             reconnect: self.reconnect,
             connection: RwLock::new(None),
             login_lock: tokio::sync::Mutex::new(()),

@@ -10,7 +10,8 @@ use tokio_util::sync::CancellationToken;
 
 use super::{ClientShared, SessionInfo};
 use crate::instruction::{CommandError, CommandFuture, Params};
-use crate::session::{lock, IncomingCommand, PeerHandler, Session};
+use crate::session::{IncomingCommand, PeerHandler, Session};
+use crate::sync::lock;
 use crate::wire::{EventItem, Nr, Payload};
 
 /// A command the server sent to the client.
@@ -71,6 +72,8 @@ pub(crate) struct ClientHandler {
 }
 
 impl PeerHandler for ClientHandler {
+    type Future = CommandFuture;
+
     fn dispatch(&self, _session: &Session, command: IncomingCommand) -> CommandFuture {
         let command = PeerCommand { nr: command.nr, command: command.id, data: command.data, token: command.token };
         // Login challenges are answered by the client itself.

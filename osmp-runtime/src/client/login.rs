@@ -9,7 +9,8 @@ use super::handler::PeerCommand;
 use super::ClientShared;
 use crate::auth::{encrypt_password, parse_public_key, public_key_to_xml, sign_token};
 use crate::instruction::{CommandError, CommandFuture, Outcome};
-use crate::session::{lock, CallError};
+use crate::session::CallError;
+use crate::sync::lock;
 use crate::wire::{Payload, Response};
 
 /// What proves a user's identity.

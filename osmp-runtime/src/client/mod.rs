@@ -3,7 +3,7 @@
 //!
 //! ```no_run
 //! use osmp_runtime::client::Client;
-//! use osmp_runtime::tls::Fingerprint;
+//! use osmp_runtime::transport::tls::Fingerprint;
 //!
 //! # async fn demo(fingerprint: Fingerprint) -> Result<(), Box<dyn std::error::Error>> {
 //! let client = Client::builder("wss://127.0.0.1:9000/osmp/v1").fingerprint(fingerprint).connect().await?;
@@ -34,69 +34,14 @@ pub use handler::PeerCommand;
 pub use subscription::Subscription;
 pub use typed::{decode_response, keep_response, DecodeResponse, EventDecodeError, TypedCall, TypedSubscription};
 
+use crate::limits::Limits;
 use crate::session::{into_result, params_payload, CallError, OutgoingCall, SessionConfig, SessionShared};
-use crate::tls::{ClientTls, TlsError};
-use crate::transport::WebSocketLimits;
+use crate::transport::connect::Target;
+use crate::transport::tls::ClientTls;
+use crate::transport::ClientError;
 use crate::wire::{format_timespan, CancelTarget, Nr, Payload, Response, Timestamp};
-use connect::Target;
 use handler::CommandHandler;
 use subscription::EventRouter;
-
-/// Why a connection could not be made.
-#[derive(Debug, thiserror::Error)]
-#[non_exhaustive]
-pub enum ClientError {
-    /// The URL is not a `wss://` (or `ws://`) URL.
-    #[error("invalid URL '{url}': {reason}")]
-    InvalidUrl {
-        /// The URL.
-        url: String,
-        /// What is wrong with it.
-        reason: String,
-    },
-    /// The TCP connection failed.
-    #[error("cannot connect to {addr}: {source}")]
-    Connect {
-        /// The address.
-        addr: String,
-        /// The cause.
-        source: std::io::Error,
-    },
-    /// A stage of connecting took too long.
-    #[error("{stage} timed out after {after:?}")]
-    Timeout {
-        /// What was being done.
-        stage: &'static str,
-        /// The timeout.
-        after: Duration,
-    },
-    /// The TLS configuration is unusable.
-    #[error(transparent)]
-    Tls(#[from] TlsError),
-    /// The TLS handshake failed (for instance the certificate was not trusted).
-    #[error("TLS handshake failed: {0}")]
-    TlsHandshake(std::io::Error),
-    /// The server refused the WebSocket upgrade.
-    #[error("the server refused the connection: HTTP {status} {body}")]
-    Rejected {
-        /// The HTTP status.
-        status: u16,
-        /// The body of the refusal.
-        body: String,
-    },
-    /// The WebSocket handshake failed.
-    #[error("WebSocket handshake failed: {0}")]
-    WebSocket(Box<tokio_tungstenite::tungstenite::Error>),
-    /// The peer does not speak OSMP.
-    #[error("not an OSMP server: {0}")]
-    NotOsmp(String),
-    /// The connection closed while being set up.
-    #[error("connection closed: {reason}")]
-    Closed {
-        /// Why.
-        reason: String,
-    },
-}
 
 /// What the server announced in `session-initiated`.
 #[derive(Debug, Clone, PartialEq)]
@@ -133,9 +78,9 @@ pub(crate) struct Connection {
 /// What survives reconnects: configuration, handlers, subscriptions.
 pub(crate) struct ClientShared {
     pub(crate) target: Target,
-    tls: Option<ClientTls>,
+    pub(crate) tls: Option<ClientTls>,
     pub(crate) session_config: Arc<SessionConfig>,
-    pub(crate) websocket: WebSocketLimits,
+    pub(crate) limits: Arc<Limits>,
     pub(crate) connect_timeout: Duration,
     pub(crate) handlers: Arc<HashMap<String, CommandHandler>>,
     pub(crate) router: EventRouter,
@@ -154,13 +99,6 @@ pub(crate) struct ClientShared {
 }
 
 impl ClientShared {
-    fn tls(&self) -> Result<ClientTls, ClientError> {
-        match &self.tls {
-            Some(tls) => Ok(tls.clone()),
-            None => Ok(ClientTls::system_roots()?),
-        }
-    }
-
     fn connection(&self) -> Option<Arc<Connection>> {
         self.connection.read().unwrap_or_else(std::sync::PoisonError::into_inner).clone()
     }
@@ -179,7 +117,7 @@ impl ClientShared {
 
     fn start(&self, command: &str, data: Option<Payload>, with_stream: bool) -> Result<OutgoingCall, CallError> {
         let session = self.session()?;
-        let timeout = Some(session.config.call_timeout);
+        let timeout = Some(session.limits.commands.call_timeout);
         OutgoingCall::start(&session, command, data, timeout, with_stream)
     }
 
@@ -467,7 +405,7 @@ impl Client {
     pub async fn close(&self) {
         let shared = self.shared();
         if let Some(connection) = shared.connection() {
-            connection.session.outbound.close(crate::session::CloseReason::normal("client closed"));
+            connection.session.outbound.close(crate::transport::CloseReason::normal("client closed"));
         }
         shared.shutdown.cancel();
         if let Some(connection) = shared.connection() {

@@ -8,7 +8,8 @@ use std::time::Instant;
 use futures_util::Stream;
 
 use super::ClientShared;
-use crate::session::{lock, LossyQueue};
+use crate::session::LossyQueue;
+use crate::sync::lock;
 use crate::wire::EventItem;
 
 /// The local subscribers of one event: their ids, queues and how long they asked the

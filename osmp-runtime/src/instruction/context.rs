@@ -8,8 +8,8 @@ use tokio_util::sync::CancellationToken;
 
 use super::{CommandError, Registry};
 use crate::events::EventBus;
-use crate::session::{CallError, Session};
-use crate::wire::{Message, Nr, Payload, Response, StreamItem, StreamMessage};
+use crate::session::{CallError, Session, StreamClosed};
+use crate::wire::{Nr, Payload, Response, StreamItem};
 
 /// Why a stream message could not be sent.
 #[derive(Debug, thiserror::Error)]
@@ -154,18 +154,10 @@ impl CommandContext {
     /// fast producer runs at the client's pace instead of filling memory.
     pub async fn stream<T: Serialize + ?Sized>(&self, data: &T) -> Result<(), StreamError> {
         let data = Payload::from_serialize(data)?;
-        if !self.session.0.active.contains(self.nr) {
-            return Err(StreamError::Finished(self.nr));
-        }
-        let cmd_nr = self.nr;
-        let id = self.command.to_string();
-        self.session
-            .0
-            .outbound
-            .push_stream(move |nr| Message::Stream(StreamMessage { nr, cmd_nr, id: Some(id), data: Some(data) }))
-            .await
-            .map(drop)
-            .map_err(|_| StreamError::Closed)
+        self.session.stream(self.nr, self.command.to_string(), data).await.map_err(|closed| match closed {
+            StreamClosed::Finished => StreamError::Finished(self.nr),
+            StreamClosed::SessionEnded => StreamError::Closed,
+        })
     }
 
     /// Sends a command to the client and waits for its response (login challenges,

@@ -4,7 +4,7 @@ use std::fmt;
 
 use serde::Serialize;
 
-use crate::session::CloseReason;
+use crate::transport::CloseReason;
 use crate::wire::Payload;
 
 /// What kind of failure a [`CommandError`] reports.
@@ -143,8 +143,8 @@ impl CommandError {
         self.data.as_ref()
     }
 
-    pub(crate) fn into_parts(self) -> (String, Option<Payload>) {
-        (self.message, self.data)
+    pub(crate) fn into_parts(self) -> (String, Option<Payload>, Option<CloseReason>) {
+        (self.message, self.data, self.close_session)
     }
 }
 

@@ -183,9 +183,9 @@ impl Harness {
     fn new() -> Harness {
         let set: Arc<dyn InstructionSet> = Arc::new(Vd1Server::new(Device::default()));
         let registry = Arc::new(Registry::new([set]));
-        let bus = EventBus::new(registry.clone());
+        let bus = EventBus::new(registry.event_names());
         let config = SessionConfig { event_batch_window: Duration::ZERO, ..SessionConfig::default() };
-        let shared = SessionShared::new(None, Arc::new(config));
+        let shared = SessionShared::new(None, Arc::new(config), Arc::default());
         let attachment = bus.attach(&shared);
         Harness { registry, bus, session: Session(shared), _attachment: attachment, next_nr: AtomicU64::new(1) }
     }

@@ -13,6 +13,7 @@ mod params;
 mod registry;
 mod schema;
 mod set;
+pub(crate) mod type_schema;
 
 #[cfg(test)]
 mod macro_tests;

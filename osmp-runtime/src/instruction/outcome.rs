@@ -3,7 +3,8 @@
 use serde::Serialize;
 
 use super::CommandError;
-use crate::wire::Payload;
+use crate::session::{IntoReply, Reply};
+use crate::wire::{Payload, Status};
 
 /// The successful result of a command: `status: OK` with an optional `result` text and
 /// optional `data` object. The specification's commands use every combination: `echo`
@@ -69,9 +70,19 @@ impl Outcome {
     pub fn result(&self) -> Option<&str> {
         self.result.as_deref()
     }
+}
 
-    pub(crate) fn into_parts(self) -> (Option<String>, Option<Payload>) {
-        (self.result, self.data)
+/// A command's answer becomes the response the session writes: `OK` with the outcome's
+/// text and data, or `ERROR` with the error's message and data (and the close it asks for).
+impl IntoReply for Result<Outcome, CommandError> {
+    fn into_reply(self) -> Reply {
+        match self {
+            Ok(Outcome { result, data }) => Reply { status: Status::Ok, result, data, close: None },
+            Err(error) => {
+                let (message, data, close) = error.into_parts();
+                Reply { status: Status::Error, result: Some(message), data, close }
+            }
+        }
     }
 }
 

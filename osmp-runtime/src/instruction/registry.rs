@@ -153,6 +153,11 @@ impl Registry {
         self.events.iter().map(|slot| RegisteredEvent { set: &self.sets[slot.set], index: slot.index })
     }
 
+    /// The canonical name of every event that can be subscribed.
+    pub fn event_names(&self) -> impl Iterator<Item = &str> {
+        self.events().map(|event| event.schema().name.as_ref())
+    }
+
     /// Every registered set as one JSON document (see [`export_schema`](super::export_schema)).
     pub fn export_schema(&self) -> serde_json::Value {
         super::export_schema(self.sets.iter().map(|set| set.schema()))

@@ -1,22 +1,21 @@
 //! Configuring a server.
 
 use std::sync::Arc;
-use std::time::Duration;
 
 use tokio::net::TcpListener;
-use tokio::sync::Semaphore;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
 use super::handler::ServerHandler;
 use super::{Server, ServerError, ServerRef, ServerShared};
-use crate::auth::{generate_key, Authenticator, LoginLimits, RsaPrivateKey, Users};
+use crate::auth::{generate_key, Authenticator, RsaPrivateKey, Users};
 use crate::events::EventBus;
 use crate::instruction::{InstructionSet, Registry};
+use crate::limits::Limits;
 use crate::session::SessionConfig;
 use crate::standard::{StandardServer, StandardSet};
-use crate::tls::ServerTls;
-use crate::transport::WebSocketLimits;
+use crate::transport::accept::Acceptor;
+use crate::transport::tls::ServerTls;
 
 /// How the server secures its connections.
 enum TlsMode {
@@ -40,13 +39,10 @@ pub struct ServerBuilder {
     tls: TlsMode,
     sets: Vec<Arc<dyn InstructionSet>>,
     session: SessionConfig,
-    websocket: WebSocketLimits,
-    max_sessions: usize,
-    handshake_timeout: Duration,
+    limits: Limits,
     users: Option<Users>,
     require_auth: bool,
     rsa_key: Option<RsaPrivateKey>,
-    login_limits: LoginLimits,
 }
 
 impl ServerBuilder {
@@ -56,13 +52,10 @@ impl ServerBuilder {
             tls: TlsMode::SelfSigned,
             sets: Vec::new(),
             session: SessionConfig::default(),
-            websocket: WebSocketLimits::default(),
-            max_sessions: 10_000,
-            handshake_timeout: Duration::from_secs(10),
+            limits: Limits::default(),
             users: None,
             require_auth: false,
             rsa_key: None,
-            login_limits: LoginLimits::default(),
         }
     }
 
@@ -84,12 +77,6 @@ impl ServerBuilder {
     /// 2048-bit key is generated when the server is built with users.
     pub fn rsa_key(mut self, key: RsaPrivateKey) -> ServerBuilder {
         self.rsa_key = Some(key);
-        self
-    }
-
-    /// How many failed logins are tolerated, per session and per address.
-    pub fn login_limits(mut self, limits: LoginLimits) -> ServerBuilder {
-        self.login_limits = limits;
         self
     }
 
@@ -130,28 +117,27 @@ impl ServerBuilder {
         self
     }
 
-    /// Timings and limits of each session.
+    /// The timers of each session (keep-alive, event batching, pings); what a session
+    /// tolerates is [`limits`](Self::limits).
     pub fn session_config(mut self, config: SessionConfig) -> ServerBuilder {
         self.session = config;
         self
     }
 
-    /// WebSocket limits (message and frame size, buffers).
-    pub fn websocket_limits(mut self, limits: WebSocketLimits) -> ServerBuilder {
-        self.websocket = limits;
-        self
-    }
-
-    /// Sessions served at once (default 10,000); further connections are refused with
-    /// HTTP 503.
-    pub fn max_sessions(mut self, max: usize) -> ServerBuilder {
-        self.max_sessions = max;
-        self
-    }
-
-    /// Time allowed for the TLS and WebSocket handshakes (default 10 s).
-    pub fn handshake_timeout(mut self, timeout: Duration) -> ServerBuilder {
-        self.handshake_timeout = timeout;
+    /// Every limit the server enforces: sessions, handshakes, message sizes, outgoing
+    /// queues, commands, events, logins (see [`Limits`] for each default and why).
+    ///
+    /// ```
+    /// use osmp_runtime::limits::Limits;
+    /// use osmp_runtime::server::Server;
+    ///
+    /// let mut limits = Limits::default();
+    /// limits.connections.max_sessions = 100;
+    /// limits.login.per_session = 3;
+    /// let builder = Server::builder().limits(limits);
+    /// ```
+    pub fn limits(mut self, limits: Limits) -> ServerBuilder {
+        self.limits = limits;
         self
     }
 
@@ -172,18 +158,16 @@ impl ServerBuilder {
         let standard = StandardServer::new(StandardSet::new(auth.clone()));
         let sets = std::iter::once(Arc::new(standard) as Arc<dyn InstructionSet>).chain(self.sets);
         let registry = Arc::new(Registry::new(sets));
-        let events = EventBus::new(registry.clone());
+        let events = EventBus::new(registry.event_names());
+        let limits = Arc::new(self.limits);
         let shared = ServerShared {
             handler: Arc::new(ServerHandler { registry: registry.clone(), events: events.clone(), auth: auth.clone() }),
             auth,
             registry,
             events,
             session_config: Arc::new(self.session),
-            websocket: self.websocket,
-            tls,
-            sessions: Arc::new(Semaphore::new(self.max_sessions)),
-            max_sessions: self.max_sessions,
-            handshake_timeout: self.handshake_timeout,
+            acceptor: Arc::new(Acceptor::new(tls, limits.clone())),
+            limits,
             shutdown: CancellationToken::new(),
             connections: TaskTracker::new(),
         };
@@ -205,7 +189,7 @@ impl ServerBuilder {
             None => generate_key(2048)
                 .map_err(|error| ServerError::Config(format!("cannot generate the RSA key: {error}")))?,
         };
-        Ok(Some(Arc::new(Authenticator::new(users, key, self.require_auth, self.login_limits.clone()))))
+        Ok(Some(Arc::new(Authenticator::new(users, key, self.require_auth, self.limits.login.clone()))))
     }
 }
 

@@ -14,6 +14,8 @@ pub(crate) struct ServerHandler {
 }
 
 impl PeerHandler for ServerHandler {
+    type Future = CommandFuture;
+
     fn dispatch(&self, session: &Session, command: IncomingCommand) -> CommandFuture {
         let found = self.registry.resolve(&command.id);
         // Checked before anything else, so an anonymous session learns nothing, not even

@@ -16,17 +16,15 @@
 //! ```
 
 mod builder;
-mod connection;
 mod handler;
+mod serve;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
-use std::time::Duration;
 
 use futures_util::{Sink, Stream};
 use std::future::Future;
 use tokio::net::TcpListener;
-use tokio::sync::Semaphore;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
@@ -35,12 +33,11 @@ pub use builder::ServerBuilder;
 use crate::auth::Authenticator;
 use crate::events::EventBus;
 use crate::instruction::Registry;
-use crate::session::{CloseReason, Frame, SessionConfig};
-use crate::tls::{Fingerprint, ServerTls, TlsError};
-use crate::transport::WebSocketLimits;
-
-/// The path every OSMP v1 session connects to.
-pub const OSMP_PATH: &str = "/osmp/v1";
+use crate::limits::Limits;
+use crate::session::SessionConfig;
+use crate::transport::accept::Acceptor;
+use crate::transport::tls::{Fingerprint, ServerTls, TlsError};
+use crate::transport::{CloseReason, Frame, OSMP_PATH};
 
 /// Why a server could not start or stopped.
 #[derive(Debug, thiserror::Error)]
@@ -69,11 +66,9 @@ pub(crate) struct ServerShared {
     pub(crate) handler: Arc<handler::ServerHandler>,
     pub(crate) auth: Option<Arc<Authenticator>>,
     pub(crate) session_config: Arc<SessionConfig>,
-    pub(crate) websocket: WebSocketLimits,
-    pub(crate) tls: Option<ServerTls>,
-    pub(crate) sessions: Arc<Semaphore>,
-    pub(crate) max_sessions: usize,
-    pub(crate) handshake_timeout: Duration,
+    pub(crate) limits: Arc<Limits>,
+    /// TLS, the HTTP step and the session slots of every connection.
+    pub(crate) acceptor: Arc<Acceptor>,
     pub(crate) shutdown: CancellationToken,
     pub(crate) connections: TaskTracker,
 }
@@ -94,7 +89,11 @@ impl Server {
     /// Serves until shut down (see [`ServerRef::shutdown`]; take a [`ServerRef`] by cloning
     /// `*server` before running it).
     pub async fn run(self) -> Result<(), ServerError> {
-        connection::accept_loop(self.listener, self.server.shared).await;
+        let shared = self.server.shared;
+        let (acceptor, shutdown, tasks) =
+            (shared.acceptor.clone(), shared.shutdown.clone(), shared.connections.clone());
+        let serve = move |upgraded| serve::serve_upgraded(shared.clone(), upgraded);
+        acceptor.accept_loop(self.listener, shutdown, tasks, serve).await;
         Ok(())
     }
 
@@ -153,17 +152,17 @@ impl ServerRef {
 
     /// The URL clients connect to: `wss://ADDR/osmp/v1`, or `ws://…` without TLS.
     pub fn url(&self) -> String {
-        format!("{}://{}{OSMP_PATH}", if self.shared.tls.is_some() { "wss" } else { "ws" }, self.local_addr)
+        format!("{}://{}{OSMP_PATH}", if self.shared.acceptor.tls.is_some() { "wss" } else { "ws" }, self.local_addr)
     }
 
     /// The SHA-256 fingerprint of the server's certificate, when it uses TLS.
     pub fn fingerprint(&self) -> Option<Fingerprint> {
-        self.shared.tls.as_ref().map(ServerTls::fingerprint)
+        self.shared.acceptor.tls.as_ref().map(ServerTls::fingerprint)
     }
 
     /// The server's TLS identity, when it uses TLS.
     pub fn tls(&self) -> Option<&ServerTls> {
-        self.shared.tls.as_ref()
+        self.shared.acceptor.tls.as_ref()
     }
 
     /// Publishes events to every subscribed session.
@@ -178,7 +177,7 @@ impl ServerRef {
 
     /// The number of WebSocket sessions connected now.
     pub fn session_count(&self) -> usize {
-        self.shared.max_sessions - self.shared.sessions.available_permits()
+        self.shared.acceptor.session_count()
     }
 
     /// Serves one session over another transport than the server's WebSocket listener:
@@ -214,5 +213,5 @@ where
     W: Sink<Frame> + Send + Unpin + 'static,
     W::Error: std::fmt::Display,
 {
-    connection::run_session(&shared, reader, writer, peer).await
+    serve::run_session(&shared, reader, writer, peer).await
 }

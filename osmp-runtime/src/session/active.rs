@@ -8,6 +8,7 @@ use tokio::time::Instant;
 
 use tokio_util::sync::CancellationToken;
 
+use crate::sync::lock;
 use crate::wire::{CancelTarget, Nr, Timestamp};
 
 /// A running command, as `active-cmds` reports it.
@@ -131,12 +132,6 @@ impl ActiveCommands {
         nrs.sort_unstable();
         Some(nrs)
     }
-}
-
-/// Locks a mutex, recovering it if a panicking thread poisoned it: every critical section
-/// in the session leaves its data consistent, so the data is still good.
-pub(crate) fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    mutex.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
 #[cfg(test)]

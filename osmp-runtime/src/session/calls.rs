@@ -12,9 +12,9 @@ use std::time::Duration;
 
 use tokio::sync::oneshot;
 
-use super::active::lock;
 use super::lossy::LossyQueue;
 use super::SessionShared;
+use crate::sync::lock;
 use crate::wire::{CancelTarget, Command, Message, Nr, Payload, Response, StreamMessage};
 
 /// Why a command sent to the peer did not succeed.
@@ -162,7 +162,7 @@ impl OutgoingCall {
     ) -> Result<OutgoingCall, CallError> {
         let (reply_tx, reply) = oneshot::channel();
         let activity: Activity = Arc::new(AtomicU64::new(session.now_ms()));
-        let stream = with_stream.then(|| Arc::new(LossyQueue::new(session.config.call_stream_buffer)));
+        let stream = with_stream.then(|| Arc::new(LossyQueue::new(session.limits.commands.call_stream_buffer)));
         let pending = PendingCall { reply: reply_tx, stream: stream.clone(), activity: activity.clone() };
         // The call is registered under the outbound lock, before the command can be written,
         // so its response cannot arrive before anyone waits for it.

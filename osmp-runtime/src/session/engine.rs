@@ -16,9 +16,10 @@ use tokio_util::sync::CancellationToken;
 
 use super::active::Refused;
 use super::outbound::WriterTask;
-use super::{CloseReason, Frame, Session, SessionShared};
-use crate::instruction::{CommandError, CommandFuture, Outcome};
-use crate::wire::{CancelTarget, Command, EventItem, Message, Nr, Payload, Response, Status};
+use super::reply::{IntoReply, Reply};
+use super::{Session, SessionShared};
+use crate::transport::{CloseReason, Frame};
+use crate::wire::{CancelTarget, Command, EventItem, Message, Nr, Payload, Response};
 
 /// A command the peer sent, handed to the [`PeerHandler`].
 pub(crate) struct IncomingCommand {
@@ -30,9 +31,12 @@ pub(crate) struct IncomingCommand {
 
 /// What one side does with the commands and events its peer sends.
 pub(crate) trait PeerHandler: Send + Sync + 'static {
+    /// A running command, answering with anything the engine can turn into a response.
+    type Future: Future<Output: IntoReply> + Send + 'static;
+
     /// Starts a command. Called on the reader: resolve and decode, then return a future;
     /// never block.
-    fn dispatch(&self, session: &Session, command: IncomingCommand) -> CommandFuture;
+    fn dispatch(&self, session: &Session, command: IncomingCommand) -> Self::Future;
 
     /// An event the peer sent (other than `session-status`, which the engine handles).
     fn on_event(&self, session: &Session, event: EventItem) {
@@ -45,14 +49,15 @@ pub(crate) trait PeerHandler: Send + Sync + 'static {
 /// The reader yields frames, or the reason the transport failed. `shutdown` starts a
 /// graceful close: running commands are cancelled, their responses go out, then a close
 /// frame.
-pub(crate) async fn run<R, W>(
+pub(crate) async fn run<H, R, W>(
     session: Session,
-    handler: Arc<dyn PeerHandler>,
+    handler: Arc<H>,
     reader: R,
     writer: W,
     shutdown: CancellationToken,
 ) -> String
 where
+    H: PeerHandler,
     R: Stream<Item = Result<Frame, CloseReason>> + Send,
     W: Sink<Frame> + Send + Unpin + 'static,
     W::Error: Display,
@@ -73,7 +78,7 @@ where
     Reader { session, handler }.read_loop(reader, &writer_done, &shutdown).await;
 
     shared.end("session closed");
-    if tokio::time::timeout(shared.config.close_timeout, &mut writer_task).await.is_err() {
+    if tokio::time::timeout(shared.limits.connections.close_timeout, &mut writer_task).await.is_err() {
         writer_task.abort();
     }
     let reason = shared.close_reason();
@@ -81,12 +86,12 @@ where
     reason
 }
 
-struct Reader {
+struct Reader<H> {
     session: Session,
-    handler: Arc<dyn PeerHandler>,
+    handler: Arc<H>,
 }
 
-impl Reader {
+impl<H: PeerHandler> Reader<H> {
     async fn read_loop<R>(&self, reader: R, writer_done: &CancellationToken, shutdown: &CancellationToken)
     where
         R: Stream<Item = Result<Frame, CloseReason>>,
@@ -101,7 +106,7 @@ impl Reader {
         let begin_close = |reason: CloseReason, deadline: &mut Option<Instant>| {
             shared.note_close_reason(&reason.reason);
             shared.outbound.close(reason);
-            deadline.get_or_insert(Instant::now() + shared.config.close_timeout);
+            deadline.get_or_insert(Instant::now() + shared.limits.connections.close_timeout);
         };
 
         while reading || !writer_finished {
@@ -129,7 +134,7 @@ impl Reader {
                 }
                 () = writer_done.cancelled(), if !writer_finished => {
                     writer_finished = true;
-                    close_deadline.get_or_insert(Instant::now() + shared.config.close_timeout);
+                    close_deadline.get_or_insert(Instant::now() + shared.limits.connections.close_timeout);
                 }
                 () = sleep_until(close_deadline) => break,
             }
@@ -170,24 +175,25 @@ impl Reader {
     fn start_command(&self, command: Command) {
         let shared = &self.session.0;
         let Command { nr, id, data } = command;
-        match shared.active.insert(nr, &id, shared.config.max_active_commands) {
+        match shared.active.insert(nr, &id, shared.limits.commands.max_active) {
             Ok((token, was_empty)) => {
                 if was_empty {
                     // The writer runs the `session-status` timer only while commands run.
                     shared.outbound.wake_writer();
                 }
                 let incoming = IncomingCommand { nr, id: id.clone(), data, token: token.clone() };
-                let future = catch_unwind(AssertUnwindSafe(|| self.handler.dispatch(&self.session, incoming)))
-                    .unwrap_or_else(|panic| {
-                        let error = panicked(shared, nr, &id, panic.as_ref());
-                        Box::pin(std::future::ready(Err(error)))
-                    });
-                run_or_spawn(execute(shared.clone(), nr, id, future, token));
+                match catch_unwind(AssertUnwindSafe(|| self.handler.dispatch(&self.session, incoming))) {
+                    Ok(future) => run_or_spawn(execute(shared.clone(), nr, id, future, token)),
+                    Err(panic) => {
+                        let reply = panicked(shared, nr, &id, panic.as_ref());
+                        answer(shared, nr, id, reply);
+                    }
+                }
             }
             Err(Refused::TooMany(limit)) => {
                 tracing::warn!(session = %shared.id, limit, command = %id, "too many active commands");
-                let error = CommandError::limit_exceeded(format!("Too many active commands (limit {limit})"));
-                let _ = shared.outbound.push(response(nr, id, Err(error)));
+                let reply = Reply::error(format!("Too many active commands (limit {limit})"));
+                let _ = shared.outbound.push(response(nr, id, reply));
             }
             Err(Refused::DuplicateNr) => {
                 // Answering would complete the command that already has this number, so the
@@ -213,21 +219,32 @@ fn run_or_spawn(command: impl Future<Output = ()> + Send + 'static) {
 }
 
 /// Runs one command to its response.
-async fn execute(shared: Arc<SessionShared>, nr: Nr, id: String, future: CommandFuture, token: CancellationToken) {
+async fn execute<F>(shared: Arc<SessionShared>, nr: Nr, id: String, future: F, token: CancellationToken)
+where
+    F: Future<Output: IntoReply>,
+{
     let guarded = AssertUnwindSafe(future).catch_unwind();
-    let result = tokio::select! {
+    let reply = tokio::select! {
         biased;
-        result = guarded => result.unwrap_or_else(|panic| Err(panicked(&shared, nr, &id, panic.as_ref()))),
-        () = abandon_after_grace(&token, shared.config.cancel_grace) => {
+        result = guarded => match result {
+            Ok(answer) => answer.into_reply(),
+            Err(panic) => panicked(&shared, nr, &id, panic.as_ref()),
+        },
+        () = abandon_after_grace(&token, shared.limits.commands.cancel_grace) => {
             tracing::warn!(session = %shared.id, nr, command = %id, "cancelled command did not finish in time; dropped");
-            Ok(Outcome::text("Cancelled"))
+            Reply::ok("Cancelled")
         }
     };
+    answer(&shared, nr, id, reply);
+}
+
+/// Ends a command's life with its response (and the session's, if the reply says so).
+fn answer(shared: &SessionShared, nr: Nr, id: String, mut reply: Reply) {
     // The response ends the command's life: it must be gone from `active-cmds` by the time
     // the peer can read the response.
     shared.active.remove(nr);
-    let close = result.as_ref().err().and_then(CommandError::closes_session).cloned();
-    let _ = shared.outbound.push(response(nr, id, result));
+    let close = reply.close.take();
+    let _ = shared.outbound.push(response(nr, id, reply));
     if let Some(reason) = close {
         shared.outbound.close(reason);
     }
@@ -239,27 +256,18 @@ async fn abandon_after_grace(token: &CancellationToken, grace: Duration) {
     tokio::time::sleep(grace).await;
 }
 
-fn response(cmd_nr: Nr, id: String, result: Result<Outcome, CommandError>) -> impl FnOnce(Nr) -> Message {
+fn response(cmd_nr: Nr, id: String, reply: Reply) -> impl FnOnce(Nr) -> Message {
     move |nr| {
-        let (status, result, data) = match result {
-            Ok(outcome) => {
-                let (result, data) = outcome.into_parts();
-                (Status::Ok, result, data)
-            }
-            Err(error) => {
-                let (message, data) = error.into_parts();
-                (Status::Error, Some(message), data)
-            }
-        };
+        let Reply { status, result, data, .. } = reply;
         Message::Response(Response { nr, id: Some(id), cmd_nr, status, result, data })
     }
 }
 
 /// Logs a handler's panic and turns it into the error its command answers.
-fn panicked(shared: &SessionShared, nr: Nr, id: &str, panic: &(dyn std::any::Any + Send)) -> CommandError {
+fn panicked(shared: &SessionShared, nr: Nr, id: &str, panic: &(dyn std::any::Any + Send)) -> Reply {
     let what = panic_message(panic);
     tracing::error!(session = %shared.id, nr, command = %id, panic = %what, "command handler panicked");
-    CommandError::internal(format!("Internal error: command '{id}' failed unexpectedly"))
+    Reply::error(format!("Internal error: command '{id}' failed unexpectedly"))
 }
 
 fn panic_message(panic: &(dyn std::any::Any + Send)) -> &str {
@@ -305,7 +313,7 @@ fn excerpt(text: &str, max: usize) -> String {
 /// Stops accepting work: cancels every command, lets their responses go out, then closes.
 async fn graceful_close(shared: Arc<SessionShared>) {
     shared.active.cancel(&CancelTarget::All);
-    let patience = shared.config.cancel_grace + Duration::from_secs(1);
+    let patience = shared.limits.commands.cancel_grace + Duration::from_secs(1);
     let _ = tokio::time::timeout(patience, shared.active.wait_idle()).await;
     shared.outbound.close(CloseReason::going_away("shutting down"));
 }
@@ -397,7 +405,7 @@ impl Timers {
         if let (Some(due), Some(interval)) = (self.next_ping, shared.config.ping_interval) {
             if now >= due {
                 let silent = Duration::from_millis(shared.silent_for_ms());
-                if silent > shared.config.dead_peer_timeout {
+                if silent > shared.limits.connections.dead_peer_timeout {
                     return Err(format!("no sign of life from the peer for {} s", silent.as_secs()));
                 }
                 sink.send(Frame::Ping(Vec::new())).await.map_err(|error| format!("ping failed: {error}"))?;

@@ -8,7 +8,7 @@ use std::sync::Mutex;
 
 use tokio::sync::Notify;
 
-use super::active::lock;
+use crate::sync::lock;
 
 pub(crate) struct LossyQueue<T> {
     state: Mutex<State<T>>,

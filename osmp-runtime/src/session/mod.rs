@@ -7,18 +7,19 @@
 //! `session-status`, waiting on calls, event batching, backpressure and closing — is this
 //! module, shared by both.
 //!
-//! The engine reads [`Frame`]s from any `Stream` and writes them to any `Sink`: a WebSocket
+//! The engine reads [`Frame`](crate::transport::Frame)s from any `Stream` and writes them to any `Sink`: a WebSocket
 //! in production, channels in tests.
 
 mod active;
 mod calls;
 mod config;
 mod engine;
-mod frame;
+mod identity;
 mod lossy;
 mod outbound;
 #[cfg(test)]
 mod properties;
+mod reply;
 mod subscriptions;
 #[cfg(test)]
 mod tests;
@@ -34,23 +35,24 @@ use tokio_util::sync::CancellationToken;
 
 pub use active::ActiveCommand;
 pub use calls::CallError;
-pub use config::{EventOverflow, SessionConfig};
-pub use frame::{CloseReason, Frame};
+pub use config::SessionConfig;
+pub use identity::Identity;
 pub use subscriptions::SubscriptionInfo;
 
-pub(crate) use active::lock;
 pub(crate) use calls::OutgoingCall;
 pub(crate) use engine::{run, IncomingCommand, PeerHandler};
 pub(crate) use lossy::LossyQueue;
+pub(crate) use reply::{IntoReply, Reply};
 
 use active::ActiveCommands;
 use calls::PendingCalls;
 use outbound::Outbound;
 use subscriptions::Subscriptions;
 
-use crate::auth::Identity;
-use crate::events::EmitError;
-use crate::wire::{CancelTarget, EventItem, Message, Payload, Response, Timestamp};
+use crate::limits::{EventOverflow, Limits};
+use crate::sync::{lock, read, write};
+use crate::transport::CloseReason;
+use crate::wire::{CancelTarget, EventItem, Message, Nr, Payload, Response, StreamMessage, Timestamp};
 
 /// Identifies a session within its server (or client) process.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -75,6 +77,7 @@ pub(crate) struct SessionShared {
     pub(crate) id: SessionId,
     pub(crate) peer: Option<SocketAddr>,
     pub(crate) config: Arc<SessionConfig>,
+    pub(crate) limits: Arc<Limits>,
     pub(crate) outbound: Outbound,
     pub(crate) active: ActiveCommands,
     pub(crate) calls: PendingCalls,
@@ -91,12 +94,13 @@ pub(crate) struct SessionShared {
 }
 
 impl SessionShared {
-    pub(crate) fn new(peer: Option<SocketAddr>, config: Arc<SessionConfig>) -> Arc<SessionShared> {
+    pub(crate) fn new(peer: Option<SocketAddr>, config: Arc<SessionConfig>, limits: Arc<Limits>) -> Arc<SessionShared> {
         Arc::new(SessionShared {
             id: SessionId::next(),
             peer,
-            outbound: Outbound::new(&config),
+            outbound: Outbound::new(&config, &limits),
             config,
+            limits,
             active: ActiveCommands::default(),
             calls: PendingCalls::default(),
             subscriptions: Mutex::new(Subscriptions::default()),
@@ -145,7 +149,7 @@ impl SessionShared {
         match self.outbound.push_event(EventItem { event: event.to_owned(), data }) {
             Ok(outbound::Overflow::None) => true,
             Ok(outbound::Overflow::DroppedOldest) => {
-                if self.config.event_overflow == EventOverflow::Unsubscribe {
+                if self.limits.events.overflow == EventOverflow::Unsubscribe {
                     self.end_subscriptions_for_overflow();
                 }
                 true
@@ -191,8 +195,12 @@ impl SessionShared {
 pub struct SessionStats {
     /// Messages waiting to be written.
     pub queued_messages: usize,
+    /// Their size in bytes (as [`Message::size_estimate`] counts).
+    pub queued_bytes: usize,
     /// Events waiting for their batching window (or for the peer to read).
     pub pending_events: usize,
+    /// Their size in bytes.
+    pub pending_event_bytes: usize,
     /// Events dropped because the peer read too slowly.
     pub dropped_events: u64,
     /// Commands of the peer running now.
@@ -220,12 +228,12 @@ impl Session {
 
     /// Who the session is logged in as, if anyone.
     pub fn user(&self) -> Option<Arc<Identity>> {
-        self.0.user.read().unwrap_or_else(std::sync::PoisonError::into_inner).clone()
+        read(&self.0.user).clone()
     }
 
     /// Logs the session in as `identity` (or out, with `None`).
     pub fn set_user(&self, identity: Option<Identity>) {
-        *self.0.user.write().unwrap_or_else(std::sync::PoisonError::into_inner) = identity.map(Arc::new);
+        *write(&self.0.user) = identity.map(Arc::new);
     }
 
     /// Whether the session may use what requires `permission` (anything requiring nothing
@@ -254,11 +262,13 @@ impl Session {
 
     /// What the session holds right now.
     pub fn stats(&self) -> SessionStats {
-        let (queued_messages, pending_events, dropped_events) = self.0.outbound.sizes();
+        let sizes = self.0.outbound.sizes();
         SessionStats {
-            queued_messages,
-            pending_events,
-            dropped_events,
+            queued_messages: sizes.messages,
+            queued_bytes: sizes.message_bytes,
+            pending_events: sizes.events,
+            pending_event_bytes: sizes.event_bytes,
+            dropped_events: sizes.dropped_events,
             active_commands: self.0.active.snapshot().len(),
             subscriptions: lock(&self.0.subscriptions).list().len(),
         }
@@ -277,7 +287,7 @@ impl Session {
     /// Subscribes the session to an event (by canonical name) until a deadline; false if
     /// the session holds the maximum number of subscriptions already.
     pub fn subscribe(&self, event: &str, until: Timestamp) -> bool {
-        lock(&self.0.subscriptions).subscribe(event, until, self.0.config.max_subscriptions)
+        lock(&self.0.subscriptions).subscribe(event, until, self.0.limits.events.max_subscriptions)
     }
 
     /// Ends a subscription; false if the event was not subscribed.
@@ -297,21 +307,41 @@ impl Session {
 
     /// Sends an event to this session only, if it subscribed it (used for the snapshot a
     /// set sends on subscription). Returns to how many sessions it was queued: 0 or 1, as
-    /// [`EventBus::emit`](crate::events::EventBus::emit) counts.
-    pub fn emit<T: Serialize + ?Sized>(&self, event: &str, data: &T) -> Result<usize, EmitError> {
+    /// [`EventBus::emit`](crate::events::EventBus::emit) counts. Fails only when the data
+    /// cannot be serialized.
+    pub fn emit<T: Serialize + ?Sized>(&self, event: &str, data: &T) -> Result<usize, serde_json::Error> {
         let payload = Payload::from_serialize(data)?;
         let data = (!payload.is_null()).then_some(payload);
         Ok(usize::from(self.0.deliver_event(event, data)))
+    }
+
+    /// Queues a stream message of the running command `cmd_nr`, waiting while the peer is
+    /// behind in reading.
+    pub(crate) async fn stream(&self, cmd_nr: Nr, id: String, data: Payload) -> Result<(), StreamClosed> {
+        if !self.0.active.contains(cmd_nr) {
+            return Err(StreamClosed::Finished);
+        }
+        let message = move |nr| Message::Stream(StreamMessage { nr, cmd_nr, id: Some(id), data: Some(data) });
+        self.0.outbound.push_stream(message).await.map(drop).map_err(|_| StreamClosed::SessionEnded)
     }
 
     /// Sends a command to the peer and waits for its response (a server-to-client command,
     /// such as a login challenge). Fails on `ERROR`, on timeout and when the session ends.
     pub async fn ask<T: Serialize + ?Sized>(&self, command: &str, data: &T) -> Result<Response, CallError> {
         let data = params_payload(command, data)?;
-        let call = OutgoingCall::start(&self.0, command, data, Some(self.0.config.call_timeout), false)?;
+        let call = OutgoingCall::start(&self.0, command, data, Some(self.0.limits.commands.call_timeout), false)?;
         let response = call.response().await?;
         into_result(command, response)
     }
+}
+
+/// Why a stream message could not be queued.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum StreamClosed {
+    /// The command has answered already (or was abandoned after its cancellation).
+    Finished,
+    /// The session has ended.
+    SessionEnded,
 }
 
 impl fmt::Debug for Session {

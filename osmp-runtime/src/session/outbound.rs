@@ -4,6 +4,9 @@
 //! numbers on the wire always increase. The writer task takes everything queued at once and
 //! writes it with a single flush: replies that are ready together share one write.
 //!
+//! The queue counts what it holds in messages and in bytes (each message's
+//! [`size_estimate`](Message::size_estimate)), so that limits can be set in either.
+//!
 //! Three kinds of traffic are treated differently when the peer does not read:
 //! - stream messages wait for room (the handler slows down to the reader's pace);
 //! - responses are always queued; a peer that lets the queue reach the hard limit is
@@ -18,8 +21,10 @@ use tokio::time::Instant;
 
 use tokio::sync::Notify;
 
-use super::active::lock;
-use super::{CloseReason, SessionConfig};
+use super::SessionConfig;
+use crate::limits::Limits;
+use crate::sync::lock;
+use crate::transport::CloseReason;
 use crate::wire::{Event, EventBody, EventItem, Message, Nr};
 
 /// The queue no longer accepts messages: the session is closing or closed.
@@ -41,8 +46,12 @@ pub(crate) struct Outbound {
 struct State {
     next_nr: Nr,
     queue: VecDeque<Message>,
+    /// The size of what `queue` holds, in bytes.
+    queue_bytes: usize,
     /// Events waiting for the end of the batching window.
     events: VecDeque<EventItem>,
+    /// The size of what `events` holds, in bytes.
+    event_bytes: usize,
     /// While set and in the future, new events join `events` instead of going out at once.
     window_until: Option<Instant>,
     dropped_events: u64,
@@ -68,21 +77,24 @@ pub(crate) enum WriterTask {
 }
 
 impl Outbound {
-    pub(crate) fn new(config: &SessionConfig) -> Outbound {
+    pub(crate) fn new(config: &SessionConfig, limits: &Limits) -> Outbound {
+        let (outgoing, events) = (&limits.outgoing, &limits.events);
         Outbound {
             state: Mutex::new(State {
                 next_nr: 1,
                 queue: VecDeque::new(),
+                queue_bytes: 0,
                 events: VecDeque::new(),
+                event_bytes: 0,
                 window_until: None,
                 dropped_events: 0,
                 close: None,
             }),
             wake_writer: Notify::new(),
             room: Notify::new(),
-            high_water: config.outgoing_high_water.max(1),
-            hard_limit: config.outgoing_hard_limit.max(config.outgoing_high_water.max(1)),
-            max_pending_events: config.max_pending_events.max(1),
+            high_water: outgoing.high_water.max(1),
+            hard_limit: outgoing.hard_limit.max(outgoing.high_water.max(1)),
+            max_pending_events: events.max_pending.max(1),
             batch_window: config.event_batch_window,
         }
     }
@@ -94,7 +106,7 @@ impl Outbound {
             return Err(Closed);
         }
         let nr = state.take_nr();
-        state.queue.push_back(make(nr));
+        state.enqueue(make(nr));
         if state.queue.len() > self.hard_limit {
             tracing::warn!(queued = state.queue.len(), "peer does not read; closing the session");
             state.close = Some(CloseReason::policy("outgoing queue overflow: the peer does not read"));
@@ -141,19 +153,22 @@ impl Outbound {
         if window_open || batch_pending || state.queue.len() >= self.high_water {
             if state.events.len() >= self.max_pending_events {
                 overflow = Overflow::DroppedOldest;
-                state.events.pop_front();
+                if let Some(dropped) = state.events.pop_front() {
+                    state.event_bytes -= dropped.size_estimate();
+                }
                 state.dropped_events += 1;
                 if state.dropped_events.is_power_of_two() {
                     tracing::warn!(dropped = state.dropped_events, "peer does not read; dropping oldest events");
                 }
             }
+            state.event_bytes += item.size_estimate();
             state.events.push_back(item);
             if state.window_until.is_none() {
                 state.window_until = Some(now + self.batch_window);
             }
         } else {
             let nr = state.take_nr();
-            state.queue.push_back(Message::Event(Event { nr, body: EventBody::Single(item) }));
+            state.enqueue(Message::Event(Event { nr, body: EventBody::Single(item) }));
             if !self.batch_window.is_zero() {
                 state.window_until = Some(now + self.batch_window);
             }
@@ -163,10 +178,16 @@ impl Outbound {
         Ok(overflow)
     }
 
-    /// Messages queued, events waiting for their window, and events dropped so far.
-    pub(crate) fn sizes(&self) -> (usize, usize, u64) {
+    /// What the queue holds now.
+    pub(crate) fn sizes(&self) -> QueueSizes {
         let state = lock(&self.state);
-        (state.queue.len(), state.events.len(), state.dropped_events)
+        QueueSizes {
+            messages: state.queue.len(),
+            message_bytes: state.queue_bytes,
+            events: state.events.len(),
+            event_bytes: state.event_bytes,
+            dropped_events: state.dropped_events,
+        }
     }
 
     /// Forgets the events waiting to be sent (their subscriptions were ended).
@@ -174,6 +195,7 @@ impl Outbound {
         let mut state = lock(&self.state);
         let discarded = state.events.len();
         state.events.clear();
+        state.event_bytes = 0;
         discarded
     }
 
@@ -216,6 +238,7 @@ impl Outbound {
         }
         if !state.queue.is_empty() {
             std::mem::swap(&mut state.queue, batch);
+            state.queue_bytes = 0;
             return WriterTask::Write;
         }
         if let Some(reason) = state.close.clone() {
@@ -231,7 +254,22 @@ impl Outbound {
     }
 }
 
+/// What an outgoing queue holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct QueueSizes {
+    pub(crate) messages: usize,
+    pub(crate) message_bytes: usize,
+    pub(crate) events: usize,
+    pub(crate) event_bytes: usize,
+    pub(crate) dropped_events: u64,
+}
+
 impl State {
+    fn enqueue(&mut self, message: Message) {
+        self.queue_bytes += message.size_estimate();
+        self.queue.push_back(message);
+    }
+
     fn take_nr(&mut self) -> Nr {
         let nr = self.next_nr;
         self.next_nr += 1;
@@ -245,6 +283,7 @@ impl State {
             return;
         }
         let mut events: Vec<EventItem> = self.events.drain(..).collect();
+        self.event_bytes = 0;
         let body = match events.pop() {
             Some(only) if events.is_empty() => EventBody::Single(only),
             Some(last) => {
@@ -254,7 +293,7 @@ impl State {
             None => return,
         };
         let nr = self.take_nr();
-        self.queue.push_back(Message::Event(Event { nr, body }));
+        self.enqueue(Message::Event(Event { nr, body }));
     }
 }
 
@@ -276,7 +315,7 @@ mod tests {
 
     #[test]
     fn numbers_in_queue_order() {
-        let outbound = Outbound::new(&SessionConfig::default());
+        let outbound = Outbound::new(&SessionConfig::default(), &Limits::default());
         for _ in 0..3 {
             outbound.push_protocol_event(event("x")).unwrap();
         }
@@ -287,7 +326,7 @@ mod tests {
     #[test]
     fn batches_events_after_the_first() {
         let config = SessionConfig { event_batch_window: Duration::from_millis(20), ..SessionConfig::default() };
-        let outbound = Outbound::new(&config);
+        let outbound = Outbound::new(&config, &Limits::default());
         outbound.push_event(event("a")).unwrap();
         outbound.push_event(event("b")).unwrap();
         outbound.push_event(event("c")).unwrap();
@@ -304,12 +343,10 @@ mod tests {
 
     #[test]
     fn drops_oldest_events_when_the_peer_is_behind() {
-        let config = SessionConfig {
-            max_pending_events: 2,
-            event_batch_window: Duration::from_secs(60),
-            ..SessionConfig::default()
-        };
-        let outbound = Outbound::new(&config);
+        let config = SessionConfig { event_batch_window: Duration::from_secs(60), ..SessionConfig::default() };
+        let mut limits = Limits::default();
+        limits.events.max_pending = 2;
+        let outbound = Outbound::new(&config, &limits);
         for name in ["a", "b", "c", "d"] {
             outbound.push_event(event(name)).unwrap();
         }
@@ -320,12 +357,33 @@ mod tests {
 
     #[test]
     fn closes_when_responses_overflow() {
-        let config = SessionConfig { outgoing_high_water: 1, outgoing_hard_limit: 2, ..SessionConfig::default() };
-        let outbound = Outbound::new(&config);
+        let mut limits = Limits::default();
+        limits.outgoing.high_water = 1;
+        limits.outgoing.hard_limit = 2;
+        let outbound = Outbound::new(&SessionConfig::default(), &limits);
         assert!(outbound.push_protocol_event(event("x")).is_ok());
         assert!(outbound.push_protocol_event(event("x")).is_ok());
         assert!(outbound.push_protocol_event(event("x")).is_ok());
         assert!(lock(&outbound.state).close.is_some());
         assert_eq!(outbound.push_protocol_event(event("x")), Err(Closed));
+    }
+
+    #[test]
+    fn counts_bytes_of_messages_and_waiting_events() {
+        let config = SessionConfig { event_batch_window: Duration::from_secs(60), ..SessionConfig::default() };
+        let outbound = Outbound::new(&config, &Limits::default());
+        let data = crate::wire::Payload::from_json(format!("{{\"blob\":\"{}\"}}", "x".repeat(10_000))).unwrap();
+        let item = |name: &str| EventItem { event: name.into(), data: Some(data.clone()) };
+        outbound.push_event(item("first")).unwrap();
+        outbound.push_event(item("second")).unwrap();
+        outbound.push_event(item("third")).unwrap();
+        let sizes = outbound.sizes();
+        assert_eq!((sizes.messages, sizes.events), (1, 2));
+        assert!((10_000..10_300).contains(&sizes.message_bytes), "{sizes:?}");
+        assert!((20_000..20_300).contains(&sizes.event_bytes), "{sizes:?}");
+        assert_eq!(take(&outbound).len(), 1);
+        assert_eq!(outbound.sizes().message_bytes, 0, "written messages no longer count");
+        assert_eq!(outbound.discard_events(), 2);
+        assert_eq!(outbound.sizes().event_bytes, 0);
     }
 }

@@ -16,32 +16,44 @@ use proptest::prelude::*;
 use serde_json::{json, Value};
 use tokio_util::sync::CancellationToken;
 
-use super::{run, CloseReason, Frame, IncomingCommand, PeerHandler, Session, SessionConfig, SessionShared};
-use crate::instruction::{CommandError, CommandFuture, Outcome};
+use super::{run, IncomingCommand, PeerHandler, Reply, Session, SessionConfig, SessionShared};
+use crate::limits::Limits;
+use crate::transport::{CloseReason, Frame};
+use crate::wire::{Payload, Status};
+
+/// A handler's running command.
+type Running = std::pin::Pin<Box<dyn std::future::Future<Output = Reply> + Send>>;
+
+/// `OK` with data, or with nothing at all.
+fn ok_with(data: Option<Payload>) -> Reply {
+    Reply { status: Status::Ok, result: None, data, close: None }
+}
 
 /// Commands of every behaviour: instant, waiting, ignoring cancellation, panicking, failing.
 struct Handler;
 
 impl PeerHandler for Handler {
-    fn dispatch(&self, _session: &Session, command: IncomingCommand) -> CommandFuture {
+    type Future = Running;
+
+    fn dispatch(&self, _session: &Session, command: IncomingCommand) -> Running {
         let data = command.data.map(|data| data.to_value()).unwrap_or(Value::Null);
         let token = command.token;
         match command.id.as_str() {
-            "echo" => Box::pin(async { Ok(Outcome::ok()) }),
+            "echo" => Box::pin(async { ok_with(None) }),
             "sleep" => Box::pin(async move {
                 let millis = data["ms"].as_u64().unwrap_or(0);
                 tokio::select! {
-                    () = tokio::time::sleep(Duration::from_millis(millis)) => Ok(Outcome::ok()),
-                    () = token.cancelled() => Ok(Outcome::text("Cancelled")),
+                    () = tokio::time::sleep(Duration::from_millis(millis)) => ok_with(None),
+                    () = token.cancelled() => Reply::ok("Cancelled"),
                 }
             }),
             "stubborn" => Box::pin(async {
                 tokio::time::sleep(Duration::from_secs(3600)).await;
-                Ok(Outcome::ok())
+                ok_with(None)
             }),
             "boom" => Box::pin(async { panic!("handler bug") }),
-            "fail" => Box::pin(async { Err(CommandError::new("failed")) }),
-            other => Box::pin(std::future::ready(Err(CommandError::command_not_found(other)))),
+            "fail" => Box::pin(async { Reply::error("failed") }),
+            other => Box::pin(std::future::ready(Reply::error(format!("Error: command '{other}' not found")))),
         }
     }
 }
@@ -84,13 +96,10 @@ fn drive(ops: &[Op]) -> (Vec<Value>, bool) {
     let runtime =
         tokio::runtime::Builder::new_current_thread().enable_all().start_paused(true).build().expect("a runtime");
     runtime.block_on(async {
-        let config = SessionConfig {
-            cancel_grace: Duration::from_millis(100),
-            ping_interval: None,
-            keepalive_interval: None,
-            ..SessionConfig::default()
-        };
-        let session = Session(SessionShared::new(None, Arc::new(config)));
+        let config = SessionConfig { ping_interval: None, keepalive_interval: None, ..SessionConfig::default() };
+        let mut limits = Limits::default();
+        limits.commands.cancel_grace = Duration::from_millis(100);
+        let session = Session(SessionShared::new(None, Arc::new(config), Arc::new(limits)));
         let (mut to_engine, reader) = mpsc::channel::<Result<Frame, CloseReason>>(ops.len() + 2);
         let (writer, mut from_engine) = mpsc::channel(1024);
         let engine = tokio::spawn(run(session.clone(), Arc::new(Handler), reader, writer, CancellationToken::new()));

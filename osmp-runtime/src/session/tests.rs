@@ -8,33 +8,45 @@ use futures_util::{SinkExt, StreamExt};
 use serde_json::{json, Value};
 use tokio_util::sync::CancellationToken;
 
-use super::{run, CloseReason, Frame, IncomingCommand, PeerHandler, Session, SessionConfig, SessionShared};
-use crate::instruction::{CommandError, CommandFuture, Outcome};
+use super::{run, IncomingCommand, PeerHandler, Reply, Session, SessionConfig, SessionShared};
+use crate::limits::Limits;
+use crate::transport::{CloseReason, Frame};
+use crate::wire::{Payload, Status};
+
+/// A handler's running command.
+type Running = std::pin::Pin<Box<dyn std::future::Future<Output = Reply> + Send>>;
+
+/// `OK` with data, or with nothing at all.
+fn ok_with(data: Option<Payload>) -> Reply {
+    Reply { status: Status::Ok, result: None, data, close: None }
+}
 
 /// Answers `echo` at once, `sleep` after its data's milliseconds or when cancelled,
 /// `boom` by panicking; anything else is unknown.
 struct TestHandler;
 
 impl PeerHandler for TestHandler {
-    fn dispatch(&self, _session: &Session, command: IncomingCommand) -> CommandFuture {
+    type Future = Running;
+
+    fn dispatch(&self, _session: &Session, command: IncomingCommand) -> Running {
         let data = command.data.map(|data| data.to_value()).unwrap_or(Value::Null);
         match command.id.as_str() {
-            "echo" if data.is_null() => Box::pin(async { Ok(Outcome::ok()) }),
-            "echo" => Box::pin(async move { Outcome::data(&data) }),
+            "echo" if data.is_null() => Box::pin(async { ok_with(None) }),
+            "echo" => Box::pin(async move { ok_with(Some(Payload::from_value(&data))) }),
             "sleep" => Box::pin(async move {
                 let millis = data["ms"].as_u64().unwrap_or(60_000);
                 tokio::select! {
-                    () = tokio::time::sleep(Duration::from_millis(millis)) => Ok(Outcome::text("slept")),
-                    () = command.token.cancelled() => Ok(Outcome::text("Cancelled")),
+                    () = tokio::time::sleep(Duration::from_millis(millis)) => Reply::ok("slept"),
+                    () = command.token.cancelled() => Reply::ok("Cancelled"),
                 }
             }),
             "stubborn" => Box::pin(async move {
                 tokio::time::sleep(Duration::from_secs(3600)).await;
-                Ok(Outcome::ok())
+                ok_with(None)
             }),
             "boom" => Box::pin(async move { panic!("handler bug") }),
             "dispatch-boom" => panic!("bug while decoding parameters"),
-            other => Box::pin(std::future::ready(Err(CommandError::command_not_found(other)))),
+            other => Box::pin(std::future::ready(Reply::error(format!("Error: command '{other}' not found")))),
         }
     }
 }
@@ -53,19 +65,24 @@ struct Harness {
 impl Harness {
     /// An engine on a real clock.
     fn start(config: SessionConfig) -> Harness {
-        Harness::with_patience(config, Duration::from_secs(5))
+        Harness::with(config, Limits::default(), Duration::from_secs(5))
     }
 
     /// An engine in a test with `start_paused = true`: the clock jumps to the next timer
     /// whenever everything waits, so waiting long costs nothing.
     fn paused(config: SessionConfig) -> Harness {
-        Harness::with_patience(config, Duration::from_secs(600))
+        Harness::paused_with(config, Limits::default())
     }
 
-    fn with_patience(config: SessionConfig, patience: Duration) -> Harness {
+    /// [`paused`](Self::paused) with other limits.
+    fn paused_with(config: SessionConfig, limits: Limits) -> Harness {
+        Harness::with(config, limits, Duration::from_secs(600))
+    }
+
+    fn with(config: SessionConfig, limits: Limits, patience: Duration) -> Harness {
         let (to_engine, reader) = mpsc::channel(64);
         let (writer, from_engine) = mpsc::channel(64);
-        let session = Session(SessionShared::new(None, Arc::new(config)));
+        let session = Session(SessionShared::new(None, Arc::new(config), Arc::new(limits)));
         let shutdown = CancellationToken::new();
         let engine = tokio::spawn(run(session.clone(), Arc::new(TestHandler), reader, writer, shutdown.clone()));
         Harness { to_engine, from_engine, session, shutdown, engine, patience }
@@ -150,9 +167,9 @@ async fn a_panicking_handler_gets_an_error_response() {
 
 #[tokio::test(start_paused = true)]
 async fn abandons_a_handler_that_ignores_cancellation() {
-    let mut config = quiet_config();
-    config.cancel_grace = Duration::from_secs(2);
-    let mut h = Harness::paused(config);
+    let mut limits = Limits::default();
+    limits.commands.cancel_grace = Duration::from_secs(2);
+    let mut h = Harness::paused_with(quiet_config(), limits);
     h.send(r#"{"nr":1,"type":"cmd","id":"stubborn"}"#).await;
     h.send(r#"{"type":"cancel","nr":2,"data":{"cmds":[1]}}"#).await;
     let response = h.recv().await;
@@ -161,9 +178,9 @@ async fn abandons_a_handler_that_ignores_cancellation() {
 
 #[tokio::test]
 async fn refuses_duplicate_numbers_and_too_many_commands() {
-    let mut config = quiet_config();
-    config.max_active_commands = 1;
-    let mut h = Harness::start(config);
+    let mut limits = Limits::default();
+    limits.commands.max_active = 1;
+    let mut h = Harness::with(quiet_config(), limits, Duration::from_secs(5));
     h.send(r#"{"nr":1,"type":"cmd","id":"sleep"}"#).await;
     h.send(r#"{"nr":1,"type":"cmd","id":"sleep"}"#).await;
     let duplicate = h.recv().await;
@@ -205,12 +222,10 @@ async fn graceful_shutdown_answers_then_closes() {
 
 #[tokio::test(start_paused = true)]
 async fn pings_and_drops_a_silent_peer() {
-    let config = SessionConfig {
-        ping_interval: Some(Duration::from_secs(10)),
-        dead_peer_timeout: Duration::from_secs(25),
-        ..SessionConfig::default()
-    };
-    let mut h = Harness::paused(config);
+    let config = SessionConfig { ping_interval: Some(Duration::from_secs(10)), ..SessionConfig::default() };
+    let mut limits = Limits::default();
+    limits.connections.dead_peer_timeout = Duration::from_secs(25);
+    let mut h = Harness::paused_with(config, limits);
     assert!(matches!(h.recv_frame().await, Frame::Ping(_)));
     assert!(matches!(h.recv_frame().await, Frame::Ping(_)));
     // No pong ever came back: after the third interval the peer counts as dead.

@@ -11,9 +11,10 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
-use crate::auth::{decrypt_password, new_token, parse_public_key, verify_token_signature, Authenticator, Identity};
+use crate::auth::{decrypt_password, new_token, parse_public_key, verify_token_signature, Authenticator};
 use crate::instruction::{CommandContext, CommandError, ErrorKind, Outcome};
-use crate::session::CloseReason;
+use crate::session::Identity;
+use crate::transport::CloseReason;
 
 /// How a client proves who it is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]

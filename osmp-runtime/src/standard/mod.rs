@@ -252,3 +252,27 @@ impl Standard for StandardSet {
         Ok(export_schema(&visible))
     }
 }
+
+/// The standard set is the one every server has: its schema document is complete.
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn exports_every_command_with_resolvable_references() {
+        let document = export_schema([standard_schema()]);
+        let commands = document["instruction-sets"][0]["commands"].as_array().unwrap();
+        let names: Vec<&str> = commands.iter().filter_map(|c| c["command"].as_str()).collect();
+        assert!(names.contains(&"help") && names.contains(&"active-cmds"), "{names:?}");
+        let help = commands.iter().find(|c| c["command"] == "help").unwrap();
+        assert_eq!(help["aliases"], json!(["?"]));
+        assert_eq!(help["optional-params"][0]["name"], "cmd");
+        // Every reference points into the document's own definitions.
+        let text = document.to_string();
+        for reference in text.split("\"$ref\":\"").skip(1).map(|rest| &rest[..rest.find('"').unwrap()]) {
+            let pointer = reference.strip_prefix('#').expect("a local reference");
+            assert!(document.pointer(pointer).is_some(), "{reference} resolves");
+        }
+    }
+}

@@ -5,87 +5,63 @@
 //! Pings are answered by tungstenite itself whenever the stream is read or written.
 
 use std::pin::Pin;
-use std::task::{Context, Poll};
+use std::task::{ready, Context, Poll};
 
+use futures_util::stream::{SplitSink, SplitStream};
 use futures_util::{Sink, Stream, StreamExt};
-use tokio::io::{AsyncRead, AsyncWrite};
 use tokio_tungstenite::tungstenite::error::{CapacityError, Error as WsError};
 use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
 use tokio_tungstenite::tungstenite::protocol::{CloseFrame, WebSocketConfig};
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::WebSocketStream;
 
-use crate::session::{CloseReason, Frame};
+use super::{CloseReason, Frame, Socket};
+use crate::limits::Limits;
 
-/// Transport limits of a WebSocket connection.
-#[derive(Debug, Clone)]
-#[non_exhaustive]
-pub struct WebSocketLimits {
-    /// Largest accepted message, in bytes.
-    pub max_message_size: usize,
-    /// Largest accepted frame, in bytes.
-    pub max_frame_size: usize,
-    /// Size of the read buffer allocated per connection, and the most read from the socket
-    /// at once. Small keeps idle sessions cheap; it grows for large messages anyway.
-    pub read_buffer_size: usize,
-    /// Bytes buffered before a write goes to the socket (a flush always writes).
-    pub write_buffer_size: usize,
-    /// Bytes of unsent data after which writing fails (a peer that stopped reading).
-    pub max_write_buffer_size: usize,
-}
-
-impl Default for WebSocketLimits {
-    fn default() -> WebSocketLimits {
-        WebSocketLimits {
-            max_message_size: 4 << 20,
-            max_frame_size: 4 << 20,
-            // tungstenite zero-fills the whole chunk before every socket read, so each
-            // session's buffer is resident from its first message on, and every read pays for
-            // clearing it. 4 KiB still takes a burst of some forty typical commands (or four
-            // 1 KiB ones) in one read; 8 KiB cost 4 KiB more per idle session for no
-            // measurable gain.
-            read_buffer_size: 4 << 10,
-            write_buffer_size: 64 << 10,
-            max_write_buffer_size: 64 << 20,
-        }
-    }
-}
-
-impl WebSocketLimits {
-    pub(crate) fn to_config(&self) -> WebSocketConfig {
-        WebSocketConfig::default()
-            .max_message_size(Some(self.max_message_size))
-            .max_frame_size(Some(self.max_frame_size))
-            .read_buffer_size(self.read_buffer_size)
-            .write_buffer_size(self.write_buffer_size)
-            .max_write_buffer_size(self.max_write_buffer_size.max(self.write_buffer_size + 1))
-    }
+/// The WebSocket configuration the limits call for.
+pub(crate) fn config(limits: &Limits) -> WebSocketConfig {
+    let (messages, outgoing) = (&limits.messages, &limits.outgoing);
+    WebSocketConfig::default()
+        .max_message_size(Some(messages.max_message_size))
+        .max_frame_size(Some(messages.max_frame_size))
+        .read_buffer_size(messages.read_buffer_size)
+        .write_buffer_size(outgoing.write_buffer_size)
+        .max_write_buffer_size(outgoing.max_write_buffer_size.max(outgoing.write_buffer_size + 1))
 }
 
 /// Splits a WebSocket into the engine's frame stream and frame sink.
-pub(crate) fn frames<S>(
-    socket: WebSocketStream<S>,
-) -> (impl Stream<Item = Result<Frame, CloseReason>> + Send, FrameSink<S>)
-where
-    S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
-{
+pub(crate) fn frames(socket: WebSocketStream<Socket>) -> (FrameStream, FrameSink) {
     let (sink, stream) = socket.split();
-    let frames =
-        stream.filter_map(|message| async move {
-            match message {
-                Ok(Message::Text(text)) => Some(Ok(Frame::Text(text.as_str().to_owned()))),
-                Ok(Message::Binary(data)) => Some(Ok(Frame::Binary(data.to_vec()))),
-                Ok(Message::Ping(data)) => Some(Ok(Frame::Ping(data.to_vec()))),
-                Ok(Message::Pong(data)) => Some(Ok(Frame::Pong(data.to_vec()))),
-                Ok(Message::Close(frame)) => Some(Ok(Frame::Close(frame.map(|frame| CloseReason {
+    (FrameStream { inner: stream }, FrameSink { inner: sink })
+}
+
+/// The receiving half, yielding frames, or the close reason of a transport failure.
+pub(crate) struct FrameStream {
+    inner: SplitStream<WebSocketStream<Socket>>,
+}
+
+impl Stream for FrameStream {
+    type Item = Result<Frame, CloseReason>;
+
+    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        loop {
+            let frame = match ready!(self.inner.poll_next_unpin(cx)) {
+                None => return Poll::Ready(None),
+                Some(Ok(Message::Text(text))) => Frame::Text(text.as_str().to_owned()),
+                Some(Ok(Message::Binary(data))) => Frame::Binary(data.to_vec()),
+                Some(Ok(Message::Ping(data))) => Frame::Ping(data.to_vec()),
+                Some(Ok(Message::Pong(data))) => Frame::Pong(data.to_vec()),
+                Some(Ok(Message::Close(frame))) => Frame::Close(frame.map(|frame| CloseReason {
                     code: u16::from(frame.code),
                     reason: frame.reason.as_str().to_owned(),
-                })))),
-                Ok(Message::Frame(_)) => None,
-                Err(error) => Some(Err(close_reason(&error))),
-            }
-        });
-    (frames, FrameSink { inner: sink })
+                })),
+                // Raw frames are only seen when writing them; never when reading.
+                Some(Ok(Message::Frame(_))) => continue,
+                Some(Err(error)) => return Poll::Ready(Some(Err(close_reason(&error)))),
+            };
+            return Poll::Ready(Some(Ok(frame)));
+        }
+    }
 }
 
 /// The close a transport failure calls for.
@@ -104,14 +80,11 @@ fn close_reason(error: &WsError) -> CloseReason {
 }
 
 /// The sending half, taking frames.
-pub(crate) struct FrameSink<S> {
-    inner: futures_util::stream::SplitSink<WebSocketStream<S>, Message>,
+pub(crate) struct FrameSink {
+    inner: SplitSink<WebSocketStream<Socket>, Message>,
 }
 
-impl<S> Sink<Frame> for FrameSink<S>
-where
-    S: AsyncRead + AsyncWrite + Unpin,
-{
+impl Sink<Frame> for FrameSink {
     type Error = WsError;
 
     fn poll_ready(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<(), WsError>> {

@@ -12,6 +12,10 @@ use serde::{Deserialize, Serialize, Serializer};
 
 use super::Payload;
 
+/// What [`Message::size_estimate`] adds for the envelope: the field names, quotes and
+/// numbers of the longest envelope (an `ERROR` response with two 20-digit numbers).
+const ENVELOPE_SIZE: usize = 128;
+
 /// A sender's own message counter: every message a side sends carries the next number.
 ///
 /// A response refers to the command it answers by that command's `nr`, in `cmd-nr`.
@@ -53,6 +57,36 @@ impl Message {
             Message::Event(_) => MessageKind::Event,
             Message::Cancel(_) => MessageKind::Cancel,
         }
+    }
+
+    /// About how many bytes the message takes on the wire, and in memory while it waits in
+    /// a queue: the lengths of its texts and payloads plus a fixed part for the envelope.
+    /// Queues are bounded in bytes with it, without serializing anything twice.
+    ///
+    /// ```
+    /// use osmp_runtime::wire::{Message, Payload, Response, Status};
+    ///
+    /// let data = Payload::from_json(r#"{"token":"hi"}"#).unwrap();
+    /// let response = Message::Response(Response {
+    ///     nr: 5, id: Some("echo".into()), cmd_nr: 17, status: Status::Ok, result: None, data: Some(data),
+    /// });
+    /// let exact = response.to_json().len();
+    /// assert!(response.size_estimate() >= exact && response.size_estimate() < exact + 128);
+    /// ```
+    pub fn size_estimate(&self) -> usize {
+        let text = |text: &Option<String>| text.as_ref().map_or(0, String::len);
+        let data = |data: &Option<Payload>| data.as_ref().map_or(0, |payload| payload.get().len());
+        ENVELOPE_SIZE
+            + match self {
+                Message::Cmd(m) => m.id.len() + data(&m.data),
+                Message::Response(m) => text(&m.id) + text(&m.result) + data(&m.data),
+                Message::Stream(m) => text(&m.id) + data(&m.data),
+                Message::Event(m) => m.body.items().iter().map(EventItem::size_estimate).sum(),
+                Message::Cancel(m) => match &m.target {
+                    CancelTarget::All => 3,
+                    CancelTarget::Commands(nrs) => nrs.len() * 21,
+                },
+            }
     }
 
     /// Serializes the message to its JSON text.
@@ -227,6 +261,15 @@ pub struct EventItem {
     /// The event data.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub data: Option<Payload>,
+}
+
+impl EventItem {
+    /// About how many bytes the event takes inside a message (see
+    /// [`Message::size_estimate`]).
+    pub fn size_estimate(&self) -> usize {
+        // `{"event":"…","data":…}` and the comma between events.
+        20 + self.event.len() + self.data.as_ref().map_or(0, |data| data.get().len())
+    }
 }
 
 /// A cancel message: `{"type":"cancel","nr":9,"data":{"cmds":[17,18]}}`.

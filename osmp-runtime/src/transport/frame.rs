@@ -1,4 +1,4 @@
-//! What the session engine reads from and writes to its transport.
+//! What the session engine reads from and writes to its transport: frames and close reasons.
 //!
 //! The engine is transport-agnostic: it consumes a `Stream` of [`Frame`]s and feeds a
 //! `Sink` of them. The WebSocket adapter maps tungstenite messages to frames; tests and

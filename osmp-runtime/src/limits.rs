@@ -1,0 +1,225 @@
+//! Every bound the runtime enforces, in one place: how much a peer may send, hold and cost.
+//!
+//! Servers and clients take one [`Limits`] value (`ServerBuilder::limits`,
+//! `ClientBuilder::limits`), nested by concern. Every default is chosen to be safe for a
+//! server on the internet and generous for a well-behaved peer; the field documentation
+//! gives each default and why. How a session behaves when nothing is wrong (its timers) is
+//! `SessionConfig`, not here.
+//!
+//! ```
+//! use std::time::Duration;
+//! use osmp_runtime::limits::Limits;
+//!
+//! let mut limits = Limits::default();
+//! limits.connections.max_sessions = 500;
+//! limits.messages.max_message_size = 256 << 10;
+//! limits.commands.cancel_grace = Duration::from_secs(2);
+//! assert_eq!(limits.commands.max_active, 1024);
+//! ```
+
+use std::time::Duration;
+
+/// Every limit of a server or a client.
+#[derive(Debug, Clone, Default)]
+#[non_exhaustive]
+pub struct Limits {
+    /// Connections and sessions: how many, how long to set one up, when a peer is dead.
+    pub connections: ConnectionLimits,
+    /// Incoming messages: their size and the buffers that receive them.
+    pub messages: MessageLimits,
+    /// Outgoing messages: how much may wait for a peer that reads slowly.
+    pub outgoing: OutgoingLimits,
+    /// Commands: how many run at once, how long they may take to stop or to answer.
+    pub commands: CommandLimits,
+    /// Events: subscriptions and the events held for a slow reader.
+    pub events: EventLimits,
+    /// Logins: how many failures are tolerated.
+    pub login: LoginLimits,
+}
+
+/// Limits on connections and sessions.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct ConnectionLimits {
+    /// Sessions a server serves at once; further upgrades are answered HTTP 503.
+    /// Default 10,000: an idle session costs about 12 KiB, so this bounds idle sessions
+    /// to some 120 MiB.
+    pub max_sessions: usize,
+    /// Time allowed for the TLS handshake, the HTTP request and the WebSocket upgrade
+    /// together; a connection that takes longer is dropped. Default 10 s: a slow mobile
+    /// link needs a few round trips, a peer that sends nothing holds a socket only briefly.
+    pub handshake_timeout: Duration,
+    /// Largest HTTP request head (request line and headers) before the upgrade; larger
+    /// ones are answered HTTP 431. Default 16 KiB: browsers send 1–4 KiB, and nothing an
+    /// OSMP peer needs is larger.
+    pub max_request_head: usize,
+    /// A peer silent this long (no message, no pong) is disconnected. Default 90 s: three
+    /// missed pings at the default interval of 30 s.
+    pub dead_peer_timeout: Duration,
+    /// How long a closing session waits for the peer to acknowledge the close before it
+    /// drops the connection. Default 3 s.
+    pub close_timeout: Duration,
+}
+
+impl Default for ConnectionLimits {
+    fn default() -> ConnectionLimits {
+        ConnectionLimits {
+            max_sessions: 10_000,
+            handshake_timeout: Duration::from_secs(10),
+            max_request_head: 16 << 10,
+            dead_peer_timeout: Duration::from_secs(90),
+            close_timeout: Duration::from_secs(3),
+        }
+    }
+}
+
+/// Limits on incoming messages.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct MessageLimits {
+    /// Largest accepted message, in bytes; a larger one closes the session with 1009.
+    /// Default 4 MiB: far above any command's parameters, small enough that a peer
+    /// cannot make the server buffer much.
+    pub max_message_size: usize,
+    /// Largest accepted WebSocket frame, in bytes. Default 4 MiB (a message may be one
+    /// frame).
+    pub max_frame_size: usize,
+    /// Size of the read buffer of each connection, and the most read from the socket at
+    /// once. Default 4 KiB: it takes a burst of some forty typical commands in one read,
+    /// and grows for large messages anyway. Larger values cost memory in every idle
+    /// session (tungstenite zero-fills the whole buffer before each read).
+    pub read_buffer_size: usize,
+}
+
+impl Default for MessageLimits {
+    fn default() -> MessageLimits {
+        MessageLimits { max_message_size: 4 << 20, max_frame_size: 4 << 20, read_buffer_size: 4 << 10 }
+    }
+}
+
+/// Limits on what waits to be written to a peer.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct OutgoingLimits {
+    /// Messages queued before stream senders wait for the peer to read (backpressure on
+    /// commands that stream). Default 1,024.
+    pub high_water: usize,
+    /// Messages queued before the session is closed (1008) because the peer does not
+    /// read. Responses are never dropped, so a peer that stops reading is disconnected
+    /// instead. Default 16,384.
+    pub hard_limit: usize,
+    /// Bytes buffered before a write goes to the socket (a flush always writes).
+    /// Default 64 KiB.
+    pub write_buffer_size: usize,
+    /// Bytes of unsent data in the WebSocket's own buffer after which writing fails.
+    /// Default 64 MiB.
+    pub max_write_buffer_size: usize,
+}
+
+impl Default for OutgoingLimits {
+    fn default() -> OutgoingLimits {
+        OutgoingLimits {
+            high_water: 1024,
+            hard_limit: 16 * 1024,
+            write_buffer_size: 64 << 10,
+            max_write_buffer_size: 64 << 20,
+        }
+    }
+}
+
+/// Limits on commands, in both directions.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct CommandLimits {
+    /// Commands the peer may have running at once; further ones are answered
+    /// `ERROR "Too many active commands (limit N)"`. Default 1,024.
+    pub max_active: usize,
+    /// How long a cancelled command may take to answer before the session drops its
+    /// handler and answers `OK "Cancelled"` on its behalf. Default 5 s.
+    pub cancel_grace: Duration,
+    /// How long a command sent to the peer waits for a response, a stream message or a
+    /// `session-status` naming it (the client's calls; the server's commands to its
+    /// client, such as login challenges). Default 10 s, as the reference.
+    pub call_timeout: Duration,
+    /// Stream messages of one call kept until its caller reads them; beyond it the oldest
+    /// are dropped (progress is the common case and only the latest matters).
+    /// Default 1,024.
+    pub call_stream_buffer: usize,
+}
+
+impl Default for CommandLimits {
+    fn default() -> CommandLimits {
+        CommandLimits {
+            max_active: 1024,
+            cancel_grace: Duration::from_secs(5),
+            call_timeout: Duration::from_secs(10),
+            call_stream_buffer: 1024,
+        }
+    }
+}
+
+/// What a session does with events its peer does not read fast enough. Responses and
+/// stream messages are never dropped (a peer that stops reading those is disconnected).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub enum EventOverflow {
+    /// Drop the oldest waiting events and keep the subscriptions: the peer sees the latest
+    /// state, with gaps.
+    #[default]
+    DropOldest,
+    /// End every subscription of the session and tell the peer why with an `error` event:
+    /// the peer knows its view is incomplete and may subscribe again.
+    Unsubscribe,
+}
+
+/// Limits on events.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct EventLimits {
+    /// Event subscriptions a session may hold; further ones are answered
+    /// `ERROR "Too many subscriptions…"`. Default 1,024.
+    pub max_subscriptions: usize,
+    /// Events held for a peer that is not reading; beyond this [`overflow`](Self::overflow)
+    /// applies. Default 4,096.
+    pub max_pending: usize,
+    /// What happens when a peer reads events too slowly. Default: drop the oldest.
+    pub overflow: EventOverflow,
+    /// On a client: events buffered per local subscription before the oldest are dropped.
+    /// Default 1,024.
+    pub subscription_buffer: usize,
+}
+
+impl Default for EventLimits {
+    fn default() -> EventLimits {
+        EventLimits {
+            max_subscriptions: 1024,
+            max_pending: 4096,
+            overflow: EventOverflow::DropOldest,
+            subscription_buffer: 1024,
+        }
+    }
+}
+
+/// Limits on failed logins.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct LoginLimits {
+    /// Failed logins allowed per session; the next attempt closes the session (1008).
+    /// Default 5: a person mistyping is not hindered, a brute force gets a few tries per
+    /// connection.
+    pub per_session: u32,
+    /// Failed logins allowed per peer address within [`window`](Self::window); beyond it
+    /// the address's logins are refused until the window has passed. Default 20.
+    pub per_address: u32,
+    /// The window in which failures of an address are counted. Default 60 s.
+    pub window: Duration,
+    /// Addresses remembered at most (the oldest are forgotten first), so that the table
+    /// itself stays bounded. Default 100,000.
+    pub max_tracked_addresses: usize,
+}
+
+impl Default for LoginLimits {
+    fn default() -> LoginLimits {
+        LoginLimits { per_session: 5, per_address: 20, window: Duration::from_secs(60), max_tracked_addresses: 100_000 }
+    }
+}

@@ -1,0 +1,61 @@
+//! From a connection ready for a session to a running session: the `session-initiated`
+//! greeting, the event bus, then the engine.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use futures_util::{Sink, Stream};
+use tracing::Instrument;
+
+use super::ServerShared;
+use crate::auth::Authenticator;
+use crate::session::{self, Session, SessionShared};
+use crate::transport::accept::Upgraded;
+use crate::transport::{CloseReason, Frame};
+use crate::wire::{EventItem, Payload, Timestamp};
+
+/// Runs the session of a connection the transport upgraded; its slot is given back when
+/// the session ends.
+pub(super) async fn serve_upgraded(shared: Arc<ServerShared>, upgraded: Upgraded) {
+    let Upgraded { reader, writer, peer, slot } = upgraded;
+    run_session(&shared, reader, writer, Some(peer)).await;
+    drop(slot);
+}
+
+/// Runs one session of the server over any transport: greets the peer, attaches the
+/// session to the event bus and runs the engine until the session ends. Returns why.
+pub(super) async fn run_session<R, W>(shared: &ServerShared, reader: R, writer: W, peer: Option<SocketAddr>) -> String
+where
+    R: Stream<Item = Result<Frame, CloseReason>> + Send,
+    W: Sink<Frame> + Send + Unpin + 'static,
+    W::Error: std::fmt::Display,
+{
+    let session = SessionShared::new(peer, shared.session_config.clone(), shared.limits.clone());
+    let span = tracing::info_span!("session", id = %session.id);
+    async move {
+        tracing::info!("session started");
+        let _attached = shared.events.attach(&session);
+        send_session_initiated(&session, shared.auth.as_deref());
+        let handler = shared.handler.clone();
+        let reason = session::run(Session(session), handler, reader, writer, shared.shutdown.child_token()).await;
+        tracing::info!(%reason, "session ended");
+        reason
+    }
+    .instrument(span)
+    .await
+}
+
+/// The first message of every session; with authentication it carries the server's
+/// public key, which clients encrypt their password answers with.
+fn send_session_initiated(session: &SessionShared, auth: Option<&Authenticator>) {
+    let mut data = serde_json::json!({
+        "protocol": "Open System Management Protocol",
+        "version": 1,
+        "date-time": Timestamp::now(),
+    });
+    if let Some(auth) = auth {
+        data["public-key"] = auth.public_key_xml().into();
+    }
+    let item = EventItem { event: "session-initiated".to_owned(), data: Some(Payload::from_value(&data)) };
+    let _ = session.outbound.push_protocol_event(item);
+}
