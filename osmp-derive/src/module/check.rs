@@ -3,8 +3,9 @@
 
 use std::collections::HashMap;
 
-use crate::errors::Errors;
-use crate::ir::{ModuleDef, Name, RouteMethod};
+use super::ir::{ModuleDef, RouteMethod};
+use crate::internals::errors::Errors;
+use crate::internals::ir::Name;
 
 /// Letters, digits, `-` and `_` in dot-separated labels (`sensornet`, `average.function`):
 /// a name the broker accepts in a queue name and `omcp://` addresses can carry.

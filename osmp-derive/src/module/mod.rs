@@ -4,6 +4,7 @@
 //! routes, and renders the trait, the server, the typed client and the schema.
 
 mod check;
+mod ir;
 mod parse;
 mod render;
 
@@ -11,14 +12,15 @@ use proc_macro2::TokenStream;
 use quote::quote;
 use syn::Item;
 
-use crate::errors::Errors;
+use crate::internals::errors::Errors;
+use crate::internals::item::item_head;
 
 pub fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
     let item = match syn::parse2::<Item>(item.clone()) {
         Ok(Item::Trait(item)) => item,
         Ok(other) => {
             let error = syn::Error::new_spanned(
-                crate::item_head(&other),
+                item_head(&other),
                 "`#[module]` applies to a trait: declare the routes as `async fn`s of a trait marked \
                  `#[get(\"/path\")]`, `#[post(…)]`, `#[put(…)]`, `#[delete(…)]` or `#[notify(…)]`, and implement \
                  it for your type",
@@ -37,7 +39,7 @@ pub fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
     if errors.is_empty() {
         render::render(&module)
     } else {
-        let fallback = render::fallback(&item);
+        let fallback = render::trait_def::fallback(&item);
         let errors = errors.into_compile_errors();
         quote!(#fallback #errors)
     }

@@ -1,22 +1,19 @@
-//! Syntax tree → [`ModuleDef`], with the building blocks of the instruction-set parser
-//! (attribute arguments, plain argument names, owned types, `Result` types, qualifiers and
-//! generics) and its error collection.
+//! Syntax tree → [`ModuleDef`], with the shared building blocks of `internals` (attribute
+//! arguments, plain argument names, owned types, `Result` types, qualifiers and generics)
+//! and its error collection.
 
 use proc_macro2::TokenStream;
 use quote::quote;
 use syn::ext::IdentExt;
 use syn::{Attribute, FnArg, ItemTrait, LitStr, Meta, ReturnType, Signature, TraitItem, TraitItemFn, Type};
 
-use crate::attr::{Args, Spec};
-use crate::docs::Docs;
-use crate::errors::Errors;
-use crate::ir::{
-    FlattenDef, ModuleDef, Name, OutputDef, ParamDef, PathDef, ReplyKind, RouteArg, RouteDef, RouteMethod, Segment,
-};
-use crate::parse::{
-    arg_ident, check_trait_shape, generic_args, helper, is_unit, last_segment_is, name_or_derived, owned_type,
-    reject_generics, reject_qualifiers, Nouns,
-};
+use super::ir::{ModuleDef, PathDef, ReplyKind, RouteArg, RouteDef, RouteMethod, Segment};
+use crate::internals::attr::{helper, Args, Spec};
+use crate::internals::docs::Docs;
+use crate::internals::errors::Errors;
+use crate::internals::ir::{name_or_derived, FlattenDef, Name, OutputDef, ParamDef};
+use crate::internals::shape::{arg_ident, check_trait_shape, owned_type, reject_generics, reject_qualifiers, Nouns};
+use crate::internals::types::{generic_args, is_unit, last_segment_is};
 
 const MODULE: Spec = Spec { attr: "module", keys: &["name", "crate", "client"], repeatable: &[] };
 const PARAM: Spec = Spec { attr: "param", keys: &["name", "doc"], repeatable: &[] };

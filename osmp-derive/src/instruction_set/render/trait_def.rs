@@ -7,8 +7,9 @@ use proc_macro2::TokenStream;
 use quote::quote;
 use syn::{FnArg, ItemTrait, Pat, TraitItem};
 
-use crate::ir::{ArgDef, CommandDef, SetDef};
-use crate::parse::is_helper;
+use crate::instruction_set::ir::{ArgDef, CommandDef, SetDef};
+use crate::instruction_set::parse::is_helper;
+use crate::internals::docs::is_doc;
 
 pub fn render(set: &SetDef) -> TokenStream {
     let SetDef { vis, ident, attrs, supertraits, .. } = set;
@@ -56,7 +57,7 @@ fn method(command: &CommandDef) -> TokenStream {
             quote!(#ident: #ty)
         }
     });
-    let separator = attrs.iter().any(crate::docs::is_doc).then(|| quote!(#[doc = ""]));
+    let separator = attrs.iter().any(is_doc).then(|| quote!(#[doc = ""]));
     let note = wire_note(command);
     quote! {
         #(#attrs)*

@@ -5,8 +5,9 @@ use proc_macro2::{Literal, TokenStream};
 use quote::{quote, quote_spanned};
 use syn::spanned::Spanned;
 
-use super::{allow_dead_code, events_ident, local, local_at, private, private_at, schema_fn_ident, server_ident};
-use crate::ir::{ArgDef, CommandDef, OutputKind, SetDef};
+use super::{events_ident, private, private_at, schema_fn_ident, server_ident};
+use crate::instruction_set::ir::{ArgDef, CommandDef, OutputKind, SetDef};
+use crate::internals::tokens::{allow_dead_code, local, local_at};
 
 pub fn render(set: &SetDef) -> TokenStream {
     let p = private(set);

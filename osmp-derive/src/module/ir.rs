@@ -1,6 +1,5 @@
-//! The typed description of an instruction set, built by `parse` and read by every
-//! renderer. Renderers never look at the syntax tree again: whatever they need is here,
-//! already validated (so a future typed client is one more renderer over the same data).
+//! The typed description of an OMCP module, built by `parse` and read by every renderer:
+//! the trait's header and its routes.
 
 // A few values per macro call: boxing variants would only add noise.
 #![allow(clippy::large_enum_variant)]
@@ -8,135 +7,8 @@
 use proc_macro2::Span;
 use syn::{Attribute, Ident, Path, Type, Visibility};
 
-use crate::docs::Docs;
-
-/// A name on the wire (`vcall-create`), with where it came from for error messages.
-#[derive(Debug, Clone)]
-pub struct Name {
-    pub value: String,
-    /// The literal that gave it, or the Rust identifier it was derived from.
-    pub span: Span,
-    /// Whether it was derived from a Rust identifier rather than written out.
-    pub derived: bool,
-}
-
-/// The annotated trait.
-pub struct SetDef {
-    /// Path of the runtime crate in generated code (`::osmp` or the `crate = "…"` option).
-    pub krate: Path,
-    pub vis: Visibility,
-    /// The trait's identifier (`Vd1`).
-    pub ident: Ident,
-    /// The trait's attributes other than the macro's own, doc comments included.
-    pub attrs: Vec<Attribute>,
-    /// The instruction set's name (`vd1`).
-    pub name: Name,
-    pub docs: Docs,
-    /// The supertraits the user wrote; `Send + Sync + 'static` are added when rendering.
-    pub supertraits: syn::punctuated::Punctuated<syn::TypeParamBound, syn::Token![+]>,
-    pub commands: Vec<CommandDef>,
-    pub events: Vec<EventDef>,
-    /// Whether to generate the typed client (`client = false` turns it off, for sets whose
-    /// types cannot be deserialized).
-    pub client: bool,
-}
-
-/// One `async fn` of the trait.
-pub struct CommandDef {
-    /// The method's identifier (`vcall_create`).
-    pub ident: Ident,
-    /// The method's attributes other than `#[command]`, doc comments included.
-    pub attrs: Vec<Attribute>,
-    pub name: Name,
-    pub aliases: Vec<Name>,
-    pub version: u32,
-    pub requires: Option<String>,
-    /// The type of the stream messages the command sends, if declared.
-    pub stream: Option<Type>,
-    pub docs: Docs,
-    /// The arguments after `&self`, in declaration order.
-    pub args: Vec<ArgDef>,
-    pub output: OutputDef,
-}
-
-/// An argument of a command.
-pub enum ArgDef {
-    /// The `CommandContext`, passed through.
-    Context { ident: Ident, ty: Type },
-    /// One parameter, taken out of the command's `data` by name.
-    Param(ParamDef),
-    /// A parameter struct: the whole `data` decoded at once.
-    Flatten(FlattenDef),
-}
-
-/// A parameter of a command, or a field of an event declared with an argument list.
-#[derive(Clone)]
-pub struct ParamDef {
-    pub ident: Ident,
-    /// The name in `data` (`call-id`).
-    pub name: Name,
-    /// `#[param(doc = "…")]`.
-    pub description: String,
-    /// The declared type.
-    pub ty: Type,
-    /// For `Option<T>`, the `T`: the parameter is optional.
-    pub optional: Option<Type>,
-}
-
-impl ParamDef {
-    /// The type decoded from JSON: `T` for both `T` and `Option<T>`.
-    pub fn value_ty(&self) -> &Type {
-        self.optional.as_ref().unwrap_or(&self.ty)
-    }
-}
-
-/// A `#[flatten]` argument.
-#[derive(Clone)]
-pub struct FlattenDef {
-    pub ident: Ident,
-    pub ty: Type,
-}
-
-/// What a command's (or a route's) `Result<T, E>` carries; `K` says how `T` is answered.
-pub struct OutputDef<K = OutputKind> {
-    /// The declared return type, as written.
-    pub ty: Type,
-    /// `T`.
-    pub ok: Type,
-    /// `E`, unless the type is an alias like `io::Result<T>` that names no error type.
-    pub err: Option<Type>,
-    pub kind: K,
-}
-
-/// How the success value becomes an `Outcome`, and what a typed client gets back.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum OutputKind {
-    /// `()`: an empty `OK`; the client gets `()`.
-    Unit,
-    /// `Outcome`: text and data of the command's choosing; the client gets the response.
-    Outcome,
-    /// Any other type: serialized as the response data, decoded by the client.
-    Data,
-}
-
-/// One `#[event] fn` of the trait.
-pub struct EventDef {
-    pub ident: Ident,
-    /// Doc comments and other attributes, copied onto the emitter method.
-    pub attrs: Vec<Attribute>,
-    pub name: Name,
-    pub requires: Option<String>,
-    pub docs: Docs,
-    pub data: EventData,
-}
-
-/// The data of an event.
-pub enum EventData {
-    /// The arguments are the fields of the data object.
-    Fields(Vec<ParamDef>),
-    /// One `#[flatten]` argument whose type is the whole data.
-    Flatten(FlattenDef),
-}
+use crate::internals::docs::Docs;
+use crate::internals::ir::{FlattenDef, Name, OutputDef, ParamDef};
 
 /// An OMCP module: the trait of `#[module]`. It shares the pieces of an instruction set
 /// that mean the same (names, documentation, parameters, bodies, results); routes replace

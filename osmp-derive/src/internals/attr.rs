@@ -11,7 +11,7 @@ use syn::ext::IdentExt;
 use syn::parse::{ParseStream, Parser};
 use syn::{Attribute, Ident, LitInt, LitStr, Meta, Token};
 
-use crate::errors::Errors;
+use super::errors::Errors;
 
 /// What an attribute accepts.
 pub struct Spec {
@@ -158,6 +158,11 @@ impl Args {
             })
             .collect()
     }
+}
+
+/// The first helper attribute of a kind.
+pub fn helper<'a>(attrs: &'a [Attribute], name: &str) -> Option<&'a Attribute> {
+    attrs.iter().find(|attr| attr.path().is_ident(name))
 }
 
 fn unknown_key(spec: &Spec, key: &str) -> String {

@@ -5,8 +5,9 @@
 
 use std::collections::HashMap;
 
-use crate::errors::Errors;
-use crate::ir::{ArgDef, EventData, Name, ParamDef, SetDef};
+use super::ir::{ArgDef, EventData, SetDef};
+use crate::internals::errors::Errors;
+use crate::internals::ir::{Name, ParamDef};
 
 /// Lowercase letters and digits in dash-separated words, starting with a letter:
 /// `^[a-z][a-z0-9]*(-[a-z0-9]+)*$`.
@@ -202,7 +203,7 @@ fn check_params<'a>(params: impl Iterator<Item = &'a ParamDef>, what: &str, erro
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::parse::parse_set;
+    use crate::instruction_set::parse::parse_set;
     use quote::quote;
 
     #[test]

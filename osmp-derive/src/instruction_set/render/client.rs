@@ -10,8 +10,11 @@ use proc_macro2::TokenStream;
 use quote::{format_ident, quote, quote_spanned};
 use syn::spanned::Spanned;
 
-use super::{allow_dead_code, borrowed_param, local, private, private_at};
-use crate::ir::{ArgDef, CommandDef, EventData, EventDef, OutputKind, ParamDef, SetDef};
+use super::{private, private_at};
+use crate::instruction_set::ir::{ArgDef, CommandDef, EventData, EventDef, OutputKind, SetDef};
+use crate::internals::docs::is_doc;
+use crate::internals::ir::ParamDef;
+use crate::internals::tokens::{allow_dead_code, borrowed_param, local};
 
 /// `Vd1Client`.
 pub fn client_ident(set: &SetDef) -> syn::Ident {
@@ -67,7 +70,7 @@ fn command_methods(set: &SetDef, command: &CommandDef) -> TokenStream {
     let vis = &set.vis;
     let (method, start) = (&command.ident, format_ident!("start_{}", command.ident));
     let name = &command.name.value;
-    let docs = command.attrs.iter().filter(|attr| crate::docs::is_doc(attr));
+    let docs = command.attrs.iter().filter(|attr| is_doc(attr));
     let args = client_args(command);
     let data = local("__data");
     let build = build_data(set, command, &data);

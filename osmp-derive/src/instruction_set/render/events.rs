@@ -4,8 +4,10 @@ use proc_macro2::TokenStream;
 use quote::{quote, quote_spanned};
 use syn::spanned::Spanned;
 
-use super::{allow_dead_code, borrowed_param, events_ident, local, private, private_at};
-use crate::ir::{EventData, EventDef, SetDef};
+use super::{events_ident, private, private_at};
+use crate::instruction_set::ir::{EventData, EventDef, SetDef};
+use crate::internals::docs::is_doc;
+use crate::internals::tokens::{allow_dead_code, borrowed_param, local};
 
 pub fn render(set: &SetDef) -> TokenStream {
     // A set without events gets no emitter rather than an empty one.
@@ -85,7 +87,7 @@ fn method(set: &SetDef, event: &EventDef) -> TokenStream {
             (args.collect(), quote!(let #data = #p::EventFields::new(); #(#adds)*))
         }
     };
-    let separator = attrs.iter().any(crate::docs::is_doc).then(|| quote!(#[doc = ""]));
+    let separator = attrs.iter().any(is_doc).then(|| quote!(#[doc = ""]));
     let note = format!("Emits the event `{name}`; returns to how many sessions it was queued.");
     let emit = match &event.data {
         EventData::Flatten(flatten) => {

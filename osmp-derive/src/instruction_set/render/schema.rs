@@ -9,8 +9,10 @@ use proc_macro2::{Literal, TokenStream};
 use quote::{quote, quote_spanned};
 use syn::spanned::Spanned;
 
-use super::{allow_dead_code, optional_cow, private, private_at, schema_fn_ident};
-use crate::ir::{ArgDef, CommandDef, EventData, EventDef, OutputKind, ParamDef, SetDef};
+use super::{optional_cow, private, private_at, schema_fn_ident};
+use crate::instruction_set::ir::{ArgDef, CommandDef, EventData, EventDef, OutputKind, SetDef};
+use crate::internals::ir::ParamDef;
+use crate::internals::tokens::{allow_dead_code, json_schema_fn};
 
 pub fn render(set: &SetDef) -> TokenStream {
     let p = private(set);
@@ -53,7 +55,7 @@ fn command_schema(set: &SetDef, command: &CommandDef) -> TokenStream {
     let params_json_schema = params_json_schema(set, command);
     let stream_schema = match &command.stream {
         Some(ty) => {
-            let schema = json_schema_fn(set, ty);
+            let schema = json_schema_fn(&set.krate, ty);
             quote!(::core::option::Option::Some(#schema))
         }
         None => quote!(::core::option::Option::None),
@@ -104,7 +106,7 @@ fn params_schema(set: &SetDef, command: &CommandDef) -> TokenStream {
         let name = &param.name.value;
         let description = &param.description;
         let required = param.optional.is_none();
-        let schema = json_schema_fn(set, param.value_ty());
+        let schema = json_schema_fn(&set.krate, param.value_ty());
         quote! {
             #p::ParamSchema {
                 name: #p::Cow::Borrowed(#name),
@@ -128,7 +130,7 @@ fn returns_schema(set: &SetDef, command: &CommandDef) -> (TokenStream, TokenStre
             let ty = &command.output.ok;
             let p_at = private_at(set, ty.span());
             let fields = quote_spanned!(ty.span()=> #p_at::fields_of::<#ty>());
-            let schema = json_schema_fn(set, ty);
+            let schema = json_schema_fn(&set.krate, ty);
             (quote!(#p::Cow::Owned(#fields)), quote!(::core::option::Option::Some(#schema)))
         }
     }
@@ -142,7 +144,7 @@ fn params_json_schema(set: &SetDef, command: &CommandDef) -> TokenStream {
         _ => None,
     });
     if let Some(flatten) = flatten {
-        return json_schema_fn(set, &flatten.ty);
+        return json_schema_fn(&set.krate, &flatten.ty);
     }
     let params: Vec<ParamDef> = command
         .args
@@ -166,7 +168,7 @@ fn event_schema(set: &SetDef, event: &EventDef) -> TokenStream {
             let ty = &flatten.ty;
             let p_at = private_at(set, ty.span());
             let fields = quote_spanned!(ty.span()=> #p_at::fields_of::<#ty>());
-            (quote!(#p::Cow::Owned(#fields)), json_schema_fn(set, ty))
+            (quote!(#p::Cow::Owned(#fields)), json_schema_fn(&set.krate, ty))
         }
         EventData::Fields(fields) => (field_list(set, fields), object_schema_fn(set, fields)),
     };
@@ -209,10 +211,4 @@ fn object_schema_fn(set: &SetDef, fields: &[ParamDef]) -> TokenStream {
         }
         schema
     }}
-}
-
-/// `<T as JsonSchema>::json_schema`, reported at `T` when it does not implement it.
-fn json_schema_fn(set: &SetDef, ty: &syn::Type) -> TokenStream {
-    let p = private_at(set, ty.span());
-    quote_spanned!(ty.span()=> <#ty as #p::schemars::JsonSchema>::json_schema)
 }

@@ -2,18 +2,16 @@
 //! error at the offending tokens that says how to fix it; rules across items are in
 //! `check`. Parsing goes on after an error so that all of them are reported together.
 
-use heck::ToKebabCase;
 use proc_macro2::TokenStream;
-use syn::ext::IdentExt;
-use syn::{
-    Attribute, FnArg, GenericArgument, Ident, ItemTrait, LitStr, Pat, PathArguments, ReturnType, Signature, TraitItem,
-    TraitItemFn, Type, TypePath,
-};
+use syn::{Attribute, FnArg, Ident, ItemTrait, ReturnType, Signature, TraitItem, TraitItemFn, Type};
 
-use crate::attr::{Args, Spec};
-use crate::docs::Docs;
-use crate::errors::Errors;
-use crate::ir::{ArgDef, CommandDef, EventData, EventDef, FlattenDef, Name, OutputDef, OutputKind, ParamDef, SetDef};
+use super::ir::{ArgDef, CommandDef, EventData, EventDef, OutputKind, SetDef};
+use crate::internals::attr::{helper, Args, Spec};
+use crate::internals::docs::Docs;
+use crate::internals::errors::Errors;
+use crate::internals::ir::{name_or_derived, written_name, FlattenDef, Name, OutputDef, ParamDef};
+use crate::internals::shape::{arg_ident, check_trait_shape, owned_type, reject_generics, reject_qualifiers, Nouns};
+use crate::internals::types::{generic_args, is_unit, last_segment_is, option_inner};
 
 const SET: Spec =
     Spec { attr: "instruction_set", keys: &["name", "version", "requires", "crate", "client"], repeatable: &[] };
@@ -81,41 +79,8 @@ pub fn parse_set(args: TokenStream, item: &ItemTrait, errors: &Errors) -> SetDef
     }
 }
 
-/// How messages name what a macro reads, so that both macros share the checks.
-pub struct Nouns {
-    /// `an instruction set trait`.
-    pub a_trait: &'static str,
-    /// `commands`: what the trait's methods are.
-    pub items: &'static str,
-    /// `commands and events`: every kind of method.
-    pub all_items: &'static str,
-}
-
 const SET_NOUNS: Nouns =
     Nouns { a_trait: "an instruction set trait", items: "commands", all_items: "commands and events" };
-
-/// The trait itself must be a plain, non-generic trait.
-pub fn check_trait_shape(item: &ItemTrait, nouns: &Nouns, errors: &Errors) {
-    let Nouns { a_trait, items, .. } = nouns;
-    if !item.generics.params.is_empty() {
-        errors.spanned(
-            &item.generics,
-            format!(
-                "{a_trait} cannot be generic: the server needs one concrete table of {items}; \
-                 remove the generic parameters"
-            ),
-        );
-    }
-    if let Some(clause) = &item.generics.where_clause {
-        errors.spanned(clause, format!("remove the `where` clause: {a_trait} cannot be generic"));
-    }
-    if let Some(unsafety) = &item.unsafety {
-        errors.spanned(unsafety, format!("{a_trait} cannot be `unsafe`"));
-    }
-    if let Some(auto) = &item.auto_token {
-        errors.spanned(auto, format!("{a_trait} cannot be an `auto` trait"));
-    }
-}
 
 fn parse_command(method: &TraitItemFn, defaults: &Defaults, errors: &Errors) -> Option<CommandDef> {
     let sig = &method.sig;
@@ -242,11 +207,6 @@ fn parse_event(method: &TraitItemFn, attr: &Attribute, defaults: &Defaults, erro
     })
 }
 
-/// The first helper attribute of a kind.
-pub fn helper<'a>(attrs: &'a [Attribute], name: &str) -> Option<&'a Attribute> {
-    attrs.iter().find(|attr| attr.path().is_ident(name))
-}
-
 /// Helper attributes that do not belong on a method (`#[param]` there, or both
 /// `#[command]` and `#[event]`).
 fn reject_helpers_except(attrs: &[Attribute], allowed: &str, errors: &Errors) {
@@ -272,42 +232,6 @@ fn reject_body(method: &TraitItemFn, kind: &str, errors: &Errors) {
                 if kind == "command" { "; implement them in `impl Trait for YourType`" } else { "" }
             ),
         );
-    }
-}
-
-pub fn reject_qualifiers(sig: &Signature, nouns: &Nouns, errors: &Errors) {
-    let all = nouns.all_items;
-    if let Some(constness) = &sig.constness {
-        errors.spanned(constness, format!("remove `const`: {all} cannot be `const fn`"));
-    }
-    if let Some(unsafety) = &sig.unsafety {
-        errors.spanned(unsafety, format!("remove `unsafe`: {all} cannot be `unsafe fn`"));
-    }
-    if let Some(abi) = &sig.abi {
-        errors.spanned(abi, format!("remove the ABI: {all} are Rust functions"));
-    }
-    if let Some(variadic) = &sig.variadic {
-        errors.spanned(variadic, format!("{all} cannot be variadic"));
-    }
-}
-
-pub fn reject_generics(sig: &Signature, kind: &str, errors: &Errors) {
-    if !sig.generics.params.is_empty() {
-        let only_lifetimes = sig.generics.lifetimes().count() == sig.generics.params.len();
-        let message = if only_lifetimes {
-            format!(
-                "{kind} cannot have lifetime parameters: take `&self` and owned arguments (`String`, not `&'a str`)"
-            )
-        } else {
-            format!(
-                "{kind} cannot be generic: their parameters are decoded from JSON and described in the schema, \
-                 so every type must be concrete; remove the generic parameters"
-            )
-        };
-        errors.spanned(&sig.generics, message);
-    }
-    if let Some(clause) = &sig.generics.where_clause {
-        errors.spanned(clause, format!("remove the `where` clause: {kind} cannot be generic"));
     }
 }
 
@@ -340,7 +264,7 @@ fn check_receiver(sig: &Signature, errors: &Errors) {
 }
 
 /// `Result<T, E>` (or an alias `Result<T>`) with `E: Into<CommandError>`.
-fn parse_output(sig: &Signature, errors: &Errors) -> Option<OutputDef> {
+fn parse_output(sig: &Signature, errors: &Errors) -> Option<OutputDef<OutputKind>> {
     let ReturnType::Type(_, ty) = &sig.output else {
         errors.at(
             sig.paren_token.span.close(),
@@ -481,23 +405,6 @@ fn reject_beside_flatten<'a>(params: impl IntoIterator<Item = &'a ParamDef>, fla
     }
 }
 
-/// The argument's name: a plain identifier, since it names the parameter.
-pub fn arg_ident(pat: &Pat, errors: &Errors) -> Option<Ident> {
-    match pat {
-        Pat::Ident(pat) if pat.by_ref.is_none() && pat.mutability.is_none() && pat.subpat.is_none() => {
-            Some(pat.ident.clone())
-        }
-        _ => {
-            errors.spanned(
-                pat,
-                "use a plain identifier as the argument: its name is the parameter's name (`mut`, `_` and \
-                 destructuring belong in the implementation)",
-            );
-            None
-        }
-    }
-}
-
 /// Whether the type is the `CommandContext`; a reference to it is reported.
 fn context_type(ty: &Type, errors: &Errors) -> bool {
     match ty {
@@ -514,72 +421,8 @@ fn context_type(ty: &Type, errors: &Errors) -> bool {
 }
 
 /// Why commands and events take owned types, for [`owned_type`].
-pub const OWNED_BECAUSE: &str =
+const OWNED_BECAUSE: &str =
     "parameters are decoded from JSON into owned values, and event emitters take their fields by reference anyway";
-
-/// Parameters are decoded from JSON and event fields are taken by reference by the
-/// emitter: owned types only. `because` ends the message about a reference.
-pub fn owned_type(ty: &Type, because: &str, errors: &Errors) -> bool {
-    match ty {
-        Type::Reference(_) => {
-            errors.spanned(
-                ty,
-                format!("use an owned type (`String` rather than `&str`, `Vec<T>` rather than `&[T]`): {because}"),
-            );
-            false
-        }
-        Type::ImplTrait(_) => {
-            errors
-                .spanned(ty, "use a concrete type: `impl Trait` cannot be decoded from JSON or described in a schema");
-            false
-        }
-        _ => true,
-    }
-}
-
-pub fn name_or_derived(written: Option<LitStr>, ident: &Ident) -> Name {
-    match written {
-        Some(literal) => written_name(&literal),
-        None => Name { value: ident.unraw().to_string().to_kebab_case(), span: ident.span(), derived: true },
-    }
-}
-
-pub fn written_name(literal: &LitStr) -> Name {
-    Name { value: literal.value(), span: literal.span(), derived: false }
-}
-
-/// `T` of `Option<T>`.
-pub fn option_inner(ty: &Type) -> Option<&Type> {
-    generic_args(ty, "Option").filter(|args| args.len() == 1).and_then(|args| args.first().copied())
-}
-
-/// The type arguments of a path type whose last segment is `name`.
-pub fn generic_args<'a>(ty: &'a Type, name: &str) -> Option<Vec<&'a Type>> {
-    let Type::Path(TypePath { qself: None, path }) = ty else {
-        return None;
-    };
-    let last = path.segments.last().filter(|segment| segment.ident == name)?;
-    let PathArguments::AngleBracketed(args) = &last.arguments else {
-        return None;
-    };
-    args.args.iter().map(|arg| if let GenericArgument::Type(ty) = arg { Some(ty) } else { None }).collect()
-}
-
-/// Whether a type is a path whose last segment is `name` without arguments (`Outcome`,
-/// `osmp::instruction::CommandContext`).
-pub fn last_segment_is(ty: &Type, name: &str) -> bool {
-    match ty {
-        Type::Path(TypePath { qself: None, path }) => {
-            path.segments.last().is_some_and(|segment| segment.ident == name && segment.arguments.is_empty())
-        }
-        Type::Paren(inner) => last_segment_is(&inner.elem, name),
-        _ => false,
-    }
-}
-
-pub fn is_unit(ty: &Type) -> bool {
-    matches!(ty, Type::Tuple(tuple) if tuple.elems.is_empty())
-}
 
 #[cfg(test)]
 mod tests {

@@ -1,0 +1,12 @@
+//! The shared layer both macros are built on, as serde_derive's `internals`: attribute
+//! arguments, errors, docs, the IR pieces and parsing rules they share, and the token
+//! helpers of generated code.
+
+pub mod attr;
+pub mod docs;
+pub mod errors;
+pub mod ir;
+pub mod item;
+pub mod shape;
+pub mod tokens;
+pub mod types;

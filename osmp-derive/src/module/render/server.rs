@@ -1,0 +1,156 @@
+//! `SensorNetServer<T>`: the runtime's `Module` that decodes each route's path parameters
+//! and body and calls the user's implementation.
+
+use proc_macro2::{Literal, TokenStream};
+use quote::{quote, quote_spanned};
+use syn::spanned::Spanned;
+
+use super::{arg_ident_and_type, schema_fn_ident, server_ident};
+use crate::internals::tokens::{allow_dead_code, local, local_at, private_of, private_of_at};
+use crate::module::ir::{ModuleDef, ReplyKind, RouteArg, RouteDef};
+
+pub fn render(module: &ModuleDef) -> TokenStream {
+    let p = private_of(&module.krate);
+    let (vis, trait_ident, server) = (&module.vis, &module.ident, server_ident(module));
+    let schema_fn = schema_fn_ident(module);
+    let allow = allow_dead_code(vis);
+    let (route, params, request) = (local("__route"), local("__params"), local("__request"));
+    let arms = module.routes.iter().enumerate().map(|(index, route)| server_arm(module, index, route));
+    let name = &module.name.value;
+    let doc = format!(
+        "Serves [`{trait_ident}`] as the OMCP module `{name}`: decodes path parameters and bodies, calls the \
+         implementation, answers with its result.\n\nServe it with `Server::builder(url).module({server}::new(implementation))`."
+    );
+    let stringified = server.to_string();
+    quote! {
+        #[doc = #doc]
+        #vis struct #server<T> {
+            inner: #p::Arc<T>,
+        }
+
+        #allow
+        impl<T> #server<T> {
+            /// Serves `implementation`.
+            #vis fn new(implementation: T) -> Self {
+                Self { inner: #p::Arc::new(implementation) }
+            }
+
+            /// Serves an implementation that is shared already.
+            #vis fn from_arc(implementation: #p::Arc<T>) -> Self {
+                Self { inner: implementation }
+            }
+        }
+
+        impl<T> ::core::clone::Clone for #server<T> {
+            fn clone(&self) -> Self {
+                Self { inner: #p::Arc::clone(&self.inner) }
+            }
+        }
+
+        impl<T> ::core::fmt::Debug for #server<T> {
+            fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+                f.debug_struct(#stringified).finish_non_exhaustive()
+            }
+        }
+
+        impl<T: #trait_ident> #p::Module for #server<T> {
+            fn schema(&self) -> &#p::ModuleSchema {
+                #schema_fn()
+            }
+
+            fn call(
+                &self,
+                #route: usize,
+                #params: ::std::vec::Vec<::std::string::String>,
+                #request: #p::Request,
+            ) -> #p::HandlerFuture {
+                match #route {
+                    #(#arms)*
+                    _ => #p::ready(#p::Response::error(
+                        #p::Status::InternalServerError,
+                        ::std::format!("the module '{}' has no route number {}", #name, #route),
+                    )),
+                }
+            }
+        }
+    }
+}
+
+/// Decodes the path parameters and the body (a failure is answered at once), then runs the
+/// method in a `'static` future that owns a clone of the `Arc`.
+fn server_arm(module: &ModuleDef, index: usize, route: &RouteDef) -> TokenStream {
+    let p = private_of(&module.krate);
+    let (params, request, this, result) = (local("__params"), local("__request"), local("__this"), local("__result"));
+    let index = Literal::usize_unsuffixed(index);
+    let template_params: Vec<&str> = route.path.params().collect();
+    let decode = route.args.iter().map(|arg| {
+        let (value, error) = (local("value"), local("error"));
+        let taken = match arg {
+            RouteArg::Request { .. } => return TokenStream::new(),
+            RouteArg::Path(param) => {
+                let position = template_params.iter().position(|name| *name == param.name.value).unwrap_or_default();
+                let position = Literal::usize_unsuffixed(position);
+                let (ty, name) = (&param.ty, &param.name.value);
+                let p_at = private_of_at(&module.krate, ty.span());
+                quote_spanned!(ty.span()=> #p_at::path_param::<#ty>(&#params, #position, #name))
+            }
+            RouteArg::Body(body) => {
+                let ty = &body.ty;
+                let p_at = private_of_at(&module.krate, ty.span());
+                quote_spanned!(ty.span()=> #p_at::body::<#ty>(&#request))
+            }
+        };
+        let ident = arg_ident_and_type(arg).0;
+        quote! {
+            let #ident = match #taken {
+                ::core::result::Result::Ok(#value) => #value,
+                ::core::result::Result::Err(#error) => return #p::ready_err(#error),
+            };
+        }
+    });
+    // The request goes to its argument after the body was read from it.
+    let pass_request = route.args.iter().find_map(|arg| match arg {
+        RouteArg::Request { ident, .. } => Some(quote!(let #ident = #request;)),
+        _ => None,
+    });
+    let call_args = route.args.iter().map(|arg| arg_ident_and_type(arg).0);
+    let (trait_ident, method) = (&module.ident, &route.ident);
+    // The conversions are spanned at the declared types, so that an error type without
+    // `From` or a result without `Serialize` is reported there rather than at the attribute.
+    let reply = match &route.output {
+        None => quote!({ let () = #result; #p::reply_notified() }),
+        Some(output) => {
+            let (ok, value) = (&output.ok, local("__value"));
+            let convert = match &output.err {
+                Some(err) => {
+                    let (p_err, result_at) =
+                        (private_of_at(&module.krate, err.span()), local_at("__result", err.span()));
+                    quote_spanned!(err.span()=> let #value = #p_err::route_result::<#ok, #err>(#result_at);)
+                }
+                None => {
+                    let span = output.ty.span();
+                    let (p_at, result_at) = (private_of_at(&module.krate, span), local_at("__result", span));
+                    quote_spanned!(span=> let #value = #p_at::route_result(#result_at);)
+                }
+            };
+            let (p_ok, value_at) = (private_of_at(&module.krate, ok.span()), local_at("__value", ok.span()));
+            let finish = match output.kind {
+                ReplyKind::Unit => quote!(#p::reply_unit(#value)),
+                ReplyKind::Created => quote!(#p::reply_created(#value)),
+                ReplyKind::Data => quote_spanned!(ok.span()=> #p_ok::reply_data::<#ok>(#value_at)),
+            };
+            quote!({ #convert #finish })
+        }
+    };
+    quote! {
+        #index => {
+            #(#decode)*
+            #pass_request
+            let #this = #p::Arc::clone(&self.inner);
+            ::std::boxed::Box::pin(async move {
+                let #result = <T as #trait_ident>::#method(&#this #(, #call_args)*).await;
+                #reply
+            })
+        }
+    }
+}
