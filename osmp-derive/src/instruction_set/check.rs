@@ -33,7 +33,7 @@ const RESERVED_EVENT_METHODS: &[&str] = &["new", "session", "subscriber"];
 
 /// Checks the whole set.
 pub fn check(set: &SetDef, errors: &Errors) {
-    check_name(&set.name, "instruction set", "#[instruction_set(name = \"…\")]", errors);
+    check_name(&set.header.name, "instruction set", "#[instruction_set(name = \"…\")]", errors);
     check_command_names(set, errors);
     check_event_names(set, errors);
     check_generated_methods(set, errors);
@@ -112,7 +112,7 @@ fn check_generated_methods(set: &SetDef, errors: &Errors) {
                 format!("`{ident}` is a name the generated code uses: rename the method and keep the command name with `#[command(name = \"…\")]`"),
             );
         }
-        if set.client {
+        if set.header.client {
             if let Some(clash) = methods.get(&format!("start_{ident}")) {
                 errors.spanned(
                     clash,
@@ -121,7 +121,7 @@ fn check_generated_methods(set: &SetDef, errors: &Errors) {
             }
         }
     }
-    if set.client {
+    if set.header.client {
         for event in &set.events {
             if let Some(clash) = methods.get(&format!("subscribe_{}", event.ident)) {
                 errors.spanned(

@@ -5,30 +5,18 @@
 // A few values per macro call: boxing variants would only add noise.
 #![allow(clippy::large_enum_variant)]
 
-use syn::{Attribute, Ident, Path, Type, Visibility};
+use syn::{Attribute, Ident, Type};
 
 use crate::internals::docs::Docs;
+use crate::internals::header::TraitHeader;
 use crate::internals::ir::{FlattenDef, Name, OutputDef, ParamDef};
 
 /// The annotated trait.
 pub struct SetDef {
-    /// Path of the runtime crate in generated code (`::osmp` or the `crate = "…"` option).
-    pub krate: Path,
-    pub vis: Visibility,
-    /// The trait's identifier (`Vd1`).
-    pub ident: Ident,
-    /// The trait's attributes other than the macro's own, doc comments included.
-    pub attrs: Vec<Attribute>,
-    /// The instruction set's name (`vd1`).
-    pub name: Name,
-    pub docs: Docs,
-    /// The supertraits the user wrote; `Send + Sync + 'static` are added when rendering.
-    pub supertraits: syn::punctuated::Punctuated<syn::TypeParamBound, syn::Token![+]>,
+    /// The trait as a whole: crate path, identifier, the set's name (`vd1`), docs, client flag.
+    pub header: TraitHeader,
     pub commands: Vec<CommandDef>,
     pub events: Vec<EventDef>,
-    /// Whether to generate the typed client (`client = false` turns it off, for sets whose
-    /// types cannot be deserialized).
-    pub client: bool,
 }
 
 /// One `async fn` of the trait.

@@ -9,6 +9,7 @@ use super::ir::{ArgDef, CommandDef, EventData, EventDef, OutputKind, SetDef};
 use crate::internals::attr::{helper, Args, Spec};
 use crate::internals::docs::Docs;
 use crate::internals::errors::Errors;
+use crate::internals::header::TraitHeader;
 use crate::internals::ir::{name_or_derived, written_name, FlattenDef, Name, OutputDef, ParamDef};
 use crate::internals::shape::{arg_ident, check_trait_shape, owned_type, reject_generics, reject_qualifiers, Nouns};
 use crate::internals::types::{generic_args, is_unit, last_segment_is, option_inner};
@@ -41,21 +42,27 @@ struct Defaults {
 
 /// Reads the macro's arguments and the trait.
 pub fn parse_set(args: TokenStream, item: &ItemTrait, errors: &Errors) -> SetDef {
-    let args = Args::parse(&SET, args, errors);
-    let krate = args.path("crate", errors).unwrap_or_else(|| syn::parse_quote!(::osmp));
-    let defaults = Defaults {
-        version: args.u32("version", errors).unwrap_or(0),
-        requires: args.string("requires", errors).map(|text| text.value()),
-    };
-    check_trait_shape(item, &SET_NOUNS, errors);
+    let (header, (commands, events)) =
+        TraitHeader::parse(&SET, syn::parse_quote!(::osmp), args, item, errors, |args| {
+            let defaults = Defaults {
+                version: args.u32("version", errors).unwrap_or(0),
+                requires: args.string("requires", errors).map(|text| text.value()),
+            };
+            check_trait_shape(item, &SET_NOUNS, errors);
+            parse_items(item, &defaults, errors)
+        });
+    SetDef { header, commands, events }
+}
 
+/// The commands and events of the trait.
+fn parse_items(item: &ItemTrait, defaults: &Defaults, errors: &Errors) -> (Vec<CommandDef>, Vec<EventDef>) {
     let mut commands = Vec::new();
     let mut events = Vec::new();
     for trait_item in &item.items {
         match trait_item {
             TraitItem::Fn(method) => match helper(&method.attrs, "event") {
-                Some(attr) => events.extend(parse_event(method, attr, &defaults, errors)),
-                None => commands.extend(parse_command(method, &defaults, errors)),
+                Some(attr) => events.extend(parse_event(method, attr, defaults, errors)),
+                None => commands.extend(parse_command(method, defaults, errors)),
             },
             other => errors.spanned(
                 other,
@@ -64,19 +71,7 @@ pub fn parse_set(args: TokenStream, item: &ItemTrait, errors: &Errors) -> SetDef
             ),
         }
     }
-
-    SetDef {
-        krate,
-        vis: item.vis.clone(),
-        ident: item.ident.clone(),
-        attrs: item.attrs.clone(),
-        name: name_or_derived(args.string("name", errors), &item.ident),
-        docs: Docs::from_attrs(&item.attrs),
-        supertraits: item.supertraits.clone(),
-        commands,
-        events,
-        client: args.bool("client", errors).unwrap_or(true),
-    }
+    (commands, events)
 }
 
 const SET_NOUNS: Nouns =
@@ -461,10 +456,10 @@ mod tests {
         );
         assert!(problems.is_empty(), "{problems:?}");
         let set = set.unwrap();
-        assert_eq!(set.name.value, "vd1");
-        let krate = &set.krate;
+        assert_eq!(set.header.name.value, "vd1");
+        let krate = &set.header.krate;
         assert_eq!(quote!(#krate).to_string(), "crate");
-        assert_eq!(set.docs.description, "Announcements.");
+        assert_eq!(set.header.docs.description, "Announcements.");
         let [create, play, log] = &set.commands[..] else { panic!("three commands") };
         assert_eq!(create.name.value, "vcall-create");
         assert_eq!(create.aliases.iter().map(|a| a.value.as_str()).collect::<Vec<_>>(), ["vcc", "vc"]);

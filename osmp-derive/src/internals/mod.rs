@@ -1,10 +1,11 @@
 //! The shared layer both macros are built on, as serde_derive's `internals`: attribute
-//! arguments, errors, docs, the IR pieces and parsing rules they share, and the token
-//! helpers of generated code.
+//! arguments, errors, docs, the trait header, the IR pieces and parsing rules they share,
+//! and the token helpers of generated code.
 
 pub mod attr;
 pub mod docs;
 pub mod errors;
+pub mod header;
 pub mod ir;
 pub mod item;
 pub mod shape;

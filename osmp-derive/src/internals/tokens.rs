@@ -1,26 +1,16 @@
-//! Token helpers of generated code: the path through which it reaches the runtime,
-//! hygienic locals, the dead-code allowance, borrowed parameter types and schema functions.
+//! Token helpers of generated code: respanned tokens, hygienic locals, the dead-code
+//! allowance, borrowed parameter types and schema functions.
 
 use proc_macro2::{Span, TokenStream, TokenTree};
 use quote::{quote, quote_spanned};
 use syn::spanned::Spanned;
 use syn::{Ident, Visibility};
 
+use super::header::TraitHeader;
 use super::ir::ParamDef;
 
-/// `#krate::__private` of any crate path (the runtime's, or `omcp`'s for `#[module]`):
-/// generated code reaches the runtime only through this module.
-pub fn private_of(krate: &syn::Path) -> TokenStream {
-    quote!(#krate::__private)
-}
-
-/// [`private_of`] with every token at `span`, for calls whose trait bounds should be
-/// reported at the user's type rather than at the attribute.
-pub fn private_of_at(krate: &syn::Path, span: Span) -> TokenStream {
-    respan(private_of(krate), span)
-}
-
-fn respan(tokens: TokenStream, span: Span) -> TokenStream {
+/// The tokens with every token (and group) at `span`.
+pub fn respan(tokens: TokenStream, span: Span) -> TokenStream {
     tokens
         .into_iter()
         .map(|mut tree| {
@@ -93,7 +83,7 @@ fn last_segment(ty: &syn::Type) -> Option<(String, Option<&syn::Type>)> {
 }
 
 /// `<T as JsonSchema>::json_schema`, reported at `T` when it does not implement it.
-pub fn json_schema_fn(krate: &syn::Path, ty: &syn::Type) -> TokenStream {
-    let p = private_of_at(krate, ty.span());
+pub fn json_schema_fn(header: &TraitHeader, ty: &syn::Type) -> TokenStream {
+    let p = header.private_at(ty.span());
     quote_spanned!(ty.span()=> <#ty as #p::schemars::JsonSchema>::json_schema)
 }

@@ -21,7 +21,7 @@ const RESERVED_METHODS: &[&str] = &["new", "with_module", "client", "module"];
 
 /// Checks the whole module.
 pub fn check(module: &ModuleDef, errors: &Errors) {
-    check_name(&module.name, errors);
+    check_name(&module.header.name, errors);
     let mut taken: HashMap<(RouteMethod, String), &syn::Ident> = HashMap::new();
     for route in &module.routes {
         let shape = route.path.shape();
@@ -40,7 +40,7 @@ pub fn check(module: &ModuleDef, errors: &Errors) {
             }
         }
         let ident = route.ident.to_string();
-        if module.client && RESERVED_METHODS.contains(&ident.as_str()) {
+        if module.header.client && RESERVED_METHODS.contains(&ident.as_str()) {
             errors.spanned(
                 &route.ident,
                 format!("`{ident}` is a method of the generated client (`new`, `with_module`, `client`, `module`): rename this one"),

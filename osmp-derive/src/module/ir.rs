@@ -5,30 +5,20 @@
 #![allow(clippy::large_enum_variant)]
 
 use proc_macro2::Span;
-use syn::{Attribute, Ident, Path, Type, Visibility};
+use syn::{Attribute, Ident, Type};
 
 use crate::internals::docs::Docs;
-use crate::internals::ir::{FlattenDef, Name, OutputDef, ParamDef};
+use crate::internals::header::TraitHeader;
+use crate::internals::ir::{FlattenDef, OutputDef, ParamDef};
 
 /// An OMCP module: the trait of `#[module]`. It shares the pieces of an instruction set
 /// that mean the same (names, documentation, parameters, bodies, results); routes replace
 /// commands.
 pub struct ModuleDef {
-    /// Path of the `omcp` crate in generated code (`::osmp::omcp` or the `crate = "…"` option).
-    pub krate: Path,
-    pub vis: Visibility,
-    /// The trait's identifier (`SensorNet`).
-    pub ident: Ident,
-    /// The trait's attributes other than the macro's own, doc comments included.
-    pub attrs: Vec<Attribute>,
-    /// The module's name (`sensornet`): its queue is `osiris.sensornet`.
-    pub name: Name,
-    pub docs: Docs,
-    /// The supertraits the user wrote; `Send + Sync + 'static` are added when rendering.
-    pub supertraits: syn::punctuated::Punctuated<syn::TypeParamBound, syn::Token![+]>,
+    /// The trait as a whole: crate path (`omcp`'s), identifier, the module's name
+    /// (`sensornet`), docs, client flag.
+    pub header: TraitHeader,
     pub routes: Vec<RouteDef>,
-    /// Whether to generate the typed client.
-    pub client: bool,
 }
 
 /// An OMCP method.

@@ -11,7 +11,8 @@ use super::ir::{ModuleDef, PathDef, ReplyKind, RouteArg, RouteDef, RouteMethod, 
 use crate::internals::attr::{helper, Args, Spec};
 use crate::internals::docs::Docs;
 use crate::internals::errors::Errors;
-use crate::internals::ir::{name_or_derived, FlattenDef, Name, OutputDef, ParamDef};
+use crate::internals::header::TraitHeader;
+use crate::internals::ir::{FlattenDef, Name, OutputDef, ParamDef};
 use crate::internals::shape::{arg_ident, check_trait_shape, owned_type, reject_generics, reject_qualifiers, Nouns};
 use crate::internals::types::{generic_args, is_unit, last_segment_is};
 
@@ -35,9 +36,15 @@ fn route_method(attr: &Attribute) -> Option<RouteMethod> {
 
 /// Reads the macro's arguments and the trait.
 pub fn parse_module(args: TokenStream, item: &ItemTrait, errors: &Errors) -> ModuleDef {
-    let args = Args::parse(&MODULE, args, errors);
-    let krate = args.path("crate", errors).unwrap_or_else(|| syn::parse_quote!(::osmp::omcp));
-    check_trait_shape(item, &NOUNS, errors);
+    let (header, routes) = TraitHeader::parse(&MODULE, syn::parse_quote!(::osmp::omcp), args, item, errors, |_| {
+        check_trait_shape(item, &NOUNS, errors);
+        parse_routes(item, errors)
+    });
+    ModuleDef { header, routes }
+}
+
+/// The routes of the trait.
+fn parse_routes(item: &ItemTrait, errors: &Errors) -> Vec<RouteDef> {
     let mut routes = Vec::new();
     for trait_item in &item.items {
         match trait_item {
@@ -48,17 +55,7 @@ pub fn parse_module(args: TokenStream, item: &ItemTrait, errors: &Errors) -> Mod
             ),
         }
     }
-    ModuleDef {
-        krate,
-        vis: item.vis.clone(),
-        ident: item.ident.clone(),
-        attrs: item.attrs.clone(),
-        name: name_or_derived(args.string("name", errors), &item.ident),
-        docs: Docs::from_attrs(&item.attrs),
-        supertraits: item.supertraits.clone(),
-        routes,
-        client: args.bool("client", errors).unwrap_or(true),
-    }
+    routes
 }
 
 fn parse_route(method: &TraitItemFn, errors: &Errors) -> Option<RouteDef> {
@@ -381,8 +378,8 @@ mod tests {
         );
         assert!(problems.is_empty(), "{problems:?}");
         let module = module.unwrap();
-        assert_eq!(module.name.value, "sensornet");
-        assert_eq!(module.docs.description, "Sensors.");
+        assert_eq!(module.header.name.value, "sensornet");
+        assert_eq!(module.header.docs.description, "Sensors.");
         let [sensor, create, rename, sample] = &module.routes[..] else { panic!("four routes") };
         assert_eq!((sensor.method, sensor.path.template.as_str()), (RouteMethod::Get, "/sensors/{id}"));
         assert_eq!(sensor.docs.description, "Read one sensor.");

@@ -4,7 +4,7 @@ use proc_macro2::TokenStream;
 use quote::{quote, quote_spanned};
 use syn::spanned::Spanned;
 
-use super::{events_ident, private, private_at};
+use super::events_ident;
 use crate::instruction_set::ir::{EventData, EventDef, SetDef};
 use crate::internals::docs::is_doc;
 use crate::internals::tokens::{allow_dead_code, borrowed_param, local};
@@ -14,8 +14,8 @@ pub fn render(set: &SetDef) -> TokenStream {
     if set.events.is_empty() {
         return TokenStream::new();
     }
-    let p = private(set);
-    let (vis, emitter) = (&set.vis, events_ident(set));
+    let p = set.header.private();
+    let (vis, emitter) = (&set.header.vis, events_ident(set));
     let allow = allow_dead_code(vis);
     let methods = set.events.iter().map(|event| method(set, event));
     let doc = format!(
@@ -23,7 +23,7 @@ pub fn render(set: &SetDef) -> TokenStream {
          [`{emitter}::new`] emits to every session of a server that subscribed an event; \
          [`{emitter}::session`] to one session, for the current state a set sends when a session subscribes \
          ([`{emitter}::subscriber`] tells which).",
-        set.name.value, set.ident
+        set.header.name.value, set.header.ident
     );
     quote! {
         #[doc = #doc]
@@ -62,8 +62,8 @@ pub fn render(set: &SetDef) -> TokenStream {
 }
 
 fn method(set: &SetDef, event: &EventDef) -> TokenStream {
-    let p = private(set);
-    let (vis, ident, attrs) = (&set.vis, &event.ident, &event.attrs);
+    let p = set.header.private();
+    let (vis, ident, attrs) = (&set.header.vis, &event.ident, &event.attrs);
     let name = &event.name.value;
     let data = local("__data");
     let (args, build) = match &event.data {
@@ -81,7 +81,7 @@ fn method(set: &SetDef, event: &EventDef) -> TokenStream {
             // `Serialize` is reported there.
             let adds = fields.iter().map(|field| {
                 let (arg, ty, field_name) = (&field.ident, &field.ty, &field.name.value);
-                let p_at = private_at(set, ty.span());
+                let p_at = set.header.private_at(ty.span());
                 quote_spanned!(ty.span()=> let #data = #p_at::EventFields::field(#data, #field_name, &#arg)?;)
             });
             (args.collect(), quote!(let #data = #p::EventFields::new(); #(#adds)*))
@@ -92,7 +92,7 @@ fn method(set: &SetDef, event: &EventDef) -> TokenStream {
     let emit = match &event.data {
         EventData::Flatten(flatten) => {
             let ty = &flatten.ty;
-            let p_at = private_at(set, ty.span());
+            let p_at = set.header.private_at(ty.span());
             quote_spanned!(ty.span()=> #p_at::EventTarget::emit::<#ty>(&self.target, #name, #data))
         }
         EventData::Fields(_) => quote!(#p::EventTarget::emit(&self.target, #name, &#data)),

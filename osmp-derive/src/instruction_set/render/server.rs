@@ -5,18 +5,18 @@ use proc_macro2::{Literal, TokenStream};
 use quote::{quote, quote_spanned};
 use syn::spanned::Spanned;
 
-use super::{events_ident, private, private_at, schema_fn_ident, server_ident};
+use super::events_ident;
 use crate::instruction_set::ir::{ArgDef, CommandDef, OutputKind, SetDef};
 use crate::internals::tokens::{allow_dead_code, local, local_at};
 
 pub fn render(set: &SetDef) -> TokenStream {
-    let p = private(set);
-    let (vis, trait_ident, server) = (&set.vis, &set.ident, server_ident(set));
-    let schema_fn = schema_fn_ident(set);
+    let p = set.header.private();
+    let (vis, trait_ident, server) = (&set.header.vis, &set.header.ident, set.header.server_ident());
+    let schema_fn = set.header.schema_fn_ident();
     let allow = allow_dead_code(vis);
     let (command, params, cx) = (local("__command"), local("__params"), local("__cx"));
     let arms = set.commands.iter().enumerate().map(|(index, command)| arm(set, index, command));
-    let set_name = &set.name.value;
+    let set_name = &set.header.name.value;
     let doc = format!(
         "Serves [`{trait_ident}`] as the OSMP instruction set `{set_name}`: decodes the parameters of each \
          command and calls the implementation.\n\nRegister it with a server, or in a \
@@ -85,7 +85,7 @@ pub fn render(set: &SetDef) -> TokenStream {
 /// Decodes the arguments (a parameter error is answered at once), then runs the method
 /// in a `'static` future that owns a clone of the `Arc`.
 fn arm(set: &SetDef, index: usize, command: &CommandDef) -> TokenStream {
-    let p = private(set);
+    let p = set.header.private();
     let (params, this, value, result) = (local("__params"), local("__this"), local("__value"), local("__result"));
     let index = Literal::usize_unsuffixed(index);
     let has_params = command.args.iter().any(|arg| matches!(arg, ArgDef::Param(_)));
@@ -96,7 +96,7 @@ fn arm(set: &SetDef, index: usize, command: &CommandDef) -> TokenStream {
         ArgDef::Param(param) => &param.ident,
         ArgDef::Flatten(flatten) => &flatten.ident,
     });
-    let trait_ident = &set.ident;
+    let trait_ident = &set.header.ident;
     let method = &command.ident;
     let output = &command.output;
     // The conversions are spanned at the declared types, so that a type lacking a trait
@@ -104,16 +104,16 @@ fn arm(set: &SetDef, index: usize, command: &CommandDef) -> TokenStream {
     // reported there rather than at the attribute.
     let (ty_span, ok_span) = (output.ty.span(), output.ok.span());
     let result_at = local_at("__result", ty_span);
-    let p_ty = private_at(set, ty_span);
+    let p_ty = set.header.private_at(ty_span);
     let convert = match &output.err {
         Some(err) => {
-            let (ok, p_err) = (&output.ok, private_at(set, err.span()));
+            let (ok, p_err) = (&output.ok, set.header.private_at(err.span()));
             quote_spanned!(err.span()=> let #value = #p_err::command_result::<#ok, #err>(#result_at)?;)
         }
         None => quote_spanned!(ty_span=> let #value = #p_ty::command_result(#result_at)?;),
     };
     let ok = &output.ok;
-    let p_ok = private_at(set, ok_span);
+    let p_ok = set.header.private_at(ok_span);
     let finish = match output.kind {
         OutputKind::Unit | OutputKind::Outcome => {
             quote_spanned!(ok_span=> <#ok as #p_ok::IntoOutcome>::into_outcome(#value))
@@ -136,7 +136,7 @@ fn arm(set: &SetDef, index: usize, command: &CommandDef) -> TokenStream {
 
 /// `let <arg> = …;` for one argument.
 fn decode(set: &SetDef, arg: &ArgDef) -> TokenStream {
-    let p = private(set);
+    let p = set.header.private();
     let (params, cx) = (local("__params"), local("__cx"));
     let (ident, taken) = match arg {
         ArgDef::Context { ident, .. } => return quote!(let #ident = #cx;),
@@ -144,12 +144,12 @@ fn decode(set: &SetDef, arg: &ArgDef) -> TokenStream {
             let ty = param.value_ty();
             let name = &param.name.value;
             let take = if param.optional.is_some() { quote!(optional) } else { quote!(required) };
-            let p = private_at(set, ty.span());
+            let p = set.header.private_at(ty.span());
             (&param.ident, quote_spanned!(ty.span()=> #p::Params::#take::<#ty>(&mut #params, #name)))
         }
         ArgDef::Flatten(flatten) => {
             let ty = &flatten.ty;
-            let p = private_at(set, ty.span());
+            let p = set.header.private_at(ty.span());
             (&flatten.ident, quote_spanned!(ty.span()=> #p::Params::into_struct::<#ty>(#params)))
         }
     };

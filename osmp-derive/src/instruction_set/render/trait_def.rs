@@ -10,9 +10,10 @@ use syn::{FnArg, ItemTrait, Pat, TraitItem};
 use crate::instruction_set::ir::{ArgDef, CommandDef, SetDef};
 use crate::instruction_set::parse::is_helper;
 use crate::internals::docs::is_doc;
+use crate::internals::header::TraitHeader;
 
 pub fn render(set: &SetDef) -> TokenStream {
-    let SetDef { vis, ident, attrs, supertraits, .. } = set;
+    let TraitHeader { vis, ident, attrs, supertraits, .. } = &set.header;
     let plus = (!supertraits.is_empty()).then(|| quote!(+));
     let methods = set.commands.iter().map(method);
     let on_subscribe = on_subscribe(set);

@@ -5,26 +5,25 @@ use proc_macro2::TokenStream;
 use quote::{quote, quote_spanned};
 use syn::spanned::Spanned;
 
-use super::client_ident;
 use crate::internals::docs::is_doc;
 use crate::internals::ir::ParamDef;
-use crate::internals::tokens::{allow_dead_code, borrowed_param, local, local_at, private_of, private_of_at};
+use crate::internals::tokens::{allow_dead_code, borrowed_param, local, local_at};
 use crate::module::ir::{ModuleDef, ReplyKind, RouteArg, RouteDef, RouteMethod, Segment};
 
 pub fn render(module: &ModuleDef) -> TokenStream {
-    if !module.client {
+    if !module.header.client {
         return TokenStream::new();
     }
-    let p = private_of(&module.krate);
-    let (vis, client) = (&module.vis, client_ident(module));
+    let p = module.header.private();
+    let (vis, client) = (&module.header.vis, module.header.client_ident());
     let allow = allow_dead_code(vis);
-    let name = &module.name.value;
+    let name = &module.header.name.value;
     let methods = module.routes.iter().map(|route| client_method(module, route));
     let new_doc = format!("Calls the module `{name}` through a connected client.");
     let doc = format!(
         "Calls the OMCP module `{name}` ([`{}`]) with typed path parameters, bodies and results.\n\n\
          Each route is a method; an error response is `CallError::Status` with its status and message.",
-        module.ident
+        module.header.ident
     );
     quote! {
         #[doc = #doc]
@@ -62,8 +61,8 @@ pub fn render(module: &ModuleDef) -> TokenStream {
 }
 
 fn client_method(module: &ModuleDef, route: &RouteDef) -> TokenStream {
-    let p = private_of(&module.krate);
-    let vis = &module.vis;
+    let p = module.header.private();
+    let vis = &module.header.vis;
     let method = &route.ident;
     let docs = route.attrs.iter().filter(|attr| is_doc(attr));
     let label = format!("`{}`", super::route_label(route));
@@ -88,7 +87,7 @@ fn client_method(module: &ModuleDef, route: &RouteDef) -> TokenStream {
             let param = route.path_param(name).expect("checked: every path parameter has an argument");
             let ident = &param.ident;
             let span = param.ty.span();
-            let (p_at, path_at) = (private_of_at(&module.krate, span), local_at("__path", span));
+            let (p_at, path_at) = (module.header.private_at(span), local_at("__path", span));
             let push = quote_spanned!(span=> #p_at::push_param(&mut #path_at, &#ident););
             quote! {
                 #p::push_literal(&mut #path, "/");
@@ -100,7 +99,7 @@ fn client_method(module: &ModuleDef, route: &RouteDef) -> TokenStream {
     let body = match route.body() {
         Some(body) => {
             let (ident, ty) = (&body.ident, &body.ty);
-            let p_at = private_of_at(&module.krate, ty.span());
+            let p_at = module.header.private_at(ty.span());
             quote_spanned!(ty.span()=> ::core::option::Option::Some(#p_at::json_body::<#ty>(#ident)?))
         }
         None => quote!(::core::option::Option::None),
@@ -132,7 +131,7 @@ fn client_method(module: &ModuleDef, route: &RouteDef) -> TokenStream {
         ReplyKind::Created => (quote!(#p::Created), quote!(#p::decode_created(#response))),
         ReplyKind::Data => {
             let ok = &output.ok;
-            let (p_at, response_at) = (private_of_at(&module.krate, ok.span()), local_at("__response", ok.span()));
+            let (p_at, response_at) = (module.header.private_at(ok.span()), local_at("__response", ok.span()));
             (quote!(#ok), quote_spanned!(ok.span()=> #p_at::decode_data::<#ok>(#response_at)))
         }
     };

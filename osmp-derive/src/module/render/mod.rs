@@ -8,12 +8,10 @@ pub mod schema;
 pub mod server;
 pub mod trait_def;
 
-use heck::ToSnakeCase;
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 
 use super::ir::{ModuleDef, RouteArg, RouteDef, RouteMethod};
-use crate::internals::tokens::private_of;
 
 /// Everything generated for a valid module.
 pub fn render(module: &ModuleDef) -> TokenStream {
@@ -29,20 +27,8 @@ pub fn render(module: &ModuleDef) -> TokenStream {
     }
 }
 
-pub fn server_ident(module: &ModuleDef) -> syn::Ident {
-    format_ident!("{}Server", module.ident)
-}
-
-pub fn client_ident(module: &ModuleDef) -> syn::Ident {
-    format_ident!("{}Client", module.ident)
-}
-
-pub fn schema_fn_ident(module: &ModuleDef) -> syn::Ident {
-    format_ident!("{}_schema", module.ident.to_string().to_snake_case())
-}
-
 pub fn method_tokens(module: &ModuleDef, method: RouteMethod) -> TokenStream {
-    let p = private_of(&module.krate);
+    let p = module.header.private();
     let variant = format_ident!("{}", method.variant());
     quote!(#p::Method::#variant)
 }

@@ -4,20 +4,21 @@
 use proc_macro2::TokenStream;
 use quote::quote;
 
-use super::schema_fn_ident;
-use crate::internals::tokens::{allow_dead_code, json_schema_fn, private_of};
+use crate::internals::tokens::{allow_dead_code, json_schema_fn};
 use crate::module::ir::{ModuleDef, ReplyKind, RouteDef, RouteMethod};
 
 pub fn render(module: &ModuleDef) -> TokenStream {
-    let p = private_of(&module.krate);
-    let vis = &module.vis;
-    let schema_fn = schema_fn_ident(module);
+    let p = module.header.private();
+    let vis = &module.header.vis;
+    let schema_fn = module.header.schema_fn_ident();
     let allow = allow_dead_code(vis);
-    let name = &module.name.value;
-    let (description, long_description) = (&module.docs.description, &module.docs.long_description);
+    let name = &module.header.name.value;
+    let (description, long_description) = (&module.header.docs.description, &module.header.docs.long_description);
     let routes = module.routes.iter().map(|route| route_schema(module, route));
-    let doc =
-        format!("The schema of the OMCP module `{name}` ([`{}`]): its routes, documentation and types.", module.ident);
+    let doc = format!(
+        "The schema of the OMCP module `{name}` ([`{}`]): its routes, documentation and types.",
+        module.header.ident
+    );
     quote! {
         #[doc = #doc]
         #allow
@@ -34,7 +35,7 @@ pub fn render(module: &ModuleDef) -> TokenStream {
 }
 
 fn route_schema(module: &ModuleDef, route: &RouteDef) -> TokenStream {
-    let p = private_of(&module.krate);
+    let p = module.header.private();
     let method = super::method_tokens(module, route.method);
     let path = &route.path.template;
     let name = route.ident.to_string();
@@ -42,7 +43,7 @@ fn route_schema(module: &ModuleDef, route: &RouteDef) -> TokenStream {
     let params = route.path.params().map(|param_name| {
         let param = route.path_param(param_name).expect("checked: every path parameter has an argument");
         let description = &param.description;
-        let schema = json_schema_fn(&module.krate, &param.ty);
+        let schema = json_schema_fn(&module.header, &param.ty);
         quote! {
             #p::ParamSchema {
                 name: #p::Cow::Borrowed(#param_name),
@@ -53,14 +54,14 @@ fn route_schema(module: &ModuleDef, route: &RouteDef) -> TokenStream {
     });
     let body = match route.body() {
         Some(body) => {
-            let schema = json_schema_fn(&module.krate, &body.ty);
+            let schema = json_schema_fn(&module.header, &body.ty);
             quote!(::core::option::Option::Some(#schema))
         }
         None => quote!(::core::option::Option::None),
     };
     let (response, success) = match route.output.as_ref().map(|output| (output.kind, &output.ok)) {
         Some((ReplyKind::Data, ok)) => {
-            let schema = json_schema_fn(&module.krate, ok);
+            let schema = json_schema_fn(&module.header, ok);
             (quote!(::core::option::Option::Some(#schema)), quote!(::core::option::Option::Some(#p::Status::Ok)))
         }
         Some((ReplyKind::Unit, _)) if route.method != RouteMethod::Notify => {

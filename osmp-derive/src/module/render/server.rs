@@ -5,18 +5,18 @@ use proc_macro2::{Literal, TokenStream};
 use quote::{quote, quote_spanned};
 use syn::spanned::Spanned;
 
-use super::{arg_ident_and_type, schema_fn_ident, server_ident};
-use crate::internals::tokens::{allow_dead_code, local, local_at, private_of, private_of_at};
+use super::arg_ident_and_type;
+use crate::internals::tokens::{allow_dead_code, local, local_at};
 use crate::module::ir::{ModuleDef, ReplyKind, RouteArg, RouteDef};
 
 pub fn render(module: &ModuleDef) -> TokenStream {
-    let p = private_of(&module.krate);
-    let (vis, trait_ident, server) = (&module.vis, &module.ident, server_ident(module));
-    let schema_fn = schema_fn_ident(module);
+    let p = module.header.private();
+    let (vis, trait_ident, server) = (&module.header.vis, &module.header.ident, module.header.server_ident());
+    let schema_fn = module.header.schema_fn_ident();
     let allow = allow_dead_code(vis);
     let (route, params, request) = (local("__route"), local("__params"), local("__request"));
     let arms = module.routes.iter().enumerate().map(|(index, route)| server_arm(module, index, route));
-    let name = &module.name.value;
+    let name = &module.header.name.value;
     let doc = format!(
         "Serves [`{trait_ident}`] as the OMCP module `{name}`: decodes path parameters and bodies, calls the \
          implementation, answers with its result.\n\nServe it with `Server::builder(url).module({server}::new(implementation))`."
@@ -79,7 +79,7 @@ pub fn render(module: &ModuleDef) -> TokenStream {
 /// Decodes the path parameters and the body (a failure is answered at once), then runs the
 /// method in a `'static` future that owns a clone of the `Arc`.
 fn server_arm(module: &ModuleDef, index: usize, route: &RouteDef) -> TokenStream {
-    let p = private_of(&module.krate);
+    let p = module.header.private();
     let (params, request, this, result) = (local("__params"), local("__request"), local("__this"), local("__result"));
     let index = Literal::usize_unsuffixed(index);
     let template_params: Vec<&str> = route.path.params().collect();
@@ -91,12 +91,12 @@ fn server_arm(module: &ModuleDef, index: usize, route: &RouteDef) -> TokenStream
                 let position = template_params.iter().position(|name| *name == param.name.value).unwrap_or_default();
                 let position = Literal::usize_unsuffixed(position);
                 let (ty, name) = (&param.ty, &param.name.value);
-                let p_at = private_of_at(&module.krate, ty.span());
+                let p_at = module.header.private_at(ty.span());
                 quote_spanned!(ty.span()=> #p_at::path_param::<#ty>(&#params, #position, #name))
             }
             RouteArg::Body(body) => {
                 let ty = &body.ty;
-                let p_at = private_of_at(&module.krate, ty.span());
+                let p_at = module.header.private_at(ty.span());
                 quote_spanned!(ty.span()=> #p_at::body::<#ty>(&#request))
             }
         };
@@ -114,7 +114,7 @@ fn server_arm(module: &ModuleDef, index: usize, route: &RouteDef) -> TokenStream
         _ => None,
     });
     let call_args = route.args.iter().map(|arg| arg_ident_and_type(arg).0);
-    let (trait_ident, method) = (&module.ident, &route.ident);
+    let (trait_ident, method) = (&module.header.ident, &route.ident);
     // The conversions are spanned at the declared types, so that an error type without
     // `From` or a result without `Serialize` is reported there rather than at the attribute.
     let reply = match &route.output {
@@ -123,17 +123,16 @@ fn server_arm(module: &ModuleDef, index: usize, route: &RouteDef) -> TokenStream
             let (ok, value) = (&output.ok, local("__value"));
             let convert = match &output.err {
                 Some(err) => {
-                    let (p_err, result_at) =
-                        (private_of_at(&module.krate, err.span()), local_at("__result", err.span()));
+                    let (p_err, result_at) = (module.header.private_at(err.span()), local_at("__result", err.span()));
                     quote_spanned!(err.span()=> let #value = #p_err::route_result::<#ok, #err>(#result_at);)
                 }
                 None => {
                     let span = output.ty.span();
-                    let (p_at, result_at) = (private_of_at(&module.krate, span), local_at("__result", span));
+                    let (p_at, result_at) = (module.header.private_at(span), local_at("__result", span));
                     quote_spanned!(span=> let #value = #p_at::route_result(#result_at);)
                 }
             };
-            let (p_ok, value_at) = (private_of_at(&module.krate, ok.span()), local_at("__value", ok.span()));
+            let (p_ok, value_at) = (module.header.private_at(ok.span()), local_at("__value", ok.span()));
             let finish = match output.kind {
                 ReplyKind::Unit => quote!(#p::reply_unit(#value)),
                 ReplyKind::Created => quote!(#p::reply_created(#value)),

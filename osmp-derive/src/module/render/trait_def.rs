@@ -9,14 +9,14 @@ use syn::{FnArg, ItemTrait, Pat, TraitItem};
 
 use super::arg_ident_and_type;
 use crate::internals::docs::is_doc;
-use crate::internals::tokens::{private_of, private_of_at};
+use crate::internals::header::TraitHeader;
 use crate::module::ir::{ModuleDef, ReplyKind, RouteDef};
 use crate::module::parse::is_helper;
 
 /// Every `async fn` becomes a `fn` returning `impl Future + Send` with a default body that
 /// answers 501 (NOTIFY: ignores the notification), so an `impl` implements what it serves.
 pub fn render(module: &ModuleDef) -> TokenStream {
-    let ModuleDef { vis, ident, attrs, supertraits, .. } = module;
+    let TraitHeader { vis, ident, attrs, supertraits, .. } = &module.header;
     let plus = (!supertraits.is_empty()).then(|| quote!(+));
     let methods = module.routes.iter().map(|route| trait_method(module, route));
     quote! {
@@ -28,7 +28,7 @@ pub fn render(module: &ModuleDef) -> TokenStream {
 }
 
 fn trait_method(module: &ModuleDef, route: &RouteDef) -> TokenStream {
-    let p = private_of(&module.krate);
+    let p = module.header.private();
     let RouteDef { ident, attrs, .. } = route;
     let args: Vec<(&syn::Ident, &syn::Type)> = route.args.iter().map(arg_ident_and_type).collect();
     let declared = args.iter().map(|(ident, ty)| quote!(#ident: #ty));
@@ -38,7 +38,7 @@ fn trait_method(module: &ModuleDef, route: &RouteDef) -> TokenStream {
         Some(output) => {
             let ty = &output.ty;
             let span = output.err.as_ref().map_or_else(|| ty.span(), Spanned::span);
-            let p_at = private_of_at(&module.krate, span);
+            let p_at = module.header.private_at(span);
             let error = quote_spanned!(span=> #p_at::not_implemented(#wire, #path));
             (quote!(#ty), quote!(async move { ::core::result::Result::Err(#error) }))
         }
