@@ -1,6 +1,6 @@
 //! The shared layer both macros are built on, as serde_derive's `internals`: attribute
 //! arguments, errors, docs, the trait header, the IR pieces and parsing rules they share,
-//! and the token helpers of generated code.
+//! the token helpers of generated code and the server wrapper.
 
 pub mod attr;
 pub mod docs;
@@ -8,6 +8,7 @@ pub mod errors;
 pub mod header;
 pub mod ir;
 pub mod item;
+pub mod server;
 pub mod shape;
 pub mod tokens;
 pub mod types;

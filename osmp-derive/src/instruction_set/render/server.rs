@@ -1,19 +1,19 @@
 //! `Vd1Server<T>`: the `InstructionSet` that decodes each command's parameters and calls
 //! the user's implementation.
 
-use proc_macro2::{Literal, TokenStream};
+use proc_macro2::TokenStream;
 use quote::{quote, quote_spanned};
 use syn::spanned::Spanned;
 
 use super::events_ident;
 use crate::instruction_set::ir::{ArgDef, CommandDef, OutputKind, SetDef};
-use crate::internals::tokens::{allow_dead_code, local, local_at};
+use crate::internals::server::{call_arm, let_decoded, wrapper};
+use crate::internals::tokens::{local, local_at};
 
 pub fn render(set: &SetDef) -> TokenStream {
     let p = set.header.private();
-    let (vis, trait_ident, server) = (&set.header.vis, &set.header.ident, set.header.server_ident());
+    let (trait_ident, server) = (&set.header.ident, set.header.server_ident());
     let schema_fn = set.header.schema_fn_ident();
-    let allow = allow_dead_code(vis);
     let (command, params, cx) = (local("__command"), local("__params"), local("__cx"));
     let arms = set.commands.iter().enumerate().map(|(index, command)| arm(set, index, command));
     let set_name = &set.header.name.value;
@@ -22,7 +22,6 @@ pub fn render(set: &SetDef) -> TokenStream {
          command and calls the implementation.\n\nRegister it with a server, or in a \
          `Registry`, as `Arc::new({server}::new(implementation))`."
     );
-    let stringified = server.to_string();
     // Sets with events let the implementation send the current state to a new subscriber.
     let on_subscribe = (!set.events.is_empty()).then(|| {
         let emitter = events_ident(set);
@@ -32,36 +31,9 @@ pub fn render(set: &SetDef) -> TokenStream {
             }
         }
     });
+    let wrapper = wrapper(&set.header, &doc);
     quote! {
-        #[doc = #doc]
-        #vis struct #server<T> {
-            inner: #p::Arc<T>,
-        }
-
-        #allow
-        impl<T> #server<T> {
-            /// Serves `implementation`.
-            #vis fn new(implementation: T) -> Self {
-                Self { inner: #p::Arc::new(implementation) }
-            }
-
-            /// Serves an implementation that is shared already.
-            #vis fn from_arc(implementation: #p::Arc<T>) -> Self {
-                Self { inner: implementation }
-            }
-        }
-
-        impl<T> ::core::clone::Clone for #server<T> {
-            fn clone(&self) -> Self {
-                Self { inner: #p::Arc::clone(&self.inner) }
-            }
-        }
-
-        impl<T> ::core::fmt::Debug for #server<T> {
-            fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
-                f.debug_struct(#stringified).finish_non_exhaustive()
-            }
-        }
+        #wrapper
 
         impl<T: #trait_ident> #p::InstructionSet for #server<T> {
             fn schema(&self) -> &#p::InstructionSetSchema {
@@ -83,11 +55,9 @@ pub fn render(set: &SetDef) -> TokenStream {
 }
 
 /// Decodes the arguments (a parameter error is answered at once), then runs the method
-/// in a `'static` future that owns a clone of the `Arc`.
+/// as [`call_arm`] does.
 fn arm(set: &SetDef, index: usize, command: &CommandDef) -> TokenStream {
-    let p = set.header.private();
-    let (params, this, value, result) = (local("__params"), local("__this"), local("__value"), local("__result"));
-    let index = Literal::usize_unsuffixed(index);
+    let (params, value) = (local("__params"), local("__value"));
     let has_params = command.args.iter().any(|arg| matches!(arg, ArgDef::Param(_)));
     let mutable_params = has_params.then(|| quote!(let mut #params = #params;));
     let decode = command.args.iter().map(|arg| decode(set, arg));
@@ -96,8 +66,6 @@ fn arm(set: &SetDef, index: usize, command: &CommandDef) -> TokenStream {
         ArgDef::Param(param) => &param.ident,
         ArgDef::Flatten(flatten) => &flatten.ident,
     });
-    let trait_ident = &set.header.ident;
-    let method = &command.ident;
     let output = &command.output;
     // The conversions are spanned at the declared types, so that a type lacking a trait
     // (an error type without `Into<CommandError>`, a result without `Serialize`) is
@@ -120,23 +88,18 @@ fn arm(set: &SetDef, index: usize, command: &CommandDef) -> TokenStream {
         }
         OutputKind::Data => quote_spanned!(ok_span=> #p_ok::outcome_of_data::<#ok>(&#value)),
     };
-    quote! {
-        #index => {
-            #mutable_params
-            #(#decode)*
-            let #this = #p::Arc::clone(&self.inner);
-            ::std::boxed::Box::pin(async move {
-                let #result = <T as #trait_ident>::#method(&#this #(, #call_args)*).await;
-                #convert
-                #finish
-            })
-        }
-    }
+    call_arm(
+        &set.header,
+        index,
+        quote!(#mutable_params #(#decode)*),
+        &command.ident,
+        call_args,
+        quote!(#convert #finish),
+    )
 }
 
 /// `let <arg> = …;` for one argument.
 fn decode(set: &SetDef, arg: &ArgDef) -> TokenStream {
-    let p = set.header.private();
     let (params, cx) = (local("__params"), local("__cx"));
     let (ident, taken) = match arg {
         ArgDef::Context { ident, .. } => return quote!(let #ident = #cx;),
@@ -153,11 +116,5 @@ fn decode(set: &SetDef, arg: &ArgDef) -> TokenStream {
             (&flatten.ident, quote_spanned!(ty.span()=> #p::Params::into_struct::<#ty>(#params)))
         }
     };
-    let (value, error) = (local("value"), local("error"));
-    quote! {
-        let #ident = match #taken {
-            ::core::result::Result::Ok(#value) => #value,
-            ::core::result::Result::Err(#error) => return #p::ready_err(#error),
-        };
-    }
+    let_decoded(&set.header, ident, taken)
 }

@@ -6,14 +6,14 @@ use quote::{quote, quote_spanned};
 use syn::spanned::Spanned;
 
 use super::arg_ident_and_type;
-use crate::internals::tokens::{allow_dead_code, local, local_at};
+use crate::internals::server::{call_arm, let_decoded, wrapper};
+use crate::internals::tokens::{local, local_at};
 use crate::module::ir::{ModuleDef, ReplyKind, RouteArg, RouteDef};
 
 pub fn render(module: &ModuleDef) -> TokenStream {
     let p = module.header.private();
-    let (vis, trait_ident, server) = (&module.header.vis, &module.header.ident, module.header.server_ident());
+    let (trait_ident, server) = (&module.header.ident, module.header.server_ident());
     let schema_fn = module.header.schema_fn_ident();
-    let allow = allow_dead_code(vis);
     let (route, params, request) = (local("__route"), local("__params"), local("__request"));
     let arms = module.routes.iter().enumerate().map(|(index, route)| server_arm(module, index, route));
     let name = &module.header.name.value;
@@ -21,37 +21,9 @@ pub fn render(module: &ModuleDef) -> TokenStream {
         "Serves [`{trait_ident}`] as the OMCP module `{name}`: decodes path parameters and bodies, calls the \
          implementation, answers with its result.\n\nServe it with `Server::builder(url).module({server}::new(implementation))`."
     );
-    let stringified = server.to_string();
+    let wrapper = wrapper(&module.header, &doc);
     quote! {
-        #[doc = #doc]
-        #vis struct #server<T> {
-            inner: #p::Arc<T>,
-        }
-
-        #allow
-        impl<T> #server<T> {
-            /// Serves `implementation`.
-            #vis fn new(implementation: T) -> Self {
-                Self { inner: #p::Arc::new(implementation) }
-            }
-
-            /// Serves an implementation that is shared already.
-            #vis fn from_arc(implementation: #p::Arc<T>) -> Self {
-                Self { inner: implementation }
-            }
-        }
-
-        impl<T> ::core::clone::Clone for #server<T> {
-            fn clone(&self) -> Self {
-                Self { inner: #p::Arc::clone(&self.inner) }
-            }
-        }
-
-        impl<T> ::core::fmt::Debug for #server<T> {
-            fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
-                f.debug_struct(#stringified).finish_non_exhaustive()
-            }
-        }
+        #wrapper
 
         impl<T: #trait_ident> #p::Module for #server<T> {
             fn schema(&self) -> &#p::ModuleSchema {
@@ -77,14 +49,12 @@ pub fn render(module: &ModuleDef) -> TokenStream {
 }
 
 /// Decodes the path parameters and the body (a failure is answered at once), then runs the
-/// method in a `'static` future that owns a clone of the `Arc`.
+/// method as [`call_arm`] does.
 fn server_arm(module: &ModuleDef, index: usize, route: &RouteDef) -> TokenStream {
     let p = module.header.private();
-    let (params, request, this, result) = (local("__params"), local("__request"), local("__this"), local("__result"));
-    let index = Literal::usize_unsuffixed(index);
+    let (params, request, result) = (local("__params"), local("__request"), local("__result"));
     let template_params: Vec<&str> = route.path.params().collect();
     let decode = route.args.iter().map(|arg| {
-        let (value, error) = (local("value"), local("error"));
         let taken = match arg {
             RouteArg::Request { .. } => return TokenStream::new(),
             RouteArg::Path(param) => {
@@ -100,13 +70,7 @@ fn server_arm(module: &ModuleDef, index: usize, route: &RouteDef) -> TokenStream
                 quote_spanned!(ty.span()=> #p_at::body::<#ty>(&#request))
             }
         };
-        let ident = arg_ident_and_type(arg).0;
-        quote! {
-            let #ident = match #taken {
-                ::core::result::Result::Ok(#value) => #value,
-                ::core::result::Result::Err(#error) => return #p::ready_err(#error),
-            };
-        }
+        let_decoded(&module.header, arg_ident_and_type(arg).0, taken)
     });
     // The request goes to its argument after the body was read from it.
     let pass_request = route.args.iter().find_map(|arg| match arg {
@@ -114,7 +78,6 @@ fn server_arm(module: &ModuleDef, index: usize, route: &RouteDef) -> TokenStream
         _ => None,
     });
     let call_args = route.args.iter().map(|arg| arg_ident_and_type(arg).0);
-    let (trait_ident, method) = (&module.header.ident, &route.ident);
     // The conversions are spanned at the declared types, so that an error type without
     // `From` or a result without `Serialize` is reported there rather than at the attribute.
     let reply = match &route.output {
@@ -141,15 +104,5 @@ fn server_arm(module: &ModuleDef, index: usize, route: &RouteDef) -> TokenStream
             quote!({ #convert #finish })
         }
     };
-    quote! {
-        #index => {
-            #(#decode)*
-            #pass_request
-            let #this = #p::Arc::clone(&self.inner);
-            ::std::boxed::Box::pin(async move {
-                let #result = <T as #trait_ident>::#method(&#this #(, #call_args)*).await;
-                #reply
-            })
-        }
-    }
+    call_arm(&module.header, index, quote!(#(#decode)* #pass_request), &route.ident, call_args, reply)
 }
