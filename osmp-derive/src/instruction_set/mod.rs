@@ -7,39 +7,20 @@ mod parse;
 mod render;
 
 use proc_macro2::TokenStream;
-use quote::quote;
-use syn::Item;
 
-use crate::internals::errors::Errors;
-use crate::internals::item::item_head;
+use crate::internals::item::expand_trait;
 
 pub fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
-    let item = match syn::parse2::<Item>(item.clone()) {
-        Ok(Item::Trait(item)) => item,
-        Ok(other) => {
-            // Re-emit the item so that code using it gets no follow-up errors.
-            let error = syn::Error::new_spanned(
-                item_head(&other),
-                "`#[instruction_set]` applies to a trait: declare the commands as `async fn`s of a trait \
-                 and implement it for your type",
-            )
-            .to_compile_error();
-            return quote!(#other #error);
-        }
-        // Not an item at all: the compiler reports the syntax error on the original tokens.
-        Err(error) => {
-            let error = error.to_compile_error();
-            return quote!(#item #error);
-        }
-    };
-    let errors = Errors::new();
-    let set = parse::parse_set(args, &item, &errors);
-    check::check(&set, &errors);
-    if errors.is_empty() {
-        render::render(&set)
-    } else {
-        let fallback = render::trait_def::fallback(&item);
-        let errors = errors.into_compile_errors();
-        quote!(#fallback #errors)
-    }
+    expand_trait(
+        item,
+        "`#[instruction_set]` applies to a trait: declare the commands as `async fn`s of a trait \
+         and implement it for your type",
+        |item, errors| {
+            let set = parse::parse_set(args, item, errors);
+            check::check(&set, errors);
+            set
+        },
+        render::render,
+        render::trait_def::fallback,
+    )
 }

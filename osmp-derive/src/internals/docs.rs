@@ -1,6 +1,8 @@
 //! Doc comments become OSMP descriptions: the first paragraph is the `description` that
 //! `help` lists, the rest the `long-description` of `help {"cmd": …}`.
 
+use proc_macro2::TokenStream;
+use quote::quote;
 use syn::{Attribute, Expr, ExprLit, Lit, Meta};
 
 /// A documented item's descriptions.
@@ -59,6 +61,12 @@ impl Docs {
 /// Whether an attribute is a doc comment.
 pub fn is_doc(attr: &Attribute) -> bool {
     attr.path().is_ident("doc")
+}
+
+/// `#[doc = ""]` when the attributes hold doc comments, so that a note generated after them
+/// is a paragraph of its own.
+pub fn separator(attrs: &[Attribute]) -> Option<TokenStream> {
+    attrs.iter().any(is_doc).then(|| quote!(#[doc = ""]))
 }
 
 fn doc_text(attr: &Attribute) -> Option<String> {

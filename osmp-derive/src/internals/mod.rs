@@ -11,4 +11,5 @@ pub mod item;
 pub mod server;
 pub mod shape;
 pub mod tokens;
+pub mod trait_def;
 pub mod types;

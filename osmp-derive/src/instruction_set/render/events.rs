@@ -6,7 +6,7 @@ use syn::spanned::Spanned;
 
 use super::events_ident;
 use crate::instruction_set::ir::{EventData, EventDef, SetDef};
-use crate::internals::docs::is_doc;
+use crate::internals::docs::separator;
 use crate::internals::tokens::{allow_dead_code, borrowed_param, local};
 
 pub fn render(set: &SetDef) -> TokenStream {
@@ -87,7 +87,7 @@ fn method(set: &SetDef, event: &EventDef) -> TokenStream {
             (args.collect(), quote!(let #data = #p::EventFields::new(); #(#adds)*))
         }
     };
-    let separator = attrs.iter().any(is_doc).then(|| quote!(#[doc = ""]));
+    let separator = separator(attrs);
     let note = format!("Emits the event `{name}`; returns to how many sessions it was queued.");
     let emit = match &event.data {
         EventData::Flatten(flatten) => {

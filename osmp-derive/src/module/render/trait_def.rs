@@ -5,26 +5,19 @@
 use proc_macro2::TokenStream;
 use quote::{quote, quote_spanned};
 use syn::spanned::Spanned;
-use syn::{FnArg, ItemTrait, Pat, TraitItem};
+use syn::{ItemTrait, TraitItem};
 
 use super::arg_ident_and_type;
-use crate::internals::docs::is_doc;
-use crate::internals::header::TraitHeader;
+use crate::internals::docs::separator;
+use crate::internals::trait_def;
 use crate::module::ir::{ModuleDef, ReplyKind, RouteDef};
 use crate::module::parse::is_helper;
 
 /// Every `async fn` becomes a `fn` returning `impl Future + Send` with a default body that
 /// answers 501 (NOTIFY: ignores the notification), so an `impl` implements what it serves.
 pub fn render(module: &ModuleDef) -> TokenStream {
-    let TraitHeader { vis, ident, attrs, supertraits, .. } = &module.header;
-    let plus = (!supertraits.is_empty()).then(|| quote!(+));
     let methods = module.routes.iter().map(|route| trait_method(module, route));
-    quote! {
-        #(#attrs)*
-        #vis trait #ident: #supertraits #plus ::core::marker::Send + ::core::marker::Sync + 'static {
-            #(#methods)*
-        }
-    }
+    trait_def::render(&module.header, quote!(#(#methods)*))
 }
 
 fn trait_method(module: &ModuleDef, route: &RouteDef) -> TokenStream {
@@ -44,7 +37,7 @@ fn trait_method(module: &ModuleDef, route: &RouteDef) -> TokenStream {
         }
         None => (quote!(()), quote!(async move { #p::notify_not_implemented(#path) })),
     };
-    let separator = attrs.iter().any(is_doc).then(|| quote!(#[doc = ""]));
+    let separator = separator(attrs);
     let note = format!(
         "OMCP route `{}`{}. Answers `501 NOT IMPLEMENTED` unless implemented.",
         super::route_label(route),
@@ -66,27 +59,15 @@ fn trait_method(module: &ModuleDef, route: &RouteDef) -> TokenStream {
     }
 }
 
-/// The trait emitted beside the errors when the input is invalid: helper attributes and
-/// `const` removed, argument patterns replaced by `_`, everything else as written, so that code
-/// using the trait does not add "cannot find trait" errors to the real ones.
+/// The trait emitted beside the errors when the input is invalid: `const` removed (so that
+/// rustc does not report it once more), helper attributes and argument patterns as
+/// [`trait_def::fallback`] does.
 pub fn fallback(item: &ItemTrait) -> TokenStream {
     let mut item = item.clone();
     for trait_item in &mut item.items {
         if let TraitItem::Fn(method) = trait_item {
-            method.attrs.retain(|attr| !is_helper(attr));
             method.sig.constness = None;
-            for arg in &mut method.sig.inputs {
-                if let FnArg::Typed(arg) = arg {
-                    arg.attrs.retain(|attr| !is_helper(attr));
-                    match &mut *arg.pat {
-                        Pat::Ident(pat) => (pat.by_ref, pat.mutability, pat.subpat) = (None, None, None),
-                        pat => {
-                            *pat = Pat::Wild(syn::PatWild { attrs: Vec::new(), underscore_token: Default::default() })
-                        }
-                    }
-                }
-            }
         }
     }
-    quote!(#item)
+    trait_def::fallback(item, is_helper)
 }
