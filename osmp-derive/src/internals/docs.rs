@@ -63,10 +63,15 @@ pub fn is_doc(attr: &Attribute) -> bool {
     attr.path().is_ident("doc")
 }
 
-/// `#[doc = ""]` when the attributes hold doc comments, so that a note generated after them
-/// is a paragraph of its own.
-pub fn separator(attrs: &[Attribute]) -> Option<TokenStream> {
-    attrs.iter().any(is_doc).then(|| quote!(#[doc = ""]))
+/// The user's attributes (doc comments included), then `note` as a paragraph of its own:
+/// the documentation of a generated method.
+pub fn with_note(attrs: &[Attribute], note: &str) -> TokenStream {
+    let separator = attrs.iter().any(is_doc).then(|| quote!(#[doc = ""]));
+    quote! {
+        #(#attrs)*
+        #separator
+        #[doc = #note]
+    }
 }
 
 fn doc_text(attr: &Attribute) -> Option<String> {

@@ -11,17 +11,16 @@ use quote::{format_ident, quote, quote_spanned};
 use syn::spanned::Spanned;
 
 use crate::instruction_set::ir::{ArgDef, CommandDef, EventData, EventDef, OutputKind, SetDef};
+use crate::internals::client;
 use crate::internals::docs::is_doc;
 use crate::internals::ir::ParamDef;
-use crate::internals::tokens::{allow_dead_code, borrowed_param, local};
+use crate::internals::tokens::{borrowed_param, local};
 
 pub fn render(set: &SetDef) -> TokenStream {
     if !set.header.client {
         return TokenStream::new();
     }
-    let p = set.header.private();
-    let (vis, client) = (&set.header.vis, set.header.client_ident());
-    let allow = allow_dead_code(vis);
+    let (p, vis) = (set.header.private(), &set.header.vis);
     let commands = set.commands.iter().map(|command| command_methods(set, command));
     let events = set.events.iter().map(|event| subscribe_method(set, event));
     let event_types = set.events.iter().filter_map(|event| event_type(set, event));
@@ -31,28 +30,21 @@ pub fn render(set: &SetDef) -> TokenStream {
          handle to read its stream and cancel it; each event has a `subscribe_…` method.",
         set.header.name.value, set.header.ident
     );
+    let untyped = client::untyped_client(&set.header);
+    let methods = quote! {
+        /// Calls the set through a connected client.
+        #vis fn new(client: &#p::Client) -> Self {
+            Self { client: ::core::clone::Clone::clone(client) }
+        }
+
+        #untyped
+
+        #(#commands)*
+        #(#events)*
+    };
+    let client = client::wrapper(&set.header, &doc, TokenStream::new(), methods);
     quote! {
-        #[doc = #doc]
-        #[derive(::core::clone::Clone, ::core::fmt::Debug)]
-        #vis struct #client {
-            client: #p::Client,
-        }
-
-        #allow
-        impl #client {
-            /// Calls the set through a connected client.
-            #vis fn new(client: &#p::Client) -> Self {
-                Self { client: ::core::clone::Clone::clone(client) }
-            }
-
-            /// The untyped client underneath.
-            #vis fn client(&self) -> &#p::Client {
-                &self.client
-            }
-
-            #(#commands)*
-            #(#events)*
-        }
+        #client
 
         #(#event_types)*
     }

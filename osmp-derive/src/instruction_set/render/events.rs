@@ -6,7 +6,7 @@ use syn::spanned::Spanned;
 
 use super::events_ident;
 use crate::instruction_set::ir::{EventData, EventDef, SetDef};
-use crate::internals::docs::separator;
+use crate::internals::docs::with_note;
 use crate::internals::tokens::{allow_dead_code, borrowed_param, local};
 
 pub fn render(set: &SetDef) -> TokenStream {
@@ -87,8 +87,8 @@ fn method(set: &SetDef, event: &EventDef) -> TokenStream {
             (args.collect(), quote!(let #data = #p::EventFields::new(); #(#adds)*))
         }
     };
-    let separator = separator(attrs);
     let note = format!("Emits the event `{name}`; returns to how many sessions it was queued.");
+    let docs = with_note(attrs, &note);
     let emit = match &event.data {
         EventData::Flatten(flatten) => {
             let ty = &flatten.ty;
@@ -98,9 +98,7 @@ fn method(set: &SetDef, event: &EventDef) -> TokenStream {
         EventData::Fields(_) => quote!(#p::EventTarget::emit(&self.target, #name, &#data)),
     };
     quote! {
-        #(#attrs)*
-        #separator
-        #[doc = #note]
+        #docs
         #vis fn #ident(&self #(, #args)*) -> ::core::result::Result<usize, #p::EmitError> {
             #build
             #emit

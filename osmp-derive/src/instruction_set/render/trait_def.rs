@@ -9,7 +9,7 @@ use syn::{ItemTrait, TraitItem};
 
 use crate::instruction_set::ir::{ArgDef, CommandDef, SetDef};
 use crate::instruction_set::parse::is_helper;
-use crate::internals::docs::separator;
+use crate::internals::docs::with_note;
 use crate::internals::trait_def;
 
 pub fn render(set: &SetDef) -> TokenStream {
@@ -50,12 +50,10 @@ fn method(command: &CommandDef) -> TokenStream {
             quote!(#ident: #ty)
         }
     });
-    let separator = separator(attrs);
     let note = wire_note(command);
+    let docs = with_note(attrs, &note);
     quote! {
-        #(#attrs)*
-        #separator
-        #[doc = #note]
+        #docs
         fn #ident(&self #(, #args)*) -> impl ::core::future::Future<Output = #output> + ::core::marker::Send;
     }
 }

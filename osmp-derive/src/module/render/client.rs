@@ -5,59 +5,47 @@ use proc_macro2::TokenStream;
 use quote::{quote, quote_spanned};
 use syn::spanned::Spanned;
 
+use crate::internals::client;
 use crate::internals::docs::is_doc;
 use crate::internals::ir::ParamDef;
-use crate::internals::tokens::{allow_dead_code, borrowed_param, local, local_at};
+use crate::internals::tokens::{borrowed_param, local, local_at};
 use crate::module::ir::{ModuleDef, ReplyKind, RouteArg, RouteDef, RouteMethod, Segment};
 
 pub fn render(module: &ModuleDef) -> TokenStream {
     if !module.header.client {
         return TokenStream::new();
     }
-    let p = module.header.private();
-    let (vis, client) = (&module.header.vis, module.header.client_ident());
-    let allow = allow_dead_code(vis);
+    let (p, vis) = (module.header.private(), &module.header.vis);
     let name = &module.header.name.value;
-    let methods = module.routes.iter().map(|route| client_method(module, route));
     let new_doc = format!("Calls the module `{name}` through a connected client.");
     let doc = format!(
         "Calls the OMCP module `{name}` ([`{}`]) with typed path parameters, bodies and results.\n\n\
          Each route is a method; an error response is `CallError::Status` with its status and message.",
         module.header.ident
     );
-    quote! {
-        #[doc = #doc]
-        #[derive(::core::clone::Clone, ::core::fmt::Debug)]
-        #vis struct #client {
-            client: #p::Client,
-            module: ::std::string::String,
+    let untyped = client::untyped_client(&module.header);
+    let routes = module.routes.iter().map(|route| client_method(module, route));
+    let methods = quote! {
+        #[doc = #new_doc]
+        #vis fn new(client: &#p::Client) -> Self {
+            Self::with_module(client, #name)
         }
 
-        #allow
-        impl #client {
-            #[doc = #new_doc]
-            #vis fn new(client: &#p::Client) -> Self {
-                Self::with_module(client, #name)
-            }
-
-            /// Calls another module that serves the same routes.
-            #vis fn with_module(client: &#p::Client, module: impl ::core::convert::Into<::std::string::String>) -> Self {
-                Self { client: ::core::clone::Clone::clone(client), module: module.into() }
-            }
-
-            /// The untyped client underneath.
-            #vis fn client(&self) -> &#p::Client {
-                &self.client
-            }
-
-            /// The module it calls.
-            #vis fn module(&self) -> &str {
-                &self.module
-            }
-
-            #(#methods)*
+        /// Calls another module that serves the same routes.
+        #vis fn with_module(client: &#p::Client, module: impl ::core::convert::Into<::std::string::String>) -> Self {
+            Self { client: ::core::clone::Clone::clone(client), module: module.into() }
         }
-    }
+
+        #untyped
+
+        /// The module it calls.
+        #vis fn module(&self) -> &str {
+            &self.module
+        }
+
+        #(#routes)*
+    };
+    client::wrapper(&module.header, &doc, quote!(module: ::std::string::String,), methods)
 }
 
 fn client_method(module: &ModuleDef, route: &RouteDef) -> TokenStream {

@@ -8,7 +8,7 @@ use syn::spanned::Spanned;
 use syn::{ItemTrait, TraitItem};
 
 use super::arg_ident_and_type;
-use crate::internals::docs::separator;
+use crate::internals::docs::with_note;
 use crate::internals::trait_def;
 use crate::module::ir::{ModuleDef, ReplyKind, RouteDef};
 use crate::module::parse::is_helper;
@@ -37,7 +37,6 @@ fn trait_method(module: &ModuleDef, route: &RouteDef) -> TokenStream {
         }
         None => (quote!(()), quote!(async move { #p::notify_not_implemented(#path) })),
     };
-    let separator = separator(attrs);
     let note = format!(
         "OMCP route `{}`{}. Answers `501 NOT IMPLEMENTED` unless implemented.",
         super::route_label(route),
@@ -48,10 +47,9 @@ fn trait_method(module: &ModuleDef, route: &RouteDef) -> TokenStream {
             Some(ReplyKind::Data) => " (200 with the result as JSON)",
         }
     );
+    let docs = with_note(attrs, &note);
     quote! {
-        #(#attrs)*
-        #separator
-        #[doc = #note]
+        #docs
         fn #ident(&self #(, #declared)*) -> impl ::core::future::Future<Output = #output> + ::core::marker::Send {
             let _ = (#(&#used,)*);
             #default
