@@ -217,11 +217,9 @@ mod tests {
     }
 
     fn problems(item: proc_macro2::TokenStream) -> Vec<String> {
-        let errors = Errors::new();
-        let set = parse_set(quote!(), &syn::parse2(item).unwrap(), &errors);
-        assert!(errors.is_empty(), "{:?}", errors.messages());
-        check(&set, &errors);
-        errors.messages()
+        let (set, problems) = Errors::collect(|errors| parse_set(quote!(), &syn::parse2(item).unwrap(), errors));
+        let set = set.unwrap_or_else(|| panic!("{problems:?}"));
+        Errors::collect(|errors| check(&set, errors)).1
     }
 
     #[test]

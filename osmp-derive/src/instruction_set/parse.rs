@@ -6,13 +6,16 @@ use proc_macro2::TokenStream;
 use syn::{Attribute, FnArg, Ident, ItemTrait, ReturnType, Signature, TraitItem, TraitItemFn, Type};
 
 use super::ir::{ArgDef, CommandDef, EventData, EventDef, OutputKind, SetDef};
-use crate::internals::attr::{helper, Args, Spec};
+use crate::internals::attr::{helper, reject_duplicates, Args, Spec};
 use crate::internals::docs::Docs;
 use crate::internals::errors::Errors;
 use crate::internals::header::TraitHeader;
 use crate::internals::ir::{name_or_derived, written_name, FlattenDef, Name, OutputDef, ParamDef};
-use crate::internals::shape::{arg_ident, check_trait_shape, owned_type, reject_generics, reject_qualifiers, Nouns};
-use crate::internals::types::{generic_args, is_unit, last_segment_is, option_inner};
+use crate::internals::param;
+use crate::internals::shape::{
+    arg_ident, check_trait_shape, is_shared_self, owned_type, reject_generics, reject_qualifiers, Nouns,
+};
+use crate::internals::types::{is_unit, last_segment_is, option_inner, result_args};
 
 const SET: Spec =
     Spec { attr: "instruction_set", keys: &["name", "version", "requires", "crate", "client"], repeatable: &[] };
@@ -22,7 +25,6 @@ const COMMAND: Spec = Spec {
     repeatable: &["alias"],
 };
 const EVENT: Spec = Spec { attr: "event", keys: &["name", "requires"], repeatable: &[] };
-const PARAM: Spec = Spec { attr: "param", keys: &["name", "doc"], repeatable: &[] };
 const FLATTEN: Spec = Spec { attr: "flatten", keys: &[], repeatable: &[] };
 
 /// The attributes this macro gives meaning to inside the trait; they are removed from the
@@ -125,13 +127,10 @@ fn parse_command(method: &TraitItemFn, defaults: &Defaults, errors: &Errors) -> 
 
 /// The arguments of `#[command(…)]`, or none when the attribute is absent (it is optional).
 fn command_attr(attrs: &[Attribute], errors: &Errors) -> Args {
-    let mut found = attrs.iter().filter(|attr| attr.path().is_ident("command"));
-    let Some(first) = found.next() else {
+    let Some(first) = helper(attrs, "command") else {
         return Args::empty();
     };
-    for duplicate in found {
-        errors.spanned(duplicate, "duplicate `#[command]` attribute: put all arguments into one");
-    }
+    reject_duplicates(attrs, "command", errors);
     Args::from_attr(&COMMAND, first, errors)
 }
 
@@ -139,9 +138,7 @@ fn parse_event(method: &TraitItemFn, attr: &Attribute, defaults: &Defaults, erro
     let sig = &method.sig;
     let args = Args::from_attr(&EVENT, attr, errors);
     reject_helpers_except(&method.attrs, "event", errors);
-    for duplicate in method.attrs.iter().filter(|a| a.path().is_ident("event")).skip(1) {
-        errors.spanned(duplicate, "duplicate `#[event]` attribute: put all arguments into one");
-    }
+    reject_duplicates(&method.attrs, "event", errors);
     reject_body(method, "event", errors);
     reject_qualifiers(sig, &SET_NOUNS, errors);
     reject_generics(sig, "events", errors);
@@ -243,10 +240,7 @@ fn check_receiver(sig: &Signature, errors: &Errors) {
         );
         return;
     };
-    let by_shared_reference = receiver.colon_token.is_none()
-        && matches!(&receiver.reference, Some((_, None)))
-        && receiver.mutability.is_none();
-    if !by_shared_reference {
+    if !is_shared_self(receiver) {
         let message = if matches!(&receiver.reference, Some((_, Some(_)))) {
             "remove the lifetime: take `&self`".to_owned()
         } else {
@@ -268,7 +262,7 @@ fn parse_output(sig: &Signature, errors: &Errors) -> Option<OutputDef<OutputKind
         );
         return None;
     };
-    let Some(args) = generic_args(ty, "Result").filter(|args| matches!(args.len(), 1 | 2)) else {
+    let Some((ok, err)) = result_args(ty) else {
         errors.spanned(
             ty,
             format!(
@@ -279,7 +273,6 @@ fn parse_output(sig: &Signature, errors: &Errors) -> Option<OutputDef<OutputKind
         );
         return None;
     };
-    let ok = args[0];
     let kind = if is_unit(ok) {
         OutputKind::Unit
     } else if last_segment_is(ok, "Outcome") {
@@ -287,7 +280,7 @@ fn parse_output(sig: &Signature, errors: &Errors) -> Option<OutputDef<OutputKind
     } else {
         OutputKind::Data
     };
-    Some(OutputDef { ty: (**ty).clone(), ok: ok.clone(), err: args.get(1).map(|err| (*err).clone()), kind })
+    Some(OutputDef { ty: (**ty).clone(), ok: ok.clone(), err: err.cloned(), kind })
 }
 
 fn parse_command_args(sig: &Signature, errors: &Errors) -> Option<Vec<ArgDef>> {
@@ -344,10 +337,7 @@ fn parse_data_arg(
     for attr in arg.attrs.iter().filter(|attr| attr.path().is_ident("command") || attr.path().is_ident("event")) {
         errors.spanned(attr, "this attribute applies to a method, not to an argument");
     }
-    let param_attr = helper(&arg.attrs, "param");
-    for duplicate in arg.attrs.iter().filter(|attr| attr.path().is_ident("param")).skip(1) {
-        errors.spanned(duplicate, "duplicate `#[param]` attribute: put all arguments into one");
-    }
+    let param_attr = param::find(&arg.attrs, errors);
     if !owned_type(&arg.ty, OWNED_BECAUSE, errors) {
         return None;
     }
@@ -374,13 +364,10 @@ fn parse_data_arg(
         *flatten = Some(FlattenDef { ident, ty: (*arg.ty).clone() });
         return Some(DataArg::Flatten);
     }
-    let args = param_attr.map_or_else(Args::empty, |attr| Args::from_attr(&PARAM, attr, errors));
+    let args = param::args(param_attr, errors);
     Some(DataArg::Param(ParamDef {
         name: name_or_derived(args.string("name", errors), &ident),
-        description: args
-            .string("doc", errors)
-            .map(|doc| Docs::from_text(&doc.value()).description)
-            .unwrap_or_default(),
+        description: param::description(&args, errors),
         optional: option_inner(&arg.ty).cloned(),
         ty: (*arg.ty).clone(),
         ident,
@@ -425,11 +412,8 @@ mod tests {
     use quote::quote;
 
     fn parse(args: TokenStream, item: TokenStream) -> (Option<SetDef>, Vec<String>) {
-        let errors = Errors::new();
         let item: ItemTrait = syn::parse2(item).unwrap();
-        let set = parse_set(args, &item, &errors);
-        let messages = errors.messages();
-        (messages.is_empty().then_some(set), messages)
+        Errors::collect(|errors| parse_set(args, &item, errors))
     }
 
     #[test]

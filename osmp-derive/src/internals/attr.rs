@@ -165,6 +165,13 @@ pub fn helper<'a>(attrs: &'a [Attribute], name: &str) -> Option<&'a Attribute> {
     attrs.iter().find(|attr| attr.path().is_ident(name))
 }
 
+/// Reports every helper attribute of a kind after the first: its arguments belong there.
+pub fn reject_duplicates(attrs: &[Attribute], name: &str, errors: &Errors) {
+    for duplicate in attrs.iter().filter(|attr| attr.path().is_ident(name)).skip(1) {
+        errors.spanned(duplicate, format!("duplicate `#[{name}]` attribute: put all arguments into one"));
+    }
+}
+
 fn unknown_key(spec: &Spec, key: &str) -> String {
     if spec.keys.is_empty() {
         return format!("unknown argument `{key}`: `#[{}]` takes no arguments", spec.attr);

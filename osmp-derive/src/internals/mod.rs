@@ -9,6 +9,7 @@ pub mod errors;
 pub mod header;
 pub mod ir;
 pub mod item;
+pub mod param;
 pub mod server;
 pub mod shape;
 pub mod tokens;

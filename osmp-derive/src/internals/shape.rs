@@ -1,7 +1,7 @@
 //! The shape rules both macros enforce on the trait and its methods: a plain trait, plain
 //! `fn`s without qualifiers or generics, plain argument names, owned argument types.
 
-use syn::{Ident, ItemTrait, Pat, Signature, Type};
+use syn::{Ident, ItemTrait, Pat, Receiver, Signature, Type};
 
 use super::errors::Errors;
 
@@ -72,6 +72,12 @@ pub fn reject_generics(sig: &Signature, kind: &str, errors: &Errors) {
     if let Some(clause) = &sig.generics.where_clause {
         errors.spanned(clause, format!("remove the `where` clause: {kind} cannot be generic"));
     }
+}
+
+/// Whether the receiver is a plain `&self` (not `self`, `&mut self`, `&'a self` or
+/// `self: Type`): the server calls the methods concurrently on one shared instance.
+pub fn is_shared_self(receiver: &Receiver) -> bool {
+    receiver.colon_token.is_none() && matches!(&receiver.reference, Some((_, None))) && receiver.mutability.is_none()
 }
 
 /// The argument's name: a plain identifier, since it names the parameter.

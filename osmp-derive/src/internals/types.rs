@@ -7,6 +7,12 @@ pub fn option_inner(ty: &Type) -> Option<&Type> {
     generic_args(ty, "Option").filter(|args| args.len() == 1).and_then(|args| args.first().copied())
 }
 
+/// `T` and `E` of `Result<T, E>`, or `T` alone of an alias `Result<T>`.
+pub fn result_args(ty: &Type) -> Option<(&Type, Option<&Type>)> {
+    let args = generic_args(ty, "Result").filter(|args| matches!(args.len(), 1 | 2))?;
+    Some((args[0], args.get(1).copied()))
+}
+
 /// The type arguments of a path type whose last segment is `name`.
 pub fn generic_args<'a>(ty: &'a Type, name: &str) -> Option<Vec<&'a Type>> {
     let Type::Path(TypePath { qself: None, path }) = ty else {

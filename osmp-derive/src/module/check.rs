@@ -92,11 +92,9 @@ mod tests {
     }
 
     fn problems(args: proc_macro2::TokenStream, item: proc_macro2::TokenStream) -> Vec<String> {
-        let errors = Errors::new();
-        let module = parse_module(args, &syn::parse2(item).unwrap(), &errors);
-        assert!(errors.is_empty(), "{:?}", errors.messages());
-        check(&module, &errors);
-        errors.messages()
+        let (module, problems) = Errors::collect(|errors| parse_module(args, &syn::parse2(item).unwrap(), errors));
+        let module = module.unwrap_or_else(|| panic!("{problems:?}"));
+        Errors::collect(|errors| check(&module, errors)).1
     }
 
     #[test]
