@@ -17,12 +17,13 @@
 //!
 //! The macros are documented where users find them: re-exported by the runtime, `omcp` and
 //! the `osmp` facade. Internally the crate follows serde_derive's split. `internals/` is the
-//! layer both macros share: attribute arguments (`attr`), the error collector (`errors`),
-//! doc comments (`docs`), the IR pieces and parsing rules both read (`ir`, `shape`,
-//! `types`) and the helpers of generated code (`tokens`). On top of it, `instruction_set/`
-//! and `module/` are siblings, each going the same way: `parse` turns the syntax tree into
-//! the typed description of its `ir` (collecting every error), `check` applies the rules
-//! across items, and `render` generates code from the description alone.
+//! layer both macros share: attribute arguments (`attr`, `param`), the error collector
+//! (`errors`), doc comments (`docs`), the trait header (`header`), the IR pieces and
+//! parsing rules both read (`ir`, `shape`, `types`), and what both render (`item`,
+//! `trait_def`, `server`, `client`, `tokens`). On top of it, `instruction_set/` and
+//! `module/` are siblings, each going the same way: `parse` turns the syntax tree into the
+//! typed description of its `ir` (collecting every error), `check` applies the rules across
+//! items, and `render` generates code from the description alone.
 
 mod instruction_set;
 mod internals;

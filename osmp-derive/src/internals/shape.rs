@@ -97,8 +97,9 @@ pub fn arg_ident(pat: &Pat, errors: &Errors) -> Option<Ident> {
     }
 }
 
-/// Parameters are decoded from JSON and event fields are taken by reference by the
-/// emitter: owned types only. `because` ends the message about a reference.
+/// Arguments are decoded into owned values (parameters and bodies from JSON, path
+/// parameters from text) and event fields are taken by reference by the emitter: owned
+/// types only. `because` ends the message about a reference.
 pub fn owned_type(ty: &Type, because: &str, errors: &Errors) -> bool {
     match ty {
         Type::Reference(_) => {

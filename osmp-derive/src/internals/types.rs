@@ -14,7 +14,7 @@ pub fn result_args(ty: &Type) -> Option<(&Type, Option<&Type>)> {
 }
 
 /// The type arguments of a path type whose last segment is `name`.
-pub fn generic_args<'a>(ty: &'a Type, name: &str) -> Option<Vec<&'a Type>> {
+fn generic_args<'a>(ty: &'a Type, name: &str) -> Option<Vec<&'a Type>> {
     let Type::Path(TypePath { qself: None, path }) = ty else {
         return None;
     };
@@ -37,6 +37,7 @@ pub fn last_segment_is(ty: &Type, name: &str) -> bool {
     }
 }
 
+/// Whether a type is `()`.
 pub fn is_unit(ty: &Type) -> bool {
     matches!(ty, Type::Tuple(tuple) if tuple.elems.is_empty())
 }

@@ -1,5 +1,5 @@
 //! `Vd1Server<T>`: the `InstructionSet` that decodes each command's parameters and calls
-//! the user's implementation.
+//! the user's implementation (the struct itself is rendered by `internals::server`).
 
 use proc_macro2::TokenStream;
 use quote::{quote, quote_spanned};

@@ -1,5 +1,6 @@
 //! `SensorNetServer<T>`: the runtime's `Module` that decodes each route's path parameters
-//! and body and calls the user's implementation.
+//! and body and calls the user's implementation (the struct itself is rendered by
+//! `internals::server`).
 
 use proc_macro2::{Literal, TokenStream};
 use quote::{quote, quote_spanned};
