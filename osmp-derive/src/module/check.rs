@@ -3,8 +3,9 @@
 
 use std::collections::HashMap;
 
-use crate::errors::Errors;
-use crate::ir::{ModuleDef, Name, RouteMethod};
+use super::ir::{ModuleDef, RouteMethod};
+use crate::internals::errors::Errors;
+use crate::internals::ir::Name;
 
 /// Letters, digits, `-` and `_` in dot-separated labels (`sensornet`, `average.function`):
 /// a name the broker accepts in a queue name and `omcp://` addresses can carry.
@@ -20,7 +21,7 @@ const RESERVED_METHODS: &[&str] = &["new", "with_module", "client", "module"];
 
 /// Checks the whole module.
 pub fn check(module: &ModuleDef, errors: &Errors) {
-    check_name(&module.name, errors);
+    check_name(&module.header.name, errors);
     let mut taken: HashMap<(RouteMethod, String), &syn::Ident> = HashMap::new();
     for route in &module.routes {
         let shape = route.path.shape();
@@ -39,7 +40,7 @@ pub fn check(module: &ModuleDef, errors: &Errors) {
             }
         }
         let ident = route.ident.to_string();
-        if module.client && RESERVED_METHODS.contains(&ident.as_str()) {
+        if module.header.client && RESERVED_METHODS.contains(&ident.as_str()) {
             errors.spanned(
                 &route.ident,
                 format!("`{ident}` is a method of the generated client (`new`, `with_module`, `client`, `module`): rename this one"),
@@ -91,11 +92,9 @@ mod tests {
     }
 
     fn problems(args: proc_macro2::TokenStream, item: proc_macro2::TokenStream) -> Vec<String> {
-        let errors = Errors::new();
-        let module = parse_module(args, &syn::parse2(item).unwrap(), &errors);
-        assert!(errors.is_empty(), "{:?}", errors.messages());
-        check(&module, &errors);
-        errors.messages()
+        let (module, problems) = Errors::collect(|errors| parse_module(args, &syn::parse2(item).unwrap(), errors));
+        let module = module.unwrap_or_else(|| panic!("{problems:?}"));
+        Errors::collect(|errors| check(&module, errors)).1
     }
 
     #[test]

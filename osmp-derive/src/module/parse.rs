@@ -1,25 +1,25 @@
-//! Syntax tree → [`ModuleDef`], with the building blocks of the instruction-set parser
-//! (attribute arguments, plain argument names, owned types, `Result` types, qualifiers and
-//! generics) and its error collection.
+//! Syntax tree → [`ModuleDef`], with the shared building blocks of `internals` (attribute
+//! arguments, plain argument names, owned types, `Result` types, qualifiers and generics)
+//! and its error collection.
 
 use proc_macro2::TokenStream;
 use quote::quote;
 use syn::ext::IdentExt;
 use syn::{Attribute, FnArg, ItemTrait, LitStr, Meta, ReturnType, Signature, TraitItem, TraitItemFn, Type};
 
-use crate::attr::{Args, Spec};
-use crate::docs::Docs;
-use crate::errors::Errors;
-use crate::ir::{
-    FlattenDef, ModuleDef, Name, OutputDef, ParamDef, PathDef, ReplyKind, RouteArg, RouteDef, RouteMethod, Segment,
+use super::ir::{ModuleDef, PathDef, ReplyKind, RouteArg, RouteDef, RouteMethod, Segment};
+use crate::internals::attr::{helper, Spec};
+use crate::internals::docs::Docs;
+use crate::internals::errors::Errors;
+use crate::internals::header::TraitHeader;
+use crate::internals::ir::{written_name, FlattenDef, Name, OutputDef, ParamDef};
+use crate::internals::param;
+use crate::internals::shape::{
+    arg_ident, check_trait_shape, is_shared_self, owned_type, reject_generics, reject_qualifiers, Nouns,
 };
-use crate::parse::{
-    arg_ident, check_trait_shape, generic_args, helper, is_unit, last_segment_is, name_or_derived, owned_type,
-    reject_generics, reject_qualifiers, Nouns,
-};
+use crate::internals::types::{is_unit, last_segment_is, result_args};
 
 const MODULE: Spec = Spec { attr: "module", keys: &["name", "crate", "client"], repeatable: &[] };
-const PARAM: Spec = Spec { attr: "param", keys: &["name", "doc"], repeatable: &[] };
 const NOUNS: Nouns = Nouns { a_trait: "a module trait", items: "routes", all_items: "routes" };
 const OWNED_BECAUSE: &str = "path parameters are parsed and bodies decoded into owned values";
 
@@ -38,9 +38,15 @@ fn route_method(attr: &Attribute) -> Option<RouteMethod> {
 
 /// Reads the macro's arguments and the trait.
 pub fn parse_module(args: TokenStream, item: &ItemTrait, errors: &Errors) -> ModuleDef {
-    let args = Args::parse(&MODULE, args, errors);
-    let krate = args.path("crate", errors).unwrap_or_else(|| syn::parse_quote!(::osmp::omcp));
-    check_trait_shape(item, &NOUNS, errors);
+    let (header, routes) = TraitHeader::parse(&MODULE, syn::parse_quote!(::osmp::omcp), args, item, errors, |_| {
+        check_trait_shape(item, &NOUNS, errors);
+        parse_routes(item, errors)
+    });
+    ModuleDef { header, routes }
+}
+
+/// The routes of the trait.
+fn parse_routes(item: &ItemTrait, errors: &Errors) -> Vec<RouteDef> {
     let mut routes = Vec::new();
     for trait_item in &item.items {
         match trait_item {
@@ -51,17 +57,7 @@ pub fn parse_module(args: TokenStream, item: &ItemTrait, errors: &Errors) -> Mod
             ),
         }
     }
-    ModuleDef {
-        krate,
-        vis: item.vis.clone(),
-        ident: item.ident.clone(),
-        attrs: item.attrs.clone(),
-        name: name_or_derived(args.string("name", errors), &item.ident),
-        docs: Docs::from_attrs(&item.attrs),
-        supertraits: item.supertraits.clone(),
-        routes,
-        client: args.bool("client", errors).unwrap_or(true),
-    }
+    routes
 }
 
 fn parse_route(method: &TraitItemFn, errors: &Errors) -> Option<RouteDef> {
@@ -185,10 +181,7 @@ fn check_receiver(sig: &Signature, errors: &Errors) {
         );
         return;
     };
-    let by_shared_reference = receiver.colon_token.is_none()
-        && matches!(&receiver.reference, Some((_, None)))
-        && receiver.mutability.is_none();
-    if !by_shared_reference {
+    if !is_shared_self(receiver) {
         errors.spanned(
             receiver,
             "take `&self`: the server runs routes concurrently on a shared instance, so a route cannot take `self` \
@@ -211,7 +204,7 @@ fn parse_output(sig: &Signature, route: RouteMethod, errors: &Errors) -> Result<
         );
         return Err(());
     };
-    let Some(args) = generic_args(ty, "Result").filter(|args| matches!(args.len(), 1 | 2)) else {
+    let Some((ok, err)) = result_args(ty) else {
         let message = if route == RouteMethod::Notify {
             "NOTIFY is never answered: remove the return type, or return `Result<(), E>` to have errors logged"
                 .to_owned()
@@ -224,7 +217,6 @@ fn parse_output(sig: &Signature, route: RouteMethod, errors: &Errors) -> Result<
         errors.spanned(ty, message);
         return Err(());
     };
-    let ok = args[0];
     let kind = if is_unit(ok) {
         ReplyKind::Unit
     } else if last_segment_is(ok, "Created") {
@@ -239,7 +231,7 @@ fn parse_output(sig: &Signature, route: RouteMethod, errors: &Errors) -> Result<
         );
         return Err(());
     }
-    Ok(Some(OutputDef { ty: (**ty).clone(), ok: ok.clone(), err: args.get(1).map(|err| (*err).clone()), kind }))
+    Ok(Some(OutputDef { ty: (**ty).clone(), ok: ok.clone(), err: err.cloned(), kind }))
 }
 
 /// Path parameters by name, at most one body, at most one `Request`.
@@ -270,21 +262,15 @@ fn parse_args(sig: &Signature, route: RouteMethod, path: &PathDef, errors: &Erro
             failed = true;
             continue;
         }
-        for duplicate in arg.attrs.iter().filter(|attr| attr.path().is_ident("param")).skip(1) {
-            errors.spanned(duplicate, "duplicate `#[param]` attribute: put all arguments into one");
-        }
-        let param_attr = helper(&arg.attrs, "param");
-        let param_args = param_attr.map_or_else(Args::empty, |attr| Args::from_attr(&PARAM, attr, errors));
+        let param_attr = param::find(&arg.attrs, errors);
+        let param_args = param::args(param_attr, errors);
         let name = match param_args.string("name", errors) {
-            Some(literal) => Name { value: literal.value(), span: literal.span(), derived: false },
+            Some(literal) => written_name(&literal),
             None => Name { value: ident.unraw().to_string(), span: ident.span(), derived: true },
         };
         if path.params().any(|param| param == name.value) {
             args.push(RouteArg::Path(ParamDef {
-                description: param_args
-                    .string("doc", errors)
-                    .map(|doc| Docs::from_text(&doc.value()).description)
-                    .unwrap_or_default(),
+                description: param::description(&param_args, errors),
                 optional: None,
                 ty: (*arg.ty).clone(),
                 ident,
@@ -356,11 +342,8 @@ mod tests {
     use super::*;
 
     fn parse(args: TokenStream, item: TokenStream) -> (Option<ModuleDef>, Vec<String>) {
-        let errors = Errors::new();
         let item: ItemTrait = syn::parse2(item).unwrap();
-        let module = parse_module(args, &item, &errors);
-        let messages = errors.messages();
-        (messages.is_empty().then_some(module), messages)
+        Errors::collect(|errors| parse_module(args, &item, errors))
     }
 
     #[test]
@@ -384,8 +367,8 @@ mod tests {
         );
         assert!(problems.is_empty(), "{problems:?}");
         let module = module.unwrap();
-        assert_eq!(module.name.value, "sensornet");
-        assert_eq!(module.docs.description, "Sensors.");
+        assert_eq!(module.header.name.value, "sensornet");
+        assert_eq!(module.header.docs.description, "Sensors.");
         let [sensor, create, rename, sample] = &module.routes[..] else { panic!("four routes") };
         assert_eq!((sensor.method, sensor.path.template.as_str()), (RouteMethod::Get, "/sensors/{id}"));
         assert_eq!(sensor.docs.description, "Read one sensor.");

@@ -11,7 +11,7 @@ use syn::ext::IdentExt;
 use syn::parse::{ParseStream, Parser};
 use syn::{Attribute, Ident, LitInt, LitStr, Meta, Token};
 
-use crate::errors::Errors;
+use super::errors::Errors;
 
 /// What an attribute accepts.
 pub struct Spec {
@@ -157,6 +157,18 @@ impl Args {
                 arg.value.as_ref()
             })
             .collect()
+    }
+}
+
+/// The first helper attribute of a kind.
+pub fn helper<'a>(attrs: &'a [Attribute], name: &str) -> Option<&'a Attribute> {
+    attrs.iter().find(|attr| attr.path().is_ident(name))
+}
+
+/// Reports every helper attribute of a kind after the first: its arguments belong there.
+pub fn reject_duplicates(attrs: &[Attribute], name: &str, errors: &Errors) {
+    for duplicate in attrs.iter().filter(|attr| attr.path().is_ident(name)).skip(1) {
+        errors.spanned(duplicate, format!("duplicate `#[{name}]` attribute: put all arguments into one"));
     }
 }
 

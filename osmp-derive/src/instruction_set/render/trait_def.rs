@@ -5,23 +5,17 @@
 
 use proc_macro2::TokenStream;
 use quote::quote;
-use syn::{FnArg, ItemTrait, Pat, TraitItem};
+use syn::{ItemTrait, TraitItem};
 
-use crate::ir::{ArgDef, CommandDef, SetDef};
-use crate::parse::is_helper;
+use crate::instruction_set::ir::{ArgDef, CommandDef, SetDef};
+use crate::instruction_set::parse::is_helper;
+use crate::internals::docs::with_note;
+use crate::internals::trait_def;
 
 pub fn render(set: &SetDef) -> TokenStream {
-    let SetDef { vis, ident, attrs, supertraits, .. } = set;
-    let plus = (!supertraits.is_empty()).then(|| quote!(+));
     let methods = set.commands.iter().map(method);
     let on_subscribe = on_subscribe(set);
-    quote! {
-        #(#attrs)*
-        #vis trait #ident: #supertraits #plus ::core::marker::Send + ::core::marker::Sync + 'static {
-            #(#methods)*
-            #on_subscribe
-        }
-    }
+    trait_def::render(&set.header, quote!(#(#methods)* #on_subscribe))
 }
 
 /// For sets with events: a provided method the server calls after a session subscribed one
@@ -56,12 +50,10 @@ fn method(command: &CommandDef) -> TokenStream {
             quote!(#ident: #ty)
         }
     });
-    let separator = attrs.iter().any(crate::docs::is_doc).then(|| quote!(#[doc = ""]));
     let note = wire_note(command);
+    let docs = with_note(attrs, &note);
     quote! {
-        #(#attrs)*
-        #separator
-        #[doc = #note]
+        #docs
         fn #ident(&self #(, #args)*) -> impl ::core::future::Future<Output = #output> + ::core::marker::Send;
     }
 }
@@ -83,32 +75,12 @@ fn wire_note(command: &CommandDef) -> String {
     note
 }
 
-/// The trait emitted beside the errors when the input is invalid: helper attributes and
-/// events removed, argument patterns replaced by `_` (the compiler rejects patterns in
-/// methods without a body), everything else as written, so that code using the trait does
-/// not add "cannot find trait" errors to the real ones.
+/// The trait emitted beside the errors when the input is invalid: events removed, helper
+/// attributes and argument patterns as [`trait_def::fallback`] does.
 pub fn fallback(item: &ItemTrait) -> TokenStream {
     let mut item = item.clone();
     item.items.retain(
         |item| !matches!(item, TraitItem::Fn(method) if method.attrs.iter().any(|a| a.path().is_ident("event"))),
     );
-    for trait_item in &mut item.items {
-        if let TraitItem::Fn(method) = trait_item {
-            method.attrs.retain(|attr| !is_helper(attr));
-            for arg in &mut method.sig.inputs {
-                if let FnArg::Typed(arg) = arg {
-                    arg.attrs.retain(|attr| !is_helper(attr));
-                    match &mut *arg.pat {
-                        Pat::Ident(pat) => {
-                            (pat.by_ref, pat.mutability, pat.subpat) = (None, None, None);
-                        }
-                        pat => {
-                            *pat = Pat::Wild(syn::PatWild { attrs: Vec::new(), underscore_token: Default::default() })
-                        }
-                    }
-                }
-            }
-        }
-    }
-    quote!(#item)
+    trait_def::fallback(item, is_helper)
 }

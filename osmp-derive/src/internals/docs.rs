@@ -1,6 +1,8 @@
 //! Doc comments become OSMP descriptions: the first paragraph is the `description` that
 //! `help` lists, the rest the `long-description` of `help {"cmd": …}`.
 
+use proc_macro2::TokenStream;
+use quote::quote;
 use syn::{Attribute, Expr, ExprLit, Lit, Meta};
 
 /// A documented item's descriptions.
@@ -59,6 +61,17 @@ impl Docs {
 /// Whether an attribute is a doc comment.
 pub fn is_doc(attr: &Attribute) -> bool {
     attr.path().is_ident("doc")
+}
+
+/// The user's attributes (doc comments included), then `note` as a paragraph of its own:
+/// the documentation of a generated method.
+pub fn with_note(attrs: &[Attribute], note: &str) -> TokenStream {
+    let separator = attrs.iter().any(is_doc).then(|| quote!(#[doc = ""]));
+    quote! {
+        #(#attrs)*
+        #separator
+        #[doc = #note]
+    }
 }
 
 fn doc_text(attr: &Attribute) -> Option<String> {

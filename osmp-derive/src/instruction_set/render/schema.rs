@@ -9,22 +9,24 @@ use proc_macro2::{Literal, TokenStream};
 use quote::{quote, quote_spanned};
 use syn::spanned::Spanned;
 
-use super::{allow_dead_code, optional_cow, private, private_at, schema_fn_ident};
-use crate::ir::{ArgDef, CommandDef, EventData, EventDef, OutputKind, ParamDef, SetDef};
+use super::optional_cow;
+use crate::instruction_set::ir::{ArgDef, CommandDef, EventData, EventDef, OutputKind, SetDef};
+use crate::internals::ir::ParamDef;
+use crate::internals::tokens::{allow_dead_code, json_schema_fn};
 
 pub fn render(set: &SetDef) -> TokenStream {
-    let p = private(set);
-    let vis = &set.vis;
-    let schema_fn = schema_fn_ident(set);
+    let p = set.header.private();
+    let vis = &set.header.vis;
+    let schema_fn = set.header.schema_fn_ident();
     let allow = allow_dead_code(vis);
-    let name = &set.name.value;
-    let description = &set.docs.description;
+    let name = &set.header.name.value;
+    let description = &set.header.docs.description;
     let commands = set.commands.iter().map(|command| command_schema(set, command));
     let events = set.events.iter().map(|event| event_schema(set, event));
     let doc = format!(
         "The schema of the OSMP instruction set `{name}` ([`{}`]): its commands and events as `help` and \
          `event-list` show them.",
-        set.ident
+        set.header.ident
     );
     quote! {
         #[doc = #doc]
@@ -42,7 +44,7 @@ pub fn render(set: &SetDef) -> TokenStream {
 }
 
 fn command_schema(set: &SetDef, command: &CommandDef) -> TokenStream {
-    let p = private(set);
+    let p = set.header.private();
     let name = &command.name.value;
     let aliases = command.aliases.iter().map(|alias| &alias.value);
     let version = Literal::u32_unsuffixed(command.version);
@@ -53,7 +55,7 @@ fn command_schema(set: &SetDef, command: &CommandDef) -> TokenStream {
     let params_json_schema = params_json_schema(set, command);
     let stream_schema = match &command.stream {
         Some(ty) => {
-            let schema = json_schema_fn(set, ty);
+            let schema = json_schema_fn(&set.header, ty);
             quote!(::core::option::Option::Some(#schema))
         }
         None => quote!(::core::option::Option::None),
@@ -62,7 +64,7 @@ fn command_schema(set: &SetDef, command: &CommandDef) -> TokenStream {
     // The stream type appears in no table yet; naming the check function makes the
     // compiler verify it at the type.
     let check_stream = command.stream.as_ref().map(|ty| {
-        let p_at = private_at(set, ty.span());
+        let p_at = set.header.private_at(ty.span());
         quote_spanned!(ty.span()=> let _ = #p_at::assert_stream_type::<#ty>;)
     });
     let schema = quote! {
@@ -89,10 +91,10 @@ fn command_schema(set: &SetDef, command: &CommandDef) -> TokenStream {
 /// Plain parameters are listed here, mandatory ones first; a parameter struct's are read
 /// from its schema.
 fn params_schema(set: &SetDef, command: &CommandDef) -> TokenStream {
-    let p = private(set);
+    let p = set.header.private();
     if let Some(ArgDef::Flatten(flatten)) = command.args.iter().find(|arg| matches!(arg, ArgDef::Flatten(_))) {
         let ty = &flatten.ty;
-        let p_at = private_at(set, ty.span());
+        let p_at = set.header.private_at(ty.span());
         let params_of = quote_spanned!(ty.span()=> #p_at::params_of::<#ty>());
         return quote!(#p::Cow::Owned(#params_of));
     }
@@ -104,7 +106,7 @@ fn params_schema(set: &SetDef, command: &CommandDef) -> TokenStream {
         let name = &param.name.value;
         let description = &param.description;
         let required = param.optional.is_none();
-        let schema = json_schema_fn(set, param.value_ty());
+        let schema = json_schema_fn(&set.header, param.value_ty());
         quote! {
             #p::ParamSchema {
                 name: #p::Cow::Borrowed(#name),
@@ -119,16 +121,16 @@ fn params_schema(set: &SetDef, command: &CommandDef) -> TokenStream {
 
 /// `returns` and `result_schema`: the fields of a data result, nothing for `()`/`Outcome`.
 fn returns_schema(set: &SetDef, command: &CommandDef) -> (TokenStream, TokenStream) {
-    let p = private(set);
+    let p = set.header.private();
     match command.output.kind {
         OutputKind::Unit | OutputKind::Outcome => {
             (quote!(#p::Cow::Borrowed(&[])), quote!(::core::option::Option::None))
         }
         OutputKind::Data => {
             let ty = &command.output.ok;
-            let p_at = private_at(set, ty.span());
+            let p_at = set.header.private_at(ty.span());
             let fields = quote_spanned!(ty.span()=> #p_at::fields_of::<#ty>());
-            let schema = json_schema_fn(set, ty);
+            let schema = json_schema_fn(&set.header, ty);
             (quote!(#p::Cow::Owned(#fields)), quote!(::core::option::Option::Some(#schema)))
         }
     }
@@ -142,7 +144,7 @@ fn params_json_schema(set: &SetDef, command: &CommandDef) -> TokenStream {
         _ => None,
     });
     if let Some(flatten) = flatten {
-        return json_schema_fn(set, &flatten.ty);
+        return json_schema_fn(&set.header, &flatten.ty);
     }
     let params: Vec<ParamDef> = command
         .args
@@ -156,7 +158,7 @@ fn params_json_schema(set: &SetDef, command: &CommandDef) -> TokenStream {
 }
 
 fn event_schema(set: &SetDef, event: &EventDef) -> TokenStream {
-    let p = private(set);
+    let p = set.header.private();
     let name = &event.name.value;
     let description = &event.docs.description;
     let long_description = &event.docs.long_description;
@@ -164,9 +166,9 @@ fn event_schema(set: &SetDef, event: &EventDef) -> TokenStream {
     let (fields, schema) = match &event.data {
         EventData::Flatten(flatten) => {
             let ty = &flatten.ty;
-            let p_at = private_at(set, ty.span());
+            let p_at = set.header.private_at(ty.span());
             let fields = quote_spanned!(ty.span()=> #p_at::fields_of::<#ty>());
-            (quote!(#p::Cow::Owned(#fields)), json_schema_fn(set, ty))
+            (quote!(#p::Cow::Owned(#fields)), json_schema_fn(&set.header, ty))
         }
         EventData::Fields(fields) => (field_list(set, fields), object_schema_fn(set, fields)),
     };
@@ -183,7 +185,7 @@ fn event_schema(set: &SetDef, event: &EventDef) -> TokenStream {
 }
 
 fn field_list(set: &SetDef, fields: &[ParamDef]) -> TokenStream {
-    let p = private(set);
+    let p = set.header.private();
     let entries = fields.iter().map(|field| {
         let (name, description) = (&field.name.value, &field.description);
         quote!(#p::FieldSchema { name: #p::Cow::Borrowed(#name), description: #p::Cow::Borrowed(#description) })
@@ -194,12 +196,12 @@ fn field_list(set: &SetDef, fields: &[ParamDef]) -> TokenStream {
 /// A function that builds the object schema of an event declared with an argument list
 /// (a `fn` item, since the schema table holds function pointers).
 fn object_schema_fn(set: &SetDef, fields: &[ParamDef]) -> TokenStream {
-    let p = private(set);
+    let p = set.header.private();
     let entries = fields.iter().map(|field| {
         let (name, description) = (&field.name.value, &field.description);
         let required = field.optional.is_none();
         let ty = &field.ty;
-        let p_at = private_at(set, ty.span());
+        let p_at = set.header.private_at(ty.span());
         let subschema = quote_spanned!(ty.span()=> #p_at::schemars::SchemaGenerator::subschema_for::<#ty>);
         quote!(#p::ObjectField { name: #name, description: #description, required: #required, schema: #subschema })
     });
@@ -209,10 +211,4 @@ fn object_schema_fn(set: &SetDef, fields: &[ParamDef]) -> TokenStream {
         }
         schema
     }}
-}
-
-/// `<T as JsonSchema>::json_schema`, reported at `T` when it does not implement it.
-fn json_schema_fn(set: &SetDef, ty: &syn::Type) -> TokenStream {
-    let p = private_at(set, ty.span());
-    quote_spanned!(ty.span()=> <#ty as #p::schemars::JsonSchema>::json_schema)
 }

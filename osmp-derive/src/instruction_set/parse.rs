@@ -2,18 +2,20 @@
 //! error at the offending tokens that says how to fix it; rules across items are in
 //! `check`. Parsing goes on after an error so that all of them are reported together.
 
-use heck::ToKebabCase;
 use proc_macro2::TokenStream;
-use syn::ext::IdentExt;
-use syn::{
-    Attribute, FnArg, GenericArgument, Ident, ItemTrait, LitStr, Pat, PathArguments, ReturnType, Signature, TraitItem,
-    TraitItemFn, Type, TypePath,
-};
+use syn::{Attribute, FnArg, Ident, ItemTrait, ReturnType, Signature, TraitItem, TraitItemFn, Type};
 
-use crate::attr::{Args, Spec};
-use crate::docs::Docs;
-use crate::errors::Errors;
-use crate::ir::{ArgDef, CommandDef, EventData, EventDef, FlattenDef, Name, OutputDef, OutputKind, ParamDef, SetDef};
+use super::ir::{ArgDef, CommandDef, EventData, EventDef, OutputKind, SetDef};
+use crate::internals::attr::{helper, reject_duplicates, Args, Spec};
+use crate::internals::docs::Docs;
+use crate::internals::errors::Errors;
+use crate::internals::header::TraitHeader;
+use crate::internals::ir::{name_or_derived, written_name, FlattenDef, Name, OutputDef, ParamDef};
+use crate::internals::param;
+use crate::internals::shape::{
+    arg_ident, check_trait_shape, is_shared_self, owned_type, reject_generics, reject_qualifiers, Nouns,
+};
+use crate::internals::types::{is_unit, last_segment_is, option_inner, result_args};
 
 const SET: Spec =
     Spec { attr: "instruction_set", keys: &["name", "version", "requires", "crate", "client"], repeatable: &[] };
@@ -23,7 +25,6 @@ const COMMAND: Spec = Spec {
     repeatable: &["alias"],
 };
 const EVENT: Spec = Spec { attr: "event", keys: &["name", "requires"], repeatable: &[] };
-const PARAM: Spec = Spec { attr: "param", keys: &["name", "doc"], repeatable: &[] };
 const FLATTEN: Spec = Spec { attr: "flatten", keys: &[], repeatable: &[] };
 
 /// The attributes this macro gives meaning to inside the trait; they are removed from the
@@ -43,21 +44,27 @@ struct Defaults {
 
 /// Reads the macro's arguments and the trait.
 pub fn parse_set(args: TokenStream, item: &ItemTrait, errors: &Errors) -> SetDef {
-    let args = Args::parse(&SET, args, errors);
-    let krate = args.path("crate", errors).unwrap_or_else(|| syn::parse_quote!(::osmp));
-    let defaults = Defaults {
-        version: args.u32("version", errors).unwrap_or(0),
-        requires: args.string("requires", errors).map(|text| text.value()),
-    };
-    check_trait_shape(item, &SET_NOUNS, errors);
+    let (header, (commands, events)) =
+        TraitHeader::parse(&SET, syn::parse_quote!(::osmp), args, item, errors, |args| {
+            let defaults = Defaults {
+                version: args.u32("version", errors).unwrap_or(0),
+                requires: args.string("requires", errors).map(|text| text.value()),
+            };
+            check_trait_shape(item, &SET_NOUNS, errors);
+            parse_items(item, &defaults, errors)
+        });
+    SetDef { header, commands, events }
+}
 
+/// The commands and events of the trait.
+fn parse_items(item: &ItemTrait, defaults: &Defaults, errors: &Errors) -> (Vec<CommandDef>, Vec<EventDef>) {
     let mut commands = Vec::new();
     let mut events = Vec::new();
     for trait_item in &item.items {
         match trait_item {
             TraitItem::Fn(method) => match helper(&method.attrs, "event") {
-                Some(attr) => events.extend(parse_event(method, attr, &defaults, errors)),
-                None => commands.extend(parse_command(method, &defaults, errors)),
+                Some(attr) => events.extend(parse_event(method, attr, defaults, errors)),
+                None => commands.extend(parse_command(method, defaults, errors)),
             },
             other => errors.spanned(
                 other,
@@ -66,56 +73,11 @@ pub fn parse_set(args: TokenStream, item: &ItemTrait, errors: &Errors) -> SetDef
             ),
         }
     }
-
-    SetDef {
-        krate,
-        vis: item.vis.clone(),
-        ident: item.ident.clone(),
-        attrs: item.attrs.clone(),
-        name: name_or_derived(args.string("name", errors), &item.ident),
-        docs: Docs::from_attrs(&item.attrs),
-        supertraits: item.supertraits.clone(),
-        commands,
-        events,
-        client: args.bool("client", errors).unwrap_or(true),
-    }
-}
-
-/// How messages name what a macro reads, so that both macros share the checks.
-pub struct Nouns {
-    /// `an instruction set trait`.
-    pub a_trait: &'static str,
-    /// `commands`: what the trait's methods are.
-    pub items: &'static str,
-    /// `commands and events`: every kind of method.
-    pub all_items: &'static str,
+    (commands, events)
 }
 
 const SET_NOUNS: Nouns =
     Nouns { a_trait: "an instruction set trait", items: "commands", all_items: "commands and events" };
-
-/// The trait itself must be a plain, non-generic trait.
-pub fn check_trait_shape(item: &ItemTrait, nouns: &Nouns, errors: &Errors) {
-    let Nouns { a_trait, items, .. } = nouns;
-    if !item.generics.params.is_empty() {
-        errors.spanned(
-            &item.generics,
-            format!(
-                "{a_trait} cannot be generic: the server needs one concrete table of {items}; \
-                 remove the generic parameters"
-            ),
-        );
-    }
-    if let Some(clause) = &item.generics.where_clause {
-        errors.spanned(clause, format!("remove the `where` clause: {a_trait} cannot be generic"));
-    }
-    if let Some(unsafety) = &item.unsafety {
-        errors.spanned(unsafety, format!("{a_trait} cannot be `unsafe`"));
-    }
-    if let Some(auto) = &item.auto_token {
-        errors.spanned(auto, format!("{a_trait} cannot be an `auto` trait"));
-    }
-}
 
 fn parse_command(method: &TraitItemFn, defaults: &Defaults, errors: &Errors) -> Option<CommandDef> {
     let sig = &method.sig;
@@ -165,13 +127,10 @@ fn parse_command(method: &TraitItemFn, defaults: &Defaults, errors: &Errors) -> 
 
 /// The arguments of `#[command(…)]`, or none when the attribute is absent (it is optional).
 fn command_attr(attrs: &[Attribute], errors: &Errors) -> Args {
-    let mut found = attrs.iter().filter(|attr| attr.path().is_ident("command"));
-    let Some(first) = found.next() else {
+    let Some(first) = helper(attrs, "command") else {
         return Args::empty();
     };
-    for duplicate in found {
-        errors.spanned(duplicate, "duplicate `#[command]` attribute: put all arguments into one");
-    }
+    reject_duplicates(attrs, "command", errors);
     Args::from_attr(&COMMAND, first, errors)
 }
 
@@ -179,9 +138,7 @@ fn parse_event(method: &TraitItemFn, attr: &Attribute, defaults: &Defaults, erro
     let sig = &method.sig;
     let args = Args::from_attr(&EVENT, attr, errors);
     reject_helpers_except(&method.attrs, "event", errors);
-    for duplicate in method.attrs.iter().filter(|a| a.path().is_ident("event")).skip(1) {
-        errors.spanned(duplicate, "duplicate `#[event]` attribute: put all arguments into one");
-    }
+    reject_duplicates(&method.attrs, "event", errors);
     reject_body(method, "event", errors);
     reject_qualifiers(sig, &SET_NOUNS, errors);
     reject_generics(sig, "events", errors);
@@ -242,11 +199,6 @@ fn parse_event(method: &TraitItemFn, attr: &Attribute, defaults: &Defaults, erro
     })
 }
 
-/// The first helper attribute of a kind.
-pub fn helper<'a>(attrs: &'a [Attribute], name: &str) -> Option<&'a Attribute> {
-    attrs.iter().find(|attr| attr.path().is_ident(name))
-}
-
 /// Helper attributes that do not belong on a method (`#[param]` there, or both
 /// `#[command]` and `#[event]`).
 fn reject_helpers_except(attrs: &[Attribute], allowed: &str, errors: &Errors) {
@@ -275,42 +227,6 @@ fn reject_body(method: &TraitItemFn, kind: &str, errors: &Errors) {
     }
 }
 
-pub fn reject_qualifiers(sig: &Signature, nouns: &Nouns, errors: &Errors) {
-    let all = nouns.all_items;
-    if let Some(constness) = &sig.constness {
-        errors.spanned(constness, format!("remove `const`: {all} cannot be `const fn`"));
-    }
-    if let Some(unsafety) = &sig.unsafety {
-        errors.spanned(unsafety, format!("remove `unsafe`: {all} cannot be `unsafe fn`"));
-    }
-    if let Some(abi) = &sig.abi {
-        errors.spanned(abi, format!("remove the ABI: {all} are Rust functions"));
-    }
-    if let Some(variadic) = &sig.variadic {
-        errors.spanned(variadic, format!("{all} cannot be variadic"));
-    }
-}
-
-pub fn reject_generics(sig: &Signature, kind: &str, errors: &Errors) {
-    if !sig.generics.params.is_empty() {
-        let only_lifetimes = sig.generics.lifetimes().count() == sig.generics.params.len();
-        let message = if only_lifetimes {
-            format!(
-                "{kind} cannot have lifetime parameters: take `&self` and owned arguments (`String`, not `&'a str`)"
-            )
-        } else {
-            format!(
-                "{kind} cannot be generic: their parameters are decoded from JSON and described in the schema, \
-                 so every type must be concrete; remove the generic parameters"
-            )
-        };
-        errors.spanned(&sig.generics, message);
-    }
-    if let Some(clause) = &sig.generics.where_clause {
-        errors.spanned(clause, format!("remove the `where` clause: {kind} cannot be generic"));
-    }
-}
-
 /// Commands run concurrently on one shared instance: `&self` it is.
 fn check_receiver(sig: &Signature, errors: &Errors) {
     let Some(receiver) = sig.receiver() else {
@@ -324,10 +240,7 @@ fn check_receiver(sig: &Signature, errors: &Errors) {
         );
         return;
     };
-    let by_shared_reference = receiver.colon_token.is_none()
-        && matches!(&receiver.reference, Some((_, None)))
-        && receiver.mutability.is_none();
-    if !by_shared_reference {
+    if !is_shared_self(receiver) {
         let message = if matches!(&receiver.reference, Some((_, Some(_)))) {
             "remove the lifetime: take `&self`".to_owned()
         } else {
@@ -340,7 +253,7 @@ fn check_receiver(sig: &Signature, errors: &Errors) {
 }
 
 /// `Result<T, E>` (or an alias `Result<T>`) with `E: Into<CommandError>`.
-fn parse_output(sig: &Signature, errors: &Errors) -> Option<OutputDef> {
+fn parse_output(sig: &Signature, errors: &Errors) -> Option<OutputDef<OutputKind>> {
     let ReturnType::Type(_, ty) = &sig.output else {
         errors.at(
             sig.paren_token.span.close(),
@@ -349,7 +262,7 @@ fn parse_output(sig: &Signature, errors: &Errors) -> Option<OutputDef> {
         );
         return None;
     };
-    let Some(args) = generic_args(ty, "Result").filter(|args| matches!(args.len(), 1 | 2)) else {
+    let Some((ok, err)) = result_args(ty) else {
         errors.spanned(
             ty,
             format!(
@@ -360,7 +273,6 @@ fn parse_output(sig: &Signature, errors: &Errors) -> Option<OutputDef> {
         );
         return None;
     };
-    let ok = args[0];
     let kind = if is_unit(ok) {
         OutputKind::Unit
     } else if last_segment_is(ok, "Outcome") {
@@ -368,7 +280,7 @@ fn parse_output(sig: &Signature, errors: &Errors) -> Option<OutputDef> {
     } else {
         OutputKind::Data
     };
-    Some(OutputDef { ty: (**ty).clone(), ok: ok.clone(), err: args.get(1).map(|err| (*err).clone()), kind })
+    Some(OutputDef { ty: (**ty).clone(), ok: ok.clone(), err: err.cloned(), kind })
 }
 
 fn parse_command_args(sig: &Signature, errors: &Errors) -> Option<Vec<ArgDef>> {
@@ -425,10 +337,7 @@ fn parse_data_arg(
     for attr in arg.attrs.iter().filter(|attr| attr.path().is_ident("command") || attr.path().is_ident("event")) {
         errors.spanned(attr, "this attribute applies to a method, not to an argument");
     }
-    let param_attr = helper(&arg.attrs, "param");
-    for duplicate in arg.attrs.iter().filter(|attr| attr.path().is_ident("param")).skip(1) {
-        errors.spanned(duplicate, "duplicate `#[param]` attribute: put all arguments into one");
-    }
+    let param_attr = param::find(&arg.attrs, errors);
     if !owned_type(&arg.ty, OWNED_BECAUSE, errors) {
         return None;
     }
@@ -455,13 +364,10 @@ fn parse_data_arg(
         *flatten = Some(FlattenDef { ident, ty: (*arg.ty).clone() });
         return Some(DataArg::Flatten);
     }
-    let args = param_attr.map_or_else(Args::empty, |attr| Args::from_attr(&PARAM, attr, errors));
+    let args = param::args(param_attr, errors);
     Some(DataArg::Param(ParamDef {
         name: name_or_derived(args.string("name", errors), &ident),
-        description: args
-            .string("doc", errors)
-            .map(|doc| Docs::from_text(&doc.value()).description)
-            .unwrap_or_default(),
+        description: param::description(&args, errors),
         optional: option_inner(&arg.ty).cloned(),
         ty: (*arg.ty).clone(),
         ident,
@@ -481,23 +387,6 @@ fn reject_beside_flatten<'a>(params: impl IntoIterator<Item = &'a ParamDef>, fla
     }
 }
 
-/// The argument's name: a plain identifier, since it names the parameter.
-pub fn arg_ident(pat: &Pat, errors: &Errors) -> Option<Ident> {
-    match pat {
-        Pat::Ident(pat) if pat.by_ref.is_none() && pat.mutability.is_none() && pat.subpat.is_none() => {
-            Some(pat.ident.clone())
-        }
-        _ => {
-            errors.spanned(
-                pat,
-                "use a plain identifier as the argument: its name is the parameter's name (`mut`, `_` and \
-                 destructuring belong in the implementation)",
-            );
-            None
-        }
-    }
-}
-
 /// Whether the type is the `CommandContext`; a reference to it is reported.
 fn context_type(ty: &Type, errors: &Errors) -> bool {
     match ty {
@@ -514,72 +403,8 @@ fn context_type(ty: &Type, errors: &Errors) -> bool {
 }
 
 /// Why commands and events take owned types, for [`owned_type`].
-pub const OWNED_BECAUSE: &str =
+const OWNED_BECAUSE: &str =
     "parameters are decoded from JSON into owned values, and event emitters take their fields by reference anyway";
-
-/// Parameters are decoded from JSON and event fields are taken by reference by the
-/// emitter: owned types only. `because` ends the message about a reference.
-pub fn owned_type(ty: &Type, because: &str, errors: &Errors) -> bool {
-    match ty {
-        Type::Reference(_) => {
-            errors.spanned(
-                ty,
-                format!("use an owned type (`String` rather than `&str`, `Vec<T>` rather than `&[T]`): {because}"),
-            );
-            false
-        }
-        Type::ImplTrait(_) => {
-            errors
-                .spanned(ty, "use a concrete type: `impl Trait` cannot be decoded from JSON or described in a schema");
-            false
-        }
-        _ => true,
-    }
-}
-
-pub fn name_or_derived(written: Option<LitStr>, ident: &Ident) -> Name {
-    match written {
-        Some(literal) => written_name(&literal),
-        None => Name { value: ident.unraw().to_string().to_kebab_case(), span: ident.span(), derived: true },
-    }
-}
-
-pub fn written_name(literal: &LitStr) -> Name {
-    Name { value: literal.value(), span: literal.span(), derived: false }
-}
-
-/// `T` of `Option<T>`.
-pub fn option_inner(ty: &Type) -> Option<&Type> {
-    generic_args(ty, "Option").filter(|args| args.len() == 1).and_then(|args| args.first().copied())
-}
-
-/// The type arguments of a path type whose last segment is `name`.
-pub fn generic_args<'a>(ty: &'a Type, name: &str) -> Option<Vec<&'a Type>> {
-    let Type::Path(TypePath { qself: None, path }) = ty else {
-        return None;
-    };
-    let last = path.segments.last().filter(|segment| segment.ident == name)?;
-    let PathArguments::AngleBracketed(args) = &last.arguments else {
-        return None;
-    };
-    args.args.iter().map(|arg| if let GenericArgument::Type(ty) = arg { Some(ty) } else { None }).collect()
-}
-
-/// Whether a type is a path whose last segment is `name` without arguments (`Outcome`,
-/// `osmp::instruction::CommandContext`).
-pub fn last_segment_is(ty: &Type, name: &str) -> bool {
-    match ty {
-        Type::Path(TypePath { qself: None, path }) => {
-            path.segments.last().is_some_and(|segment| segment.ident == name && segment.arguments.is_empty())
-        }
-        Type::Paren(inner) => last_segment_is(&inner.elem, name),
-        _ => false,
-    }
-}
-
-pub fn is_unit(ty: &Type) -> bool {
-    matches!(ty, Type::Tuple(tuple) if tuple.elems.is_empty())
-}
 
 #[cfg(test)]
 mod tests {
@@ -587,11 +412,8 @@ mod tests {
     use quote::quote;
 
     fn parse(args: TokenStream, item: TokenStream) -> (Option<SetDef>, Vec<String>) {
-        let errors = Errors::new();
         let item: ItemTrait = syn::parse2(item).unwrap();
-        let set = parse_set(args, &item, &errors);
-        let messages = errors.messages();
-        (messages.is_empty().then_some(set), messages)
+        Errors::collect(|errors| parse_set(args, &item, errors))
     }
 
     #[test]
@@ -618,10 +440,10 @@ mod tests {
         );
         assert!(problems.is_empty(), "{problems:?}");
         let set = set.unwrap();
-        assert_eq!(set.name.value, "vd1");
-        let krate = &set.krate;
+        assert_eq!(set.header.name.value, "vd1");
+        let krate = &set.header.krate;
         assert_eq!(quote!(#krate).to_string(), "crate");
-        assert_eq!(set.docs.description, "Announcements.");
+        assert_eq!(set.header.docs.description, "Announcements.");
         let [create, play, log] = &set.commands[..] else { panic!("three commands") };
         assert_eq!(create.name.value, "vcall-create");
         assert_eq!(create.aliases.iter().map(|a| a.value.as_str()).collect::<Vec<_>>(), ["vcc", "vc"]);

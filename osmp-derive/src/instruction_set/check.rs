@@ -5,8 +5,9 @@
 
 use std::collections::HashMap;
 
-use crate::errors::Errors;
-use crate::ir::{ArgDef, EventData, Name, ParamDef, SetDef};
+use super::ir::{ArgDef, EventData, SetDef};
+use crate::internals::errors::Errors;
+use crate::internals::ir::{Name, ParamDef};
 
 /// Lowercase letters and digits in dash-separated words, starting with a letter:
 /// `^[a-z][a-z0-9]*(-[a-z0-9]+)*$`.
@@ -32,7 +33,7 @@ const RESERVED_EVENT_METHODS: &[&str] = &["new", "session", "subscriber"];
 
 /// Checks the whole set.
 pub fn check(set: &SetDef, errors: &Errors) {
-    check_name(&set.name, "instruction set", "#[instruction_set(name = \"…\")]", errors);
+    check_name(&set.header.name, "instruction set", "#[instruction_set(name = \"…\")]", errors);
     check_command_names(set, errors);
     check_event_names(set, errors);
     check_generated_methods(set, errors);
@@ -111,7 +112,7 @@ fn check_generated_methods(set: &SetDef, errors: &Errors) {
                 format!("`{ident}` is a name the generated code uses: rename the method and keep the command name with `#[command(name = \"…\")]`"),
             );
         }
-        if set.client {
+        if set.header.client {
             if let Some(clash) = methods.get(&format!("start_{ident}")) {
                 errors.spanned(
                     clash,
@@ -120,7 +121,7 @@ fn check_generated_methods(set: &SetDef, errors: &Errors) {
             }
         }
     }
-    if set.client {
+    if set.header.client {
         for event in &set.events {
             if let Some(clash) = methods.get(&format!("subscribe_{}", event.ident)) {
                 errors.spanned(
@@ -202,7 +203,7 @@ fn check_params<'a>(params: impl Iterator<Item = &'a ParamDef>, what: &str, erro
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::parse::parse_set;
+    use crate::instruction_set::parse::parse_set;
     use quote::quote;
 
     #[test]
@@ -216,11 +217,9 @@ mod tests {
     }
 
     fn problems(item: proc_macro2::TokenStream) -> Vec<String> {
-        let errors = Errors::new();
-        let set = parse_set(quote!(), &syn::parse2(item).unwrap(), &errors);
-        assert!(errors.is_empty(), "{:?}", errors.messages());
-        check(&set, &errors);
-        errors.messages()
+        let (set, problems) = Errors::collect(|errors| parse_set(quote!(), &syn::parse2(item).unwrap(), errors));
+        let set = set.unwrap_or_else(|| panic!("{problems:?}"));
+        Errors::collect(|errors| check(&set, errors)).1
     }
 
     #[test]

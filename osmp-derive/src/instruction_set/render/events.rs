@@ -4,16 +4,18 @@ use proc_macro2::TokenStream;
 use quote::{quote, quote_spanned};
 use syn::spanned::Spanned;
 
-use super::{allow_dead_code, borrowed_param, events_ident, local, private, private_at};
-use crate::ir::{EventData, EventDef, SetDef};
+use super::events_ident;
+use crate::instruction_set::ir::{EventData, EventDef, SetDef};
+use crate::internals::docs::with_note;
+use crate::internals::tokens::{allow_dead_code, borrowed_param, local};
 
 pub fn render(set: &SetDef) -> TokenStream {
     // A set without events gets no emitter rather than an empty one.
     if set.events.is_empty() {
         return TokenStream::new();
     }
-    let p = private(set);
-    let (vis, emitter) = (&set.vis, events_ident(set));
+    let p = set.header.private();
+    let (vis, emitter) = (&set.header.vis, events_ident(set));
     let allow = allow_dead_code(vis);
     let methods = set.events.iter().map(|event| method(set, event));
     let doc = format!(
@@ -21,7 +23,7 @@ pub fn render(set: &SetDef) -> TokenStream {
          [`{emitter}::new`] emits to every session of a server that subscribed an event; \
          [`{emitter}::session`] to one session, for the current state a set sends when a session subscribes \
          ([`{emitter}::subscriber`] tells which).",
-        set.name.value, set.ident
+        set.header.name.value, set.header.ident
     );
     quote! {
         #[doc = #doc]
@@ -60,8 +62,8 @@ pub fn render(set: &SetDef) -> TokenStream {
 }
 
 fn method(set: &SetDef, event: &EventDef) -> TokenStream {
-    let p = private(set);
-    let (vis, ident, attrs) = (&set.vis, &event.ident, &event.attrs);
+    let p = set.header.private();
+    let (vis, ident, attrs) = (&set.header.vis, &event.ident, &event.attrs);
     let name = &event.name.value;
     let data = local("__data");
     let (args, build) = match &event.data {
@@ -79,26 +81,24 @@ fn method(set: &SetDef, event: &EventDef) -> TokenStream {
             // `Serialize` is reported there.
             let adds = fields.iter().map(|field| {
                 let (arg, ty, field_name) = (&field.ident, &field.ty, &field.name.value);
-                let p_at = private_at(set, ty.span());
+                let p_at = set.header.private_at(ty.span());
                 quote_spanned!(ty.span()=> let #data = #p_at::EventFields::field(#data, #field_name, &#arg)?;)
             });
             (args.collect(), quote!(let #data = #p::EventFields::new(); #(#adds)*))
         }
     };
-    let separator = attrs.iter().any(crate::docs::is_doc).then(|| quote!(#[doc = ""]));
     let note = format!("Emits the event `{name}`; returns to how many sessions it was queued.");
+    let docs = with_note(attrs, &note);
     let emit = match &event.data {
         EventData::Flatten(flatten) => {
             let ty = &flatten.ty;
-            let p_at = private_at(set, ty.span());
+            let p_at = set.header.private_at(ty.span());
             quote_spanned!(ty.span()=> #p_at::EventTarget::emit::<#ty>(&self.target, #name, #data))
         }
         EventData::Fields(_) => quote!(#p::EventTarget::emit(&self.target, #name, &#data)),
     };
     quote! {
-        #(#attrs)*
-        #separator
-        #[doc = #note]
+        #docs
         #vis fn #ident(&self #(, #args)*) -> ::core::result::Result<usize, #p::EmitError> {
             #build
             #emit

@@ -42,6 +42,16 @@ impl Errors {
         self.list.borrow().iter().map(ToString::to_string).collect()
     }
 
+    /// Runs `read` with a new collector: what it returned when it reported nothing, and the
+    /// messages, for tests.
+    #[cfg(test)]
+    pub fn collect<T>(read: impl FnOnce(&Errors) -> T) -> (Option<T>, Vec<String>) {
+        let errors = Errors::new();
+        let value = read(&errors);
+        let messages = errors.messages();
+        (messages.is_empty().then_some(value), messages)
+    }
+
     /// Every error as a `compile_error!` invocation, in the order found.
     pub fn into_compile_errors(self) -> TokenStream {
         self.list.into_inner().iter().map(syn::Error::to_compile_error).collect()

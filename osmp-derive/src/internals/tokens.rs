@@ -1,57 +1,16 @@
-//! IR → tokens. One module per generated item, each reading only the [`SetDef`]; a typed
-//! client can be added as one more module over the same IR.
+//! Token helpers of generated code: respanned tokens, hygienic locals, the dead-code
+//! allowance, borrowed parameter types and schema functions.
 
-pub mod client;
-pub mod events;
-pub mod schema;
-pub mod server;
-pub mod trait_def;
-
-use heck::ToSnakeCase;
 use proc_macro2::{Span, TokenStream, TokenTree};
-use quote::{format_ident, quote};
+use quote::{quote, quote_spanned};
+use syn::spanned::Spanned;
 use syn::{Ident, Visibility};
 
-use crate::ir::SetDef;
+use super::header::TraitHeader;
+use super::ir::ParamDef;
 
-/// Everything generated for a valid set.
-pub fn render(set: &SetDef) -> TokenStream {
-    let trait_def = trait_def::render(set);
-    let schema = schema::render(set);
-    let server = server::render(set);
-    let events = events::render(set);
-    let client = client::render(set);
-    quote! {
-        #trait_def
-        #schema
-        #server
-        #events
-        #client
-    }
-}
-
-/// `#krate::__private`: generated code reaches the runtime only through this module.
-pub fn private(set: &SetDef) -> TokenStream {
-    private_of(&set.krate)
-}
-
-/// `#krate::__private` with every token at `span`, for calls whose trait bounds should be
-/// reported at the user's type rather than at the attribute.
-pub fn private_at(set: &SetDef, span: Span) -> TokenStream {
-    respan(private(set), span)
-}
-
-/// `#krate::__private` of any crate path (the runtime's, or `omcp`'s for `#[module]`).
-pub fn private_of(krate: &syn::Path) -> TokenStream {
-    quote!(#krate::__private)
-}
-
-/// [`private_of`] with every token at `span`.
-pub fn private_of_at(krate: &syn::Path, span: Span) -> TokenStream {
-    respan(private_of(krate), span)
-}
-
-fn respan(tokens: TokenStream, span: Span) -> TokenStream {
+/// The tokens with every token (and group) at `span`.
+pub fn respan(tokens: TokenStream, span: Span) -> TokenStream {
     tokens
         .into_iter()
         .map(|mut tree| {
@@ -65,21 +24,6 @@ fn respan(tokens: TokenStream, span: Span) -> TokenStream {
             tree
         })
         .collect()
-}
-
-/// `Vd1Server`.
-pub fn server_ident(set: &SetDef) -> Ident {
-    format_ident!("{}Server", set.ident)
-}
-
-/// `Vd1Events`.
-pub fn events_ident(set: &SetDef) -> Ident {
-    format_ident!("{}Events", set.ident)
-}
-
-/// `vd1_schema`.
-pub fn schema_fn_ident(set: &SetDef) -> Ident {
-    format_ident!("{}_schema", set.ident.to_string().to_snake_case())
 }
 
 /// A local variable of generated code that user code can neither see nor shadow.
@@ -102,18 +46,9 @@ pub fn allow_dead_code(vis: &Visibility) -> TokenStream {
     }
 }
 
-/// `&'static str` literal tokens for an optional string: `None` or `Some(Cow::Borrowed("…"))`.
-pub fn optional_cow(set: &SetDef, value: Option<&str>) -> TokenStream {
-    let p = private(set);
-    match value {
-        Some(value) => quote!(::core::option::Option::Some(#p::Cow::Borrowed(#value))),
-        None => quote!(::core::option::Option::None),
-    }
-}
-
 /// How generated methods take a parameter or field they only serialize: `&str` for
 /// `String`, `&[T]` for `Vec<T>`, `Option<&T>` (and so on) for optional ones, `&T` otherwise.
-pub fn borrowed_param(param: &crate::ir::ParamDef) -> TokenStream {
+pub fn borrowed_param(param: &ParamDef) -> TokenStream {
     match &param.optional {
         Some(inner) => {
             let inner = borrowed(inner);
@@ -145,4 +80,10 @@ fn last_segment(ty: &syn::Type) -> Option<(String, Option<&syn::Type>)> {
         _ => None,
     };
     Some((segment.ident.to_string(), argument))
+}
+
+/// `<T as JsonSchema>::json_schema`, reported at `T` when it does not implement it.
+pub fn json_schema_fn(header: &TraitHeader, ty: &syn::Type) -> TokenStream {
+    let p = header.private_at(ty.span());
+    quote_spanned!(ty.span()=> <#ty as #p::schemars::JsonSchema>::json_schema)
 }

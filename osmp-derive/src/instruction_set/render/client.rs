@@ -10,21 +10,17 @@ use proc_macro2::TokenStream;
 use quote::{format_ident, quote, quote_spanned};
 use syn::spanned::Spanned;
 
-use super::{allow_dead_code, borrowed_param, local, private, private_at};
-use crate::ir::{ArgDef, CommandDef, EventData, EventDef, OutputKind, ParamDef, SetDef};
-
-/// `Vd1Client`.
-pub fn client_ident(set: &SetDef) -> syn::Ident {
-    format_ident!("{}Client", set.ident)
-}
+use crate::instruction_set::ir::{ArgDef, CommandDef, EventData, EventDef, OutputKind, SetDef};
+use crate::internals::client;
+use crate::internals::docs::is_doc;
+use crate::internals::ir::ParamDef;
+use crate::internals::tokens::{borrowed_param, local};
 
 pub fn render(set: &SetDef) -> TokenStream {
-    if !set.client {
+    if !set.header.client {
         return TokenStream::new();
     }
-    let p = private(set);
-    let (vis, client) = (&set.vis, client_ident(set));
-    let allow = allow_dead_code(vis);
+    let (p, vis) = (set.header.private(), &set.header.vis);
     let commands = set.commands.iter().map(|command| command_methods(set, command));
     let events = set.events.iter().map(|event| subscribe_method(set, event));
     let event_types = set.events.iter().filter_map(|event| event_type(set, event));
@@ -32,30 +28,23 @@ pub fn render(set: &SetDef) -> TokenStream {
         "Calls the OSMP instruction set `{}` ([`{}`]) with typed parameters and results.\n\n\
          Each command has a method that waits for its result and a `start_…` method that returns a \
          handle to read its stream and cancel it; each event has a `subscribe_…` method.",
-        set.name.value, set.ident
+        set.header.name.value, set.header.ident
     );
+    let untyped = client::untyped_client(&set.header);
+    let methods = quote! {
+        /// Calls the set through a connected client.
+        #vis fn new(client: &#p::Client) -> Self {
+            Self { client: ::core::clone::Clone::clone(client) }
+        }
+
+        #untyped
+
+        #(#commands)*
+        #(#events)*
+    };
+    let client = client::wrapper(&set.header, &doc, TokenStream::new(), methods);
     quote! {
-        #[doc = #doc]
-        #[derive(::core::clone::Clone, ::core::fmt::Debug)]
-        #vis struct #client {
-            client: #p::Client,
-        }
-
-        #allow
-        impl #client {
-            /// Calls the set through a connected client.
-            #vis fn new(client: &#p::Client) -> Self {
-                Self { client: ::core::clone::Clone::clone(client) }
-            }
-
-            /// The untyped client underneath.
-            #vis fn client(&self) -> &#p::Client {
-                &self.client
-            }
-
-            #(#commands)*
-            #(#events)*
-        }
+        #client
 
         #(#event_types)*
     }
@@ -63,11 +52,11 @@ pub fn render(set: &SetDef) -> TokenStream {
 
 /// `fn vcall_create(…) -> Result<T, CallError>` and `fn start_vcall_create(…) -> TypedCall`.
 fn command_methods(set: &SetDef, command: &CommandDef) -> TokenStream {
-    let p = private(set);
-    let vis = &set.vis;
+    let p = set.header.private();
+    let vis = &set.header.vis;
     let (method, start) = (&command.ident, format_ident!("start_{}", command.ident));
     let name = &command.name.value;
-    let docs = command.attrs.iter().filter(|attr| crate::docs::is_doc(attr));
+    let docs = command.attrs.iter().filter(|attr| is_doc(attr));
     let args = client_args(command);
     let data = local("__data");
     let build = build_data(set, command, &data);
@@ -79,7 +68,7 @@ fn command_methods(set: &SetDef, command: &CommandDef) -> TokenStream {
     // Bounded at the stream type, so a type that cannot be decoded is reported there.
     let wrap = match &command.stream {
         Some(ty) => {
-            let p_at = private_at(set, ty.span());
+            let p_at = set.header.private_at(ty.span());
             quote_spanned!(ty.span()=> #p_at::TypedCall::<#result, #ty>::new)
         }
         None => quote!(#p::TypedCall::new),
@@ -127,7 +116,7 @@ fn client_args(command: &CommandDef) -> Vec<TokenStream> {
 /// `let __data = …;`: the parameter struct itself, or an object of the given parameters
 /// (optional ones left out when `None`).
 fn build_data(set: &SetDef, command: &CommandDef, data: &syn::Ident) -> TokenStream {
-    let p = private(set);
+    let p = set.header.private();
     let name = &command.name.value;
     if let Some(flatten) = command.args.iter().find_map(|arg| match arg {
         ArgDef::Flatten(flatten) => Some(flatten),
@@ -135,7 +124,7 @@ fn build_data(set: &SetDef, command: &CommandDef, data: &syn::Ident) -> TokenStr
     }) {
         let (ident, ty) = (&flatten.ident, &flatten.ty);
         // Through a function bounded at the type, so a missing `Serialize` is reported there.
-        let p_at = private_at(set, ty.span());
+        let p_at = set.header.private_at(ty.span());
         return quote_spanned!(ty.span()=> let #data = #p_at::serializable::<#ty>(#ident););
     }
     let params: Vec<&ParamDef> = command
@@ -166,13 +155,13 @@ fn build_data(set: &SetDef, command: &CommandDef, data: &syn::Ident) -> TokenStr
 
 /// The client's result type and the function that decodes a response into it.
 fn result_and_decode(set: &SetDef, command: &CommandDef) -> (TokenStream, TokenStream) {
-    let p = private(set);
+    let p = set.header.private();
     match command.output.kind {
         OutputKind::Unit => (quote!(()), quote!(#p::decode_response::<()>)),
         OutputKind::Outcome => (quote!(#p::Response), quote!(#p::keep_response)),
         OutputKind::Data => {
             let ok = &command.output.ok;
-            let p_at = private_at(set, ok.span());
+            let p_at = set.header.private_at(ok.span());
             (quote!(#ok), quote_spanned!(ok.span()=> #p_at::decode_response::<#ok>))
         }
     }
@@ -195,12 +184,12 @@ fn event_data_type(set: &SetDef, event: &EventDef) -> TokenStream {
 
 /// `Vd1IoChanged` for the event `io_changed` of `Vd1`.
 fn event_struct_ident(set: &SetDef, event: &EventDef) -> syn::Ident {
-    format_ident!("{}{}", set.ident, event.ident.to_string().to_upper_camel_case())
+    format_ident!("{}{}", set.header.ident, event.ident.to_string().to_upper_camel_case())
 }
 
 fn subscribe_method(set: &SetDef, event: &EventDef) -> TokenStream {
-    let p = private(set);
-    let vis = &set.vis;
+    let p = set.header.private();
+    let vis = &set.header.vis;
     let method = format_ident!("subscribe_{}", event.ident);
     let name = &event.name.value;
     let data = event_data_type(set, event);
@@ -208,7 +197,7 @@ fn subscribe_method(set: &SetDef, event: &EventDef) -> TokenStream {
         EventData::Flatten(flatten) => flatten.ty.span(),
         EventData::Fields(_) => event.ident.span(),
     };
-    let p_at = private_at(set, span);
+    let p_at = set.header.private_at(span);
     let wrap = quote_spanned!(span=> #p_at::TypedSubscription::<#data>::new);
     let doc = format!("Subscribes the event `{name}` until the session ends; dropping the subscription unsubscribes.");
     quote! {
@@ -224,8 +213,8 @@ fn event_type(set: &SetDef, event: &EventDef) -> Option<TokenStream> {
     let EventData::Fields(fields) = &event.data else {
         return None;
     };
-    let p = private(set);
-    let vis = &set.vis;
+    let p = set.header.private();
+    let vis = &set.header.vis;
     let ident = event_struct_ident(set, event);
     let serde_path = quote!(#p::serde).to_string().replace(' ', "");
     let doc = format!("The data of the event `{}`, as a typed client receives it.", event.name.value);

@@ -1,27 +1,27 @@
 //! `Vd1Server<T>`: the `InstructionSet` that decodes each command's parameters and calls
-//! the user's implementation.
+//! the user's implementation (the struct itself is rendered by `internals::server`).
 
-use proc_macro2::{Literal, TokenStream};
+use proc_macro2::TokenStream;
 use quote::{quote, quote_spanned};
 use syn::spanned::Spanned;
 
-use super::{allow_dead_code, events_ident, local, local_at, private, private_at, schema_fn_ident, server_ident};
-use crate::ir::{ArgDef, CommandDef, OutputKind, SetDef};
+use super::events_ident;
+use crate::instruction_set::ir::{ArgDef, CommandDef, OutputKind, SetDef};
+use crate::internals::server::{call_arm, let_decoded, wrapper};
+use crate::internals::tokens::{local, local_at};
 
 pub fn render(set: &SetDef) -> TokenStream {
-    let p = private(set);
-    let (vis, trait_ident, server) = (&set.vis, &set.ident, server_ident(set));
-    let schema_fn = schema_fn_ident(set);
-    let allow = allow_dead_code(vis);
+    let p = set.header.private();
+    let (trait_ident, server) = (&set.header.ident, set.header.server_ident());
+    let schema_fn = set.header.schema_fn_ident();
     let (command, params, cx) = (local("__command"), local("__params"), local("__cx"));
     let arms = set.commands.iter().enumerate().map(|(index, command)| arm(set, index, command));
-    let set_name = &set.name.value;
+    let set_name = &set.header.name.value;
     let doc = format!(
         "Serves [`{trait_ident}`] as the OSMP instruction set `{set_name}`: decodes the parameters of each \
          command and calls the implementation.\n\nRegister it with a server, or in a \
          `Registry`, as `Arc::new({server}::new(implementation))`."
     );
-    let stringified = server.to_string();
     // Sets with events let the implementation send the current state to a new subscriber.
     let on_subscribe = (!set.events.is_empty()).then(|| {
         let emitter = events_ident(set);
@@ -31,36 +31,9 @@ pub fn render(set: &SetDef) -> TokenStream {
             }
         }
     });
+    let wrapper = wrapper(&set.header, &doc);
     quote! {
-        #[doc = #doc]
-        #vis struct #server<T> {
-            inner: #p::Arc<T>,
-        }
-
-        #allow
-        impl<T> #server<T> {
-            /// Serves `implementation`.
-            #vis fn new(implementation: T) -> Self {
-                Self { inner: #p::Arc::new(implementation) }
-            }
-
-            /// Serves an implementation that is shared already.
-            #vis fn from_arc(implementation: #p::Arc<T>) -> Self {
-                Self { inner: implementation }
-            }
-        }
-
-        impl<T> ::core::clone::Clone for #server<T> {
-            fn clone(&self) -> Self {
-                Self { inner: #p::Arc::clone(&self.inner) }
-            }
-        }
-
-        impl<T> ::core::fmt::Debug for #server<T> {
-            fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
-                f.debug_struct(#stringified).finish_non_exhaustive()
-            }
-        }
+        #wrapper
 
         impl<T: #trait_ident> #p::InstructionSet for #server<T> {
             fn schema(&self) -> &#p::InstructionSetSchema {
@@ -82,11 +55,9 @@ pub fn render(set: &SetDef) -> TokenStream {
 }
 
 /// Decodes the arguments (a parameter error is answered at once), then runs the method
-/// in a `'static` future that owns a clone of the `Arc`.
+/// as [`call_arm`] does.
 fn arm(set: &SetDef, index: usize, command: &CommandDef) -> TokenStream {
-    let p = private(set);
-    let (params, this, value, result) = (local("__params"), local("__this"), local("__value"), local("__result"));
-    let index = Literal::usize_unsuffixed(index);
+    let (params, value) = (local("__params"), local("__value"));
     let has_params = command.args.iter().any(|arg| matches!(arg, ArgDef::Param(_)));
     let mutable_params = has_params.then(|| quote!(let mut #params = #params;));
     let decode = command.args.iter().map(|arg| decode(set, arg));
@@ -95,47 +66,40 @@ fn arm(set: &SetDef, index: usize, command: &CommandDef) -> TokenStream {
         ArgDef::Param(param) => &param.ident,
         ArgDef::Flatten(flatten) => &flatten.ident,
     });
-    let trait_ident = &set.ident;
-    let method = &command.ident;
     let output = &command.output;
     // The conversions are spanned at the declared types, so that a type lacking a trait
     // (an error type without `Into<CommandError>`, a result without `Serialize`) is
     // reported there rather than at the attribute.
     let (ty_span, ok_span) = (output.ty.span(), output.ok.span());
     let result_at = local_at("__result", ty_span);
-    let p_ty = private_at(set, ty_span);
+    let p_ty = set.header.private_at(ty_span);
     let convert = match &output.err {
         Some(err) => {
-            let (ok, p_err) = (&output.ok, private_at(set, err.span()));
+            let (ok, p_err) = (&output.ok, set.header.private_at(err.span()));
             quote_spanned!(err.span()=> let #value = #p_err::command_result::<#ok, #err>(#result_at)?;)
         }
         None => quote_spanned!(ty_span=> let #value = #p_ty::command_result(#result_at)?;),
     };
     let ok = &output.ok;
-    let p_ok = private_at(set, ok_span);
+    let p_ok = set.header.private_at(ok_span);
     let finish = match output.kind {
         OutputKind::Unit | OutputKind::Outcome => {
             quote_spanned!(ok_span=> <#ok as #p_ok::IntoOutcome>::into_outcome(#value))
         }
         OutputKind::Data => quote_spanned!(ok_span=> #p_ok::outcome_of_data::<#ok>(&#value)),
     };
-    quote! {
-        #index => {
-            #mutable_params
-            #(#decode)*
-            let #this = #p::Arc::clone(&self.inner);
-            ::std::boxed::Box::pin(async move {
-                let #result = <T as #trait_ident>::#method(&#this #(, #call_args)*).await;
-                #convert
-                #finish
-            })
-        }
-    }
+    call_arm(
+        &set.header,
+        index,
+        quote!(#mutable_params #(#decode)*),
+        &command.ident,
+        call_args,
+        quote!(#convert #finish),
+    )
 }
 
 /// `let <arg> = …;` for one argument.
 fn decode(set: &SetDef, arg: &ArgDef) -> TokenStream {
-    let p = private(set);
     let (params, cx) = (local("__params"), local("__cx"));
     let (ident, taken) = match arg {
         ArgDef::Context { ident, .. } => return quote!(let #ident = #cx;),
@@ -143,20 +107,14 @@ fn decode(set: &SetDef, arg: &ArgDef) -> TokenStream {
             let ty = param.value_ty();
             let name = &param.name.value;
             let take = if param.optional.is_some() { quote!(optional) } else { quote!(required) };
-            let p = private_at(set, ty.span());
+            let p = set.header.private_at(ty.span());
             (&param.ident, quote_spanned!(ty.span()=> #p::Params::#take::<#ty>(&mut #params, #name)))
         }
         ArgDef::Flatten(flatten) => {
             let ty = &flatten.ty;
-            let p = private_at(set, ty.span());
+            let p = set.header.private_at(ty.span());
             (&flatten.ident, quote_spanned!(ty.span()=> #p::Params::into_struct::<#ty>(#params)))
         }
     };
-    let (value, error) = (local("value"), local("error"));
-    quote! {
-        let #ident = match #taken {
-            ::core::result::Result::Ok(#value) => #value,
-            ::core::result::Result::Err(#error) => return #p::ready_err(#error),
-        };
-    }
+    let_decoded(&set.header, ident, taken)
 }
