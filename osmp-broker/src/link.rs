@@ -20,7 +20,6 @@ use crate::topology::Topology;
 
 /// Why the first connection of a link failed ([`Link::open`]).
 #[derive(Debug, thiserror::Error)]
-#[non_exhaustive]
 pub enum OpenError {
     /// The broker could not be reached, or refused the connection (address, credentials,
     /// virtual host).
@@ -36,7 +35,6 @@ pub enum OpenError {
 
 /// Why [`Link::live_before`] has no connection to give.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
-#[non_exhaustive]
 pub enum Unavailable {
     /// Still reconnecting at the deadline.
     #[error("not connected to the broker: reconnecting")]

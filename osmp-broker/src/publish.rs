@@ -7,7 +7,6 @@ use tracing::debug;
 
 /// Why an operation on the broker failed.
 #[derive(Debug, thiserror::Error)]
-#[non_exhaustive]
 pub enum BrokerError {
     /// The connection (or the channel) is gone: what was sent may or may not have reached
     /// the broker. The link reconnects by itself.
