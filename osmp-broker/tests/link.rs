@@ -1,5 +1,5 @@
-//! The link against a real RabbitMQ (`scripts/rabbitmq.sh` starts one, `OSMP_AMQP_URL` or
-//! `OMCP_AMQP_URL` points elsewhere): a topology with an exclusive queue bound at run time,
+//! The link against a real RabbitMQ (`scripts/rabbitmq.sh` starts one, `OMCP_AMQP_URL`
+//! points elsewhere, as for the OMCP tests): a topology with an exclusive queue bound at run time,
 //! a forced connection loss after which the queue and its current bindings are declared
 //! again, confirms, returned messages, first-connection errors and shutdown.
 
@@ -19,9 +19,7 @@ use osmp_broker::{
 use tokio::sync::mpsc;
 
 fn url() -> String {
-    std::env::var("OSMP_AMQP_URL")
-        .or_else(|_| std::env::var("OMCP_AMQP_URL"))
-        .unwrap_or_else(|_| "amqp://127.0.0.1:5672/%2f".to_owned())
+    std::env::var("OMCP_AMQP_URL").unwrap_or_else(|_| "amqp://127.0.0.1:5672/%2f".to_owned())
 }
 
 fn unique(prefix: &str) -> String {
@@ -112,18 +110,35 @@ async fn send(link: &Link<Probe>, key: &str, text: &str) -> Published {
         .unwrap()
 }
 
-#[tokio::test]
-async fn declares_again_with_the_current_bindings_after_a_loss() {
-    init_logs();
-    let exchange = unique("osmp-broker-test");
-    let (received, mut receiving) = mpsc::unbounded_channel();
+fn probe(exchange: &str, bindings: &[&str]) -> (Probe, mpsc::UnboundedReceiver<String>) {
+    let (received, receiving) = mpsc::unbounded_channel();
     let probe = Probe {
-        exchange: exchange.clone(),
-        bindings: Mutex::new(vec!["first.*".to_owned()]),
+        exchange: exchange.to_owned(),
+        bindings: Mutex::new(bindings.iter().map(|key| (*key).to_owned()).collect()),
         received,
         lost: Mutex::new(Vec::new()),
         shut_down: Mutex::new(None),
     };
+    (probe, receiving)
+}
+
+async fn open(config: LinkConfig, probe: Probe) -> osmp_broker::Supervisor<Probe> {
+    let opening = within(20, "the first connection", Link::open(config, probe)).await;
+    opening.unwrap_or_else(|error| panic!("no RabbitMQ at {} ({error}): start one with `scripts/rabbitmq.sh`", url()))
+}
+
+async fn delete_exchange(exchange: &str) {
+    let connection = Connection::connect(&url(), ConnectionProperties::default()).await.unwrap();
+    let channel = connection.create_channel().await.unwrap();
+    channel.exchange_delete(exchange.into(), ExchangeDeleteOptions::default()).await.unwrap();
+    let _ = connection.close(200, "cleaned".into()).await;
+}
+
+#[tokio::test]
+async fn declares_again_with_the_current_bindings_after_a_loss() {
+    init_logs();
+    let exchange = unique("osmp-broker-test");
+    let (probe, mut receiving) = probe(&exchange, &["first.*"]);
     let fast = Reconnect { initial_delay: Duration::from_millis(50), max_delay: Duration::from_millis(500) };
     let config = LinkConfig::new(url()).name("osmp-broker link test").reconnect(fast);
     let supervisor = within(20, "the first connection", Link::open(config, probe))
@@ -176,10 +191,70 @@ async fn declares_again_with_the_current_bindings_after_a_loss() {
     assert_eq!(link.live_before(deadline).await.unwrap_err(), Unavailable::ShutDown);
 
     // The exclusive queue went with the connection; the exchange is the test's to delete.
+    delete_exchange(&exchange).await;
+}
+
+#[tokio::test]
+async fn shuts_down_while_reconnecting() {
+    init_logs();
+    let exchange = unique("osmp-broker-test");
+    let (probe, _receiving) = probe(&exchange, &[]);
+    // The first attempt comes long after the test is over.
+    let slow = Reconnect { initial_delay: Duration::from_secs(600), max_delay: Duration::from_secs(600) };
+    let link = open(LinkConfig::new(url()).reconnect(slow), probe).await.spawn();
+    link.current().unwrap().connection().close(200, "the test drops the connection".into()).await.unwrap();
+    within(10, "the loss noticed", async {
+        while link.is_connected() {
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+    })
+    .await;
+    let soon = tokio::time::Instant::now() + Duration::from_millis(100);
+    assert_eq!(link.live_before(soon).await.unwrap_err(), Unavailable::NotConnected);
+    within(10, "the shutdown while reconnecting", link.shutdown()).await;
+    assert_eq!(link.topology().lost.lock().unwrap().len(), 1);
+    assert_eq!(*link.topology().shut_down.lock().unwrap(), Some(false), "no live channels at shutdown");
+    assert_eq!((link.connections(), link.is_connected()), (1, false));
+    delete_exchange(&exchange).await;
+}
+
+/// Whether the queue exists, asked on a connection of its own: a queue exclusive to another
+/// connection exists (the broker answers 405 RESOURCE_LOCKED), a deleted one does not (404).
+async fn queue_exists(queue: &str) -> bool {
     let connection = Connection::connect(&url(), ConnectionProperties::default()).await.unwrap();
     let channel = connection.create_channel().await.unwrap();
-    channel.exchange_delete(exchange.as_str().into(), ExchangeDeleteOptions::default()).await.unwrap();
-    let _ = connection.close(200, "cleaned".into()).await;
+    let options = QueueDeclareOptions { passive: true, ..QueueDeclareOptions::default() };
+    let declared = channel.queue_declare(queue.into(), options, FieldTable::default()).await;
+    let _ = connection.close(200, "asked".into()).await;
+    match declared {
+        Ok(_) => true,
+        Err(error) => match error.kind() {
+            lapin::ErrorKind::ProtocolError(error) => error.get_id() != 404,
+            _ => panic!("passive declaration of {queue}: {error}"),
+        },
+    }
+}
+
+#[tokio::test]
+async fn a_supervisor_dropped_unrun_closes_the_connection() {
+    init_logs();
+    let exchange = unique("osmp-broker-test");
+    let (probe, _receiving) = probe(&exchange, &[]);
+    let supervisor = open(LinkConfig::new(url()), probe).await;
+    let link = supervisor.link().clone();
+    let queue = link.current().unwrap().channels().queue.clone();
+    assert!(queue_exists(&queue).await);
+    drop(supervisor);
+    assert!(!link.is_connected());
+    within(5, "the shutdown of a stopped link", link.shutdown()).await;
+    // The exclusive queue goes when its connection closes.
+    within(10, "the connection closed", async {
+        while queue_exists(&queue).await {
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    })
+    .await;
+    delete_exchange(&exchange).await;
 }
 
 /// Declares a queue passively: the broker refuses when it does not exist.
