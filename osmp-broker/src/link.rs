@@ -229,7 +229,8 @@ impl<T: Topology> Link<T> {
         self.shared.state.borrow().connections
     }
 
-    /// Waits until the link is connected and has connected at least `connections` times.
+    /// Waits until the link is connected and has connected at least `connections` times
+    /// (forever once it is shut down: bound it with a timeout where that can happen).
     pub async fn wait_connected(&self, connections: u64) {
         let mut state = self.shared.state.subscribe();
         let _ = state.wait_for(|state| state.live.is_some() && state.connections >= connections).await;
