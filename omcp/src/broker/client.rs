@@ -1,23 +1,23 @@
 //! Calling modules: requests with `reply_to` and a `correlation_id`, notifications, message
 //! groups.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::fmt;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use futures_util::StreamExt;
-use lapin::options::{
-    BasicConsumeOptions, BasicPublishOptions, ConfirmSelectOptions, ExchangeDeclareOptions, QueueDeclareOptions,
-};
+use lapin::options::{BasicConsumeOptions, ConfirmSelectOptions, ExchangeDeclareOptions, QueueDeclareOptions};
 use lapin::types::FieldTable;
-use lapin::{BasicProperties, Channel, Confirmation, Connection, Consumer, ExchangeKind};
-use tokio::sync::{oneshot, watch};
+use lapin::{BasicProperties, Channel, Connection, Consumer, ExchangeKind};
+use osmp_broker::{
+    next_delivery, publish_confirmed, BrokerError, Link, LinkConfig, Live, OpenError, Published, Topology, Unavailable,
+};
+use tokio::sync::oneshot;
 use tokio::time::Instant;
-use tokio_util::sync::{CancellationToken, DropGuard};
-use tracing::{debug, info, warn, Instrument};
+use tokio_util::sync::DropGuard;
+use tracing::{debug, info, warn};
 
-use super::{connect, describe, ConnectError, Ended, Reconnect, DEFAULT_URL};
+use super::{Reconnect, DEFAULT_URL};
 use crate::address::{is_message_group, queue_name, routing_key, Address, AddressError};
 use crate::packet::{Method, ParseError, Request, Response, Status};
 
@@ -87,11 +87,9 @@ pub enum ClientError {
 #[derive(Debug, Clone)]
 #[must_use]
 pub struct ClientBuilder {
-    url: String,
+    link: LinkConfig,
     source: String,
     timeout: Duration,
-    connect_timeout: Duration,
-    reconnect: Reconnect,
 }
 
 impl ClientBuilder {
@@ -111,13 +109,13 @@ impl ClientBuilder {
 
     /// How long the first connection may take (default 10 s).
     pub fn connect_timeout(mut self, timeout: Duration) -> ClientBuilder {
-        self.connect_timeout = timeout;
+        self.link.connect_timeout = timeout;
         self
     }
 
     /// How to reconnect after the connection is lost.
     pub fn reconnect(mut self, reconnect: Reconnect) -> ClientBuilder {
-        self.reconnect = reconnect;
+        self.link.reconnect = reconnect;
         self
     }
 
@@ -125,24 +123,18 @@ impl ClientBuilder {
     /// Fails when the broker cannot be reached now; once connected, the client reconnects
     /// by itself.
     pub async fn connect(self) -> Result<Client, ClientError> {
-        let (link, consumer) =
-            open_link(&self.url, &self.source, self.connect_timeout).await.map_err(|error| match error {
-                LinkError::Connect(ConnectError::Failed(source)) => {
-                    ClientError::Connect { url: self.url.clone(), source }
-                }
-                LinkError::Connect(ConnectError::TimedOut) => {
-                    ClientError::ConnectTimeout { url: self.url.clone(), timeout: self.connect_timeout }
-                }
-                LinkError::Broker(error) => ClientError::Broker(error),
-            })?;
-        let closed = CancellationToken::new();
-        let (state, _) = watch::channel(LinkState { link: Some(Arc::new(link)), connections: 1 });
-        let inner =
-            Arc::new(Inner { config: self, state, pending: Mutex::new(HashMap::new()), closed: closed.clone() });
-        info!(url = %inner.config.url, source = %inner.config.source, "OMCP client connected");
-        let span = tracing::info_span!("omcp-client", source = %inner.config.source);
-        tokio::spawn(supervise(Arc::clone(&inner), consumer).instrument(span));
-        Ok(Client { inner, _guard: Arc::new(closed.drop_guard()) })
+        let config = self.link.clone().name(format!("omcp client {}", self.source));
+        let url = &self.link.url;
+        let supervisor = Link::open(config, Replies::default()).await.map_err(|error| match error {
+            OpenError::Connect(source) => ClientError::Connect { url: url.clone(), source },
+            OpenError::ConnectTimeout(timeout) => ClientError::ConnectTimeout { url: url.clone(), timeout },
+            OpenError::Declare(error) => ClientError::Broker(error),
+        })?;
+        info!(url = %url, source = %self.source, "OMCP client connected");
+        let span = tracing::info_span!("omcp-client", source = %self.source);
+        let link = span.in_scope(|| supervisor.spawn());
+        let guard = Arc::new(link.cancellation().clone().drop_guard());
+        Ok(Client { inner: Arc::new(Inner { source: self.source, timeout: self.timeout, link }), _guard: guard })
     }
 }
 
@@ -163,51 +155,30 @@ pub struct Client {
 }
 
 struct Inner {
-    config: ClientBuilder,
-    state: watch::Sender<LinkState>,
+    source: String,
+    timeout: Duration,
+    link: Link<Replies>,
+}
+
+/// The client's part of the link: a channel with confirms for publishing, an exclusive
+/// reply queue and its consumer, and the requests waiting for their response.
+#[derive(Default)]
+struct Replies {
     /// Requests waiting for their response, by correlation id.
     pending: Mutex<HashMap<String, oneshot::Sender<Result<Response, ClientError>>>>,
-    closed: CancellationToken,
 }
 
-#[derive(Clone)]
-struct LinkState {
-    /// The live connection, if any.
-    link: Option<Arc<Link>>,
-    /// How many times the client has connected.
-    connections: u64,
-}
-
-/// One connection: a channel with confirms for publishing and consuming the replies.
-struct Link {
-    connection: Connection,
+/// What the client declares on one connection.
+struct ReplyChannel {
+    /// In confirm mode: requests and notifications are confirmed.
     channel: Channel,
     reply_queue: String,
-    /// Message group exchanges declared on this connection.
-    exchanges: Mutex<HashSet<String>>,
-}
-
-enum LinkError {
-    Connect(ConnectError),
-    Broker(lapin::Error),
-}
-
-impl From<lapin::Error> for LinkError {
-    fn from(error: lapin::Error) -> LinkError {
-        LinkError::Broker(error)
-    }
 }
 
 impl Client {
     /// Configures a client of the broker at `url` (`amqp://user:password@host:port/vhost`).
     pub fn builder(url: impl Into<String>) -> ClientBuilder {
-        ClientBuilder {
-            url: url.into(),
-            source: "omcp-rs".to_owned(),
-            timeout: Duration::from_secs(30),
-            connect_timeout: Duration::from_secs(10),
-            reconnect: Reconnect::default(),
-        }
+        ClientBuilder { link: LinkConfig::new(url), source: "omcp-rs".to_owned(), timeout: Duration::from_secs(30) }
     }
 
     /// Connects to the broker at `url` with the default settings.
@@ -222,12 +193,12 @@ impl Client {
 
     /// The `source` of its requests.
     pub fn source(&self) -> &str {
-        &self.inner.config.source
+        &self.inner.source
     }
 
     /// The response timeout.
     pub fn timeout(&self) -> Duration {
-        self.inner.config.timeout
+        self.inner.timeout
     }
 
     /// Sends a request (GET, POST, PUT, DELETE) and waits for its response, for at most the
@@ -236,7 +207,7 @@ impl Client {
     ///
     /// The request's `source` is set to the client's unless it names one.
     pub async fn request(&self, request: Request) -> Result<Response, ClientError> {
-        self.request_within(request, self.inner.config.timeout).await
+        self.request_within(request, self.inner.timeout).await
     }
 
     /// [`request`](Client::request) with another timeout.
@@ -248,27 +219,28 @@ impl Client {
             return Err(ClientError::MessageGroup(request.module));
         }
         let deadline = Instant::now() + timeout;
-        let link = self.inner.link_before(deadline).await?;
-        request.source.get_or_insert_with(|| self.inner.config.source.clone());
+        let live = self.inner.live_before(deadline).await?;
+        request.source.get_or_insert_with(|| self.inner.source.clone());
         let correlation_id = uuid::Uuid::new_v4().simple().to_string();
         let (sender, receiver) = oneshot::channel();
-        self.inner.pending.lock().expect("not poisoned").insert(correlation_id.clone(), sender);
+        let replies = self.inner.link.topology();
+        replies.pending.lock().expect("not poisoned").insert(correlation_id.clone(), sender);
         // Removes the entry whatever happens next (timeout, error, the caller giving up).
-        let _pending = PendingGuard { inner: &self.inner, correlation_id: &correlation_id };
+        let _pending = PendingGuard { replies, correlation_id: &correlation_id };
 
         let queue = queue_name(&request.module);
         let expiration = timeout.as_millis().clamp(1, u128::from(u32::MAX)).to_string();
         let properties = BasicProperties::default()
-            .with_reply_to(link.reply_queue.as_str().into())
+            .with_reply_to(live.channels().reply_queue.as_str().into())
             .with_correlation_id(correlation_id.as_str().into())
             .with_expiration(expiration.into())
             .with_delivery_mode(1);
         debug!(method = %request.method, module = %request.module, resource = %request.resource, %correlation_id, "request");
-        let published =
-            tokio::time::timeout_at(deadline, publish(&link, "", &queue, true, &request.encode(), properties)).await;
-        match published {
+        let packet = request.encode();
+        let publishing = publish_confirmed(&live.channels().channel, "", &queue, true, packet.as_bytes(), properties);
+        match tokio::time::timeout_at(deadline, publishing).await {
             Err(_) => return Ok(timeout_response(&request, timeout)),
-            Ok(Err(error)) => return Err(error),
+            Ok(Err(error)) => return Err(broker_error(error)),
             Ok(Ok(Published::Routed)) => {}
             Ok(Ok(Published::Unroutable)) => {
                 return Ok(Response::error(
@@ -290,23 +262,27 @@ impl Client {
     /// ([`ClientError::NoSuchModule`] when there is none). Returns when the broker has
     /// taken the message; whether a module handles it is not known.
     pub async fn notify(&self, mut request: Request) -> Result<(), ClientError> {
-        let deadline = Instant::now() + self.inner.config.timeout;
-        let link = self.inner.link_before(deadline).await?;
-        request.source.get_or_insert_with(|| self.inner.config.source.clone());
+        let deadline = Instant::now() + self.inner.timeout;
+        let live = self.inner.live_before(deadline).await?;
+        request.source.get_or_insert_with(|| self.inner.source.clone());
         let properties = BasicProperties::default().with_delivery_mode(2);
         let packet = request.encode();
         debug!(method = %request.method, module = %request.module, resource = %request.resource, "notification");
         let (exchange, routing_key, mandatory) = if is_message_group(&request.module) {
             let exchange = queue_name(&request.module);
-            declare_exchange(&link, &exchange).await?;
+            // A message group's topic exchange is durable.
+            let options = ExchangeDeclareOptions { durable: true, ..ExchangeDeclareOptions::default() };
+            live.declare_exchange(&exchange, ExchangeKind::Topic, options).await.map_err(broker_error)?;
             (exchange, routing_key(request.path()), false)
         } else {
             (String::new(), queue_name(&request.module), true)
         };
-        let published =
-            tokio::time::timeout_at(deadline, publish(&link, &exchange, &routing_key, mandatory, &packet, properties))
-                .await
-                .map_err(|_| ClientError::NotConnected)??;
+        let channel = &live.channels().channel;
+        let publishing = publish_confirmed(channel, &exchange, &routing_key, mandatory, packet.as_bytes(), properties);
+        let published = tokio::time::timeout_at(deadline, publishing)
+            .await
+            .map_err(|_| ClientError::NotConnected)?
+            .map_err(broker_error)?;
         match published {
             Published::Routed => Ok(()),
             Published::Unroutable => Err(ClientError::NoSuchModule { module: request.module, queue: routing_key }),
@@ -340,37 +316,35 @@ impl Client {
 
     /// Whether the client is connected now.
     pub fn is_connected(&self) -> bool {
-        self.inner.state.borrow().link.is_some()
+        self.inner.link.is_connected()
     }
 
     /// How many times the client has connected (1 after [`connect`](ClientBuilder::connect)).
     pub fn connections(&self) -> u64 {
-        self.inner.state.borrow().connections
+        self.inner.link.connections()
     }
 
     /// Waits until the client is connected and has connected at least `connections` times.
     pub async fn wait_connected(&self, connections: u64) {
-        let mut state = self.inner.state.subscribe();
-        let _ = state.wait_for(|state| state.link.is_some() && state.connections >= connections).await;
+        self.inner.link.wait_connected(connections).await;
     }
 
     /// Closes the connection. Requests in flight fail with [`ClientError::Closed`], and so
     /// do later ones.
     pub async fn close(&self) {
-        self.inner.closed.cancel();
-        let link = self.inner.state.send_replace(LinkState { link: None, connections: self.connections() }).link;
-        self.inner.fail_pending(|| ClientError::Closed);
-        if let Some(link) = link {
-            let _ = link.connection.close(200, "closed".into()).await;
-        }
+        let link = &self.inner.link;
+        // Cancelled first, so that no new request starts while those in flight are failed.
+        link.cancellation().cancel();
+        link.topology().fail_pending(|| ClientError::Closed);
+        link.shutdown().await;
     }
 }
 
 impl fmt::Debug for Client {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Client")
-            .field("url", &self.inner.config.url)
-            .field("source", &self.inner.config.source)
+            .field("url", &self.inner.link.config().url)
+            .field("source", &self.inner.source)
             .field("connected", &self.is_connected())
             .finish_non_exhaustive()
     }
@@ -378,22 +352,15 @@ impl fmt::Debug for Client {
 
 impl Inner {
     /// The live connection, waiting for a reconnection until `deadline`.
-    async fn link_before(&self, deadline: Instant) -> Result<Arc<Link>, ClientError> {
-        if self.closed.is_cancelled() {
-            return Err(ClientError::Closed);
-        }
-        let mut state = self.state.subscribe();
-        let ready = tokio::time::timeout_at(deadline, state.wait_for(|state| state.link.is_some()));
-        tokio::select! {
-            _ = self.closed.cancelled() => Err(ClientError::Closed),
-            ready = ready => match ready {
-                Ok(Ok(state)) => Ok(Arc::clone(state.link.as_ref().expect("waited for it"))),
-                Ok(Err(_)) => Err(ClientError::Closed),
-                Err(_) => Err(ClientError::NotConnected),
-            },
-        }
+    async fn live_before(&self, deadline: Instant) -> Result<Live<Replies>, ClientError> {
+        self.link.live_before(deadline).await.map_err(|unavailable| match unavailable {
+            Unavailable::NotConnected => ClientError::NotConnected,
+            Unavailable::ShutDown => ClientError::Closed,
+        })
     }
+}
 
+impl Replies {
     fn fail_pending(&self, error: impl Fn() -> ClientError) {
         let pending: Vec<_> = self.pending.lock().expect("not poisoned").drain().collect();
         if !pending.is_empty() {
@@ -419,14 +386,47 @@ impl Inner {
     }
 }
 
+impl Topology for Replies {
+    type Channels = ReplyChannel;
+    type Consumers = Consumer;
+
+    /// A channel with publisher confirms, the exclusive reply queue, its consumer.
+    async fn declare(&self, connection: &Connection) -> Result<(ReplyChannel, Consumer), lapin::Error> {
+        let channel = connection.create_channel().await?;
+        channel.confirm_select(ConfirmSelectOptions::default()).await?;
+        let options = QueueDeclareOptions { exclusive: true, auto_delete: true, ..QueueDeclareOptions::default() };
+        let queue = channel.queue_declare("".into(), options, FieldTable::default()).await?;
+        let reply_queue = queue.name().to_string();
+        let options = BasicConsumeOptions { no_ack: true, exclusive: true, ..BasicConsumeOptions::default() };
+        let consumer =
+            channel.basic_consume(reply_queue.as_str().into(), "".into(), options, FieldTable::default()).await?;
+        Ok((ReplyChannel { channel, reply_queue }, consumer))
+    }
+
+    /// Reads replies until the connection is lost.
+    async fn serve(&self, _: Arc<ReplyChannel>, mut consumer: Consumer) -> String {
+        loop {
+            match next_delivery(&mut consumer).await {
+                Ok(delivery) => self.deliver(delivery),
+                Err(reason) => return reason,
+            }
+        }
+    }
+
+    /// Their responses can no longer reach this client: the requests in flight fail.
+    fn lost(&self, _reason: &str) {
+        self.fail_pending(|| ClientError::ConnectionLost);
+    }
+}
+
 struct PendingGuard<'a> {
-    inner: &'a Inner,
+    replies: &'a Replies,
     correlation_id: &'a str,
 }
 
 impl Drop for PendingGuard<'_> {
     fn drop(&mut self) {
-        self.inner.pending.lock().expect("not poisoned").remove(self.correlation_id);
+        self.replies.pending.lock().expect("not poisoned").remove(self.correlation_id);
     }
 }
 
@@ -434,135 +434,11 @@ fn timeout_response(request: &Request, timeout: Duration) -> Response {
     Response::error(Status::RequestTimeout, format!("no response from module `{}` within {timeout:?}", request.module))
 }
 
-enum Published {
-    Routed,
-    /// Returned by the broker: no queue matched (mandatory messages only).
-    Unroutable,
-}
-
-async fn publish(
-    link: &Link,
-    exchange: &str,
-    routing_key: &str,
-    mandatory: bool,
-    packet: &str,
-    properties: BasicProperties,
-) -> Result<Published, ClientError> {
-    let options = BasicPublishOptions { mandatory, ..BasicPublishOptions::default() };
-    let confirm = link
-        .channel
-        .basic_publish(exchange.into(), routing_key.into(), options, packet.as_bytes(), properties)
-        .await
-        .map_err(lost_or_broker)?;
-    match confirm.await.map_err(lost_or_broker)? {
-        Confirmation::Ack(None) | Confirmation::NotRequested => Ok(Published::Routed),
-        Confirmation::Ack(Some(_)) => Ok(Published::Unroutable),
-        Confirmation::Nack(_) => Err(ClientError::Refused),
-    }
-}
-
-/// An error on a connection that is gone is the lost connection, not a broker failure.
-fn lost_or_broker(error: lapin::Error) -> ClientError {
-    use lapin::ErrorKind;
-    let gone = matches!(
-        error.kind(),
-        ErrorKind::InvalidChannelState(..)
-            | ErrorKind::InvalidConnectionState(_)
-            | ErrorKind::InvalidChannel(_)
-            | ErrorKind::MissingHeartbeatError
-    );
-    if gone || error.is_io_error() || error.is_amqp_hard_error() {
-        debug!(error = %describe(&error), "publish on a lost connection");
-        ClientError::ConnectionLost
-    } else {
-        ClientError::Broker(error)
-    }
-}
-
-/// Declares a message group's topic exchange (durable) once per connection, on a channel
-/// of its own so that a refusal closes only that channel.
-async fn declare_exchange(link: &Link, exchange: &str) -> Result<(), ClientError> {
-    if link.exchanges.lock().expect("not poisoned").contains(exchange) {
-        return Ok(());
-    }
-    let channel = link.connection.create_channel().await.map_err(lost_or_broker)?;
-    let options = ExchangeDeclareOptions { durable: true, ..ExchangeDeclareOptions::default() };
-    let declared = channel.exchange_declare(exchange.into(), ExchangeKind::Topic, options, FieldTable::default()).await;
-    let _ = channel.close(200, "declared".into()).await;
-    declared.map_err(ClientError::Broker)?;
-    link.exchanges.lock().expect("not poisoned").insert(exchange.to_owned());
-    Ok(())
-}
-
-async fn open_link(url: &str, source: &str, timeout: Duration) -> Result<(Link, Consumer), LinkError> {
-    let connection = connect(url, &format!("omcp client {source}"), timeout).await.map_err(LinkError::Connect)?;
-    let channel = connection.create_channel().await?;
-    channel.confirm_select(ConfirmSelectOptions::default()).await?;
-    let options = QueueDeclareOptions { exclusive: true, auto_delete: true, ..QueueDeclareOptions::default() };
-    let queue = channel.queue_declare("".into(), options, FieldTable::default()).await?;
-    let reply_queue = queue.name().to_string();
-    let options = BasicConsumeOptions { no_ack: true, exclusive: true, ..BasicConsumeOptions::default() };
-    let consumer =
-        channel.basic_consume(reply_queue.as_str().into(), "".into(), options, FieldTable::default()).await?;
-    let link = Link { connection, channel, reply_queue, exchanges: Mutex::new(HashSet::new()) };
-    Ok((link, consumer))
-}
-
-/// Reads replies; when the connection is lost, fails the requests in flight and
-/// reconnects with backoff, until the client is closed.
-async fn supervise(inner: Arc<Inner>, mut consumer: Consumer) {
-    loop {
-        let ended = tokio::select! {
-            _ = inner.closed.cancelled() => Ended::Shutdown,
-            ended = read_replies(&inner, &mut consumer) => ended,
-        };
-        let Ended::Lost(reason) = ended else { break };
-        warn!(%reason, "connection to the broker lost; reconnecting");
-        let connections = inner.state.borrow().connections;
-        let old = inner.state.send_replace(LinkState { link: None, connections }).link;
-        inner.fail_pending(|| ClientError::ConnectionLost);
-        if let Some(old) = old {
-            let _ = old.connection.close(200, "reconnecting".into()).await;
-        }
-        let reconnect = inner.config.reconnect;
-        let mut delay = reconnect.initial_delay;
-        consumer = loop {
-            tokio::select! {
-                _ = inner.closed.cancelled() => return,
-                _ = tokio::time::sleep(delay) => {}
-            }
-            match open_link(&inner.config.url, &inner.config.source, inner.config.connect_timeout).await {
-                Ok((link, consumer)) => {
-                    inner.state.send_modify(|state| {
-                        state.link = Some(Arc::new(link));
-                        state.connections += 1;
-                    });
-                    info!(connections = inner.state.borrow().connections, "reconnected to the broker");
-                    break consumer;
-                }
-                Err(error) => {
-                    let reason = match error {
-                        LinkError::Connect(ConnectError::Failed(error)) | LinkError::Broker(error) => describe(&error),
-                        LinkError::Connect(ConnectError::TimedOut) => "connect timeout".to_owned(),
-                    };
-                    debug!(%reason, retry_in = ?reconnect.next_delay(delay), "reconnection failed");
-                    delay = reconnect.next_delay(delay);
-                }
-            }
-        };
-    }
-    let link = inner.state.borrow().link.clone();
-    if let Some(link) = link {
-        let _ = link.connection.close(200, "closed".into()).await;
-    }
-}
-
-async fn read_replies(inner: &Inner, consumer: &mut Consumer) -> Ended {
-    loop {
-        match consumer.next().await {
-            Some(Ok(delivery)) => inner.deliver(delivery),
-            Some(Err(error)) => return Ended::Lost(describe(&error)),
-            None => return Ended::Lost("the reply consumer was cancelled".to_owned()),
-        }
+/// The client's error for a failed publish or declaration.
+fn broker_error(error: BrokerError) -> ClientError {
+    match error {
+        BrokerError::ConnectionLost => ClientError::ConnectionLost,
+        BrokerError::Failed(error) => ClientError::Broker(error),
+        BrokerError::Nacked => ClientError::Refused,
     }
 }

@@ -30,86 +30,18 @@
 //!   the connection drops (their responses can no longer reach it; the module may or may
 //!   not have handled them), and new requests wait for the new connection for at most
 //!   their timeout ([`ClientError::NotConnected`] after that).
+//!
+//! The connection itself (connecting, reconnecting, declaring again, publishing with
+//! confirms) is an [`osmp_broker::Link`]; the client and the server each give it their
+//! [`osmp_broker::Topology`].
 
 mod client;
 mod server;
 
-use std::time::Duration;
-
-use lapin::{Connection, ConnectionProperties};
-
 pub use client::{Client, ClientBuilder, ClientError};
+pub use osmp_broker::Reconnect;
 pub use server::{Server, ServerBuilder, ServerError, ServerHandle};
 
 /// The broker URL used when none is given: a RabbitMQ on this machine, default virtual
 /// host, user `guest`.
 pub const DEFAULT_URL: &str = "amqp://127.0.0.1:5672/%2f";
-
-/// How to reconnect after the connection to the broker is lost: the first attempt after
-/// `initial_delay`, each further one after twice the previous delay, at most `max_delay`,
-/// forever.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Reconnect {
-    /// Delay before the first attempt (default 100 ms).
-    pub initial_delay: Duration,
-    /// Longest delay between attempts (default 10 s).
-    pub max_delay: Duration,
-}
-
-impl Default for Reconnect {
-    fn default() -> Reconnect {
-        Reconnect { initial_delay: Duration::from_millis(100), max_delay: Duration::from_secs(10) }
-    }
-}
-
-impl Reconnect {
-    fn next_delay(&self, delay: Duration) -> Duration {
-        (delay * 2).min(self.max_delay).max(self.initial_delay)
-    }
-}
-
-/// Connects within `timeout`.
-async fn connect(url: &str, name: &str, timeout: Duration) -> Result<Connection, ConnectError> {
-    let properties = ConnectionProperties::default().with_connection_name(name.into());
-    match tokio::time::timeout(timeout, Connection::connect(url, properties)).await {
-        Ok(Ok(connection)) => Ok(connection),
-        Ok(Err(source)) => Err(ConnectError::Failed(source)),
-        Err(_) => Err(ConnectError::TimedOut),
-    }
-}
-
-enum ConnectError {
-    Failed(lapin::Error),
-    TimedOut,
-}
-
-/// Why a session with the broker ended.
-#[derive(Debug)]
-enum Ended {
-    /// Shut down on request.
-    Shutdown,
-    /// The connection, channel or consumer is gone.
-    Lost(String),
-}
-
-/// The broker's name for what an error means, for logs.
-fn describe(error: &lapin::Error) -> String {
-    error.to_string()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn backoff_doubles_up_to_the_maximum() {
-        let policy = Reconnect { initial_delay: Duration::from_millis(100), max_delay: Duration::from_millis(350) };
-        let mut delay = policy.initial_delay;
-        let mut delays = Vec::new();
-        for _ in 0..4 {
-            delays.push(delay.as_millis());
-            delay = policy.next_delay(delay);
-        }
-        assert_eq!(delays, [100, 200, 350, 350]);
-    }
-}

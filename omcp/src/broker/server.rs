@@ -4,21 +4,20 @@ use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
 
-use futures_util::StreamExt;
 use lapin::message::Delivery;
 use lapin::options::{
-    BasicAckOptions, BasicCancelOptions, BasicConsumeOptions, BasicPublishOptions, BasicQosOptions,
-    ExchangeDeclareOptions, QueueBindOptions, QueueDeclareOptions,
+    BasicAckOptions, BasicCancelOptions, BasicConsumeOptions, BasicQosOptions, ExchangeDeclareOptions,
+    QueueBindOptions, QueueDeclareOptions,
 };
 use lapin::types::{AMQPValue, FieldTable, ShortString};
 use lapin::{BasicProperties, Channel, Connection, Consumer, ExchangeKind};
-use tokio::sync::{watch, Semaphore};
+use osmp_broker::{next_delivery, publish, Link, LinkConfig, OpenError, Supervisor, Topology};
+use tokio::sync::Semaphore;
 use tokio::task::JoinHandle;
-use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 use tracing::{debug, info, warn, Instrument};
 
-use super::{connect, describe, ConnectError, Ended, Reconnect};
+use super::Reconnect;
 use crate::address::{queue_name, Address, AddressError, SCHEME};
 use crate::packet::{now, Request, Response, Status};
 use crate::router::{Handler, Module, Router};
@@ -61,16 +60,14 @@ pub enum ServerError {
 /// Configures a [`Server`].
 #[must_use]
 pub struct ServerBuilder {
-    url: String,
+    link: LinkConfig,
     name: Option<String>,
     description: Option<String>,
     handler: Option<Arc<dyn Handler>>,
     subscriptions: Vec<String>,
     concurrency: usize,
     message_ttl: Duration,
-    connect_timeout: Duration,
     shutdown_timeout: Duration,
-    reconnect: Reconnect,
 }
 
 impl ServerBuilder {
@@ -126,7 +123,7 @@ impl ServerBuilder {
 
     /// How long the first connection may take (default 10 s).
     pub fn connect_timeout(mut self, timeout: Duration) -> ServerBuilder {
-        self.connect_timeout = timeout;
+        self.link.connect_timeout = timeout;
         self
     }
 
@@ -138,7 +135,7 @@ impl ServerBuilder {
 
     /// How to reconnect after the connection is lost.
     pub fn reconnect(mut self, reconnect: Reconnect) -> ServerBuilder {
-        self.reconnect = reconnect;
+        self.link.reconnect = reconnect;
         self
     }
 
@@ -157,38 +154,31 @@ impl ServerBuilder {
             }
             bindings.push((address.queue(), address.routing_key()));
         }
+        let link = self.link.name(format!("omcp module {name}"));
         let config = Config {
             queue: queue_name(&name),
-            description: self.description.clone().unwrap_or_else(|| name.clone()),
+            description: self.description.unwrap_or_else(|| name.clone()),
             name,
             bindings,
             handler,
-            url: self.url.clone(),
             concurrency: self.concurrency,
             message_ttl: self.message_ttl,
-            connect_timeout: self.connect_timeout,
             shutdown_timeout: self.shutdown_timeout,
-            reconnect: self.reconnect,
         };
-        let (link, consumer) = open_link(&config).await.map_err(|error| match error {
-            LinkError::Connect(ConnectError::Failed(source)) => {
-                ServerError::Connect { url: config.url.clone(), source }
-            }
-            LinkError::Connect(ConnectError::TimedOut) => {
-                ServerError::ConnectTimeout { url: config.url.clone(), timeout: config.connect_timeout }
-            }
-            LinkError::Broker(error) => ServerError::Broker(error),
-        })?;
-        info!(module = %config.name, queue = %config.queue, url = %config.url, "OMCP module serving");
-        let (state, _) = watch::channel(State { connected: true, connections: 1 });
-        let inner = Arc::new(Inner {
+        let serving = Serving {
             permits: Arc::new(Semaphore::new(config.concurrency)),
-            config,
-            state,
-            shutdown: CancellationToken::new(),
+            config: Arc::new(config),
             handlers: TaskTracker::new(),
-        });
-        Ok(Server { inner, link, consumer })
+        };
+        let url = link.url.clone();
+        let supervisor = Link::open(link, serving).await.map_err(|error| match error {
+            OpenError::Connect(source) => ServerError::Connect { url: url.clone(), source },
+            OpenError::ConnectTimeout(timeout) => ServerError::ConnectTimeout { url: url.clone(), timeout },
+            OpenError::Declare(error) => ServerError::Broker(error),
+        })?;
+        let config = &supervisor.link().topology().config;
+        info!(module = %config.name, queue = %config.queue, %url, "OMCP module serving");
+        Ok(Server { supervisor })
     }
 }
 
@@ -208,9 +198,7 @@ impl ServerBuilder {
 ///
 /// [`spawn`]: Server::spawn
 pub struct Server {
-    inner: Arc<Inner>,
-    link: Link,
-    consumer: Consumer,
+    supervisor: Supervisor<Serving>,
 }
 
 struct Config {
@@ -220,107 +208,71 @@ struct Config {
     /// Message group exchanges and binding keys.
     bindings: Vec<(String, String)>,
     handler: Arc<dyn Handler>,
-    url: String,
     concurrency: usize,
     message_ttl: Duration,
-    connect_timeout: Duration,
     shutdown_timeout: Duration,
-    reconnect: Reconnect,
 }
 
-struct Inner {
-    config: Config,
-    state: watch::Sender<State>,
+/// The server's part of the link: its queue, bindings and consumer, and the handlers it
+/// runs.
+struct Serving {
+    config: Arc<Config>,
     /// One per running handler, across reconnections.
     permits: Arc<Semaphore>,
-    shutdown: CancellationToken,
     handlers: TaskTracker,
 }
 
-#[derive(Clone, Copy)]
-struct State {
-    connected: bool,
-    connections: u64,
-}
-
-struct Link {
-    connection: Connection,
+/// What the server declares on one connection.
+struct ServingChannel {
+    /// Consumes (prefetch = concurrency) and sends the responses, without confirms.
     channel: Channel,
-}
-
-enum LinkError {
-    Connect(ConnectError),
-    Broker(lapin::Error),
-}
-
-impl From<lapin::Error> for LinkError {
-    fn from(error: lapin::Error) -> LinkError {
-        LinkError::Broker(error)
-    }
+    /// A clone of the consumer [`Serving::serve`] reads, kept so that dropping that future
+    /// at shutdown does not cancel the consumer by itself: [`Serving::shutdown`] cancels it
+    /// and waits for the broker to confirm, before the handlers finish.
+    consumer: Consumer,
 }
 
 impl Server {
     /// Configures a module server on the broker at `url`.
     pub fn builder(url: impl Into<String>) -> ServerBuilder {
         ServerBuilder {
-            url: url.into(),
+            link: LinkConfig::new(url),
             name: None,
             description: None,
             handler: None,
             subscriptions: Vec::new(),
             concurrency: 64,
             message_ttl: Duration::from_secs(60),
-            connect_timeout: Duration::from_secs(10),
             shutdown_timeout: Duration::from_secs(10),
-            reconnect: Reconnect::default(),
         }
     }
 
     /// The module name.
     pub fn name(&self) -> &str {
-        &self.inner.config.name
+        &self.config().name
     }
 
     /// Its queue.
     pub fn queue(&self) -> &str {
-        &self.inner.config.queue
+        &self.config().queue
+    }
+
+    fn config(&self) -> &Config {
+        &self.supervisor.link().topology().config
     }
 
     /// Serves in a background task.
     pub fn spawn(self) -> ServerHandle {
-        let inner = Arc::clone(&self.inner);
-        let span = tracing::info_span!("omcp-server", module = %inner.config.name);
+        let link = self.supervisor.link().clone();
+        let span = tracing::info_span!("omcp-server", module = %self.name());
         let task = tokio::spawn(self.run().instrument(span));
-        ServerHandle { inner, task }
+        ServerHandle { link, task }
     }
 
     /// Serves until [`ServerHandle::shutdown`] is called on a handle of it (use
     /// [`spawn`](Server::spawn) to get one).
     pub async fn run(self) {
-        let Server { inner, mut link, mut consumer } = self;
-        loop {
-            let ended = consume(&inner, &link, &mut consumer).await;
-            if let Ended::Lost(reason) = ended {
-                warn!(%reason, "connection to the broker lost; reconnecting");
-                inner.state.send_modify(|state| state.connected = false);
-                let _ = link.connection.close(200, "reconnecting".into()).await;
-                match reconnect(&inner).await {
-                    Some((new_link, new_consumer)) => (link, consumer) = (new_link, new_consumer),
-                    None => break,
-                }
-                continue;
-            }
-            // Shutdown: no new deliveries; those prefetched and not started go back to the
-            // queue when the channel closes.
-            let _ = link.channel.basic_cancel(consumer.tag(), BasicCancelOptions::default()).await;
-            inner.handlers.close();
-            if tokio::time::timeout(inner.config.shutdown_timeout, inner.handlers.wait()).await.is_err() {
-                warn!(running = inner.handlers.len(), "shutdown timeout: handlers still running are abandoned");
-            }
-            break;
-        }
-        inner.state.send_modify(|state| state.connected = false);
-        let _ = link.connection.close(200, "shutdown".into()).await;
+        self.supervisor.run().await;
         info!("OMCP module stopped");
     }
 }
@@ -333,42 +285,41 @@ impl fmt::Debug for Server {
 
 /// A running [`Server`].
 pub struct ServerHandle {
-    inner: Arc<Inner>,
+    link: Link<Serving>,
     task: JoinHandle<()>,
 }
 
 impl ServerHandle {
     /// The module name.
     pub fn name(&self) -> &str {
-        &self.inner.config.name
+        &self.link.topology().config.name
     }
 
     /// Its queue.
     pub fn queue(&self) -> &str {
-        &self.inner.config.queue
+        &self.link.topology().config.queue
     }
 
     /// Whether the server is connected now.
     pub fn is_connected(&self) -> bool {
-        self.inner.state.borrow().connected
+        self.link.is_connected()
     }
 
     /// How many times the server has connected (1 after [`build`](ServerBuilder::build)).
     pub fn connections(&self) -> u64 {
-        self.inner.state.borrow().connections
+        self.link.connections()
     }
 
     /// Waits until the server is connected (consuming) and has connected at least
     /// `connections` times.
     pub async fn wait_connected(&self, connections: u64) {
-        let mut state = self.inner.state.subscribe();
-        let _ = state.wait_for(|state| state.connected && state.connections >= connections).await;
+        self.link.wait_connected(connections).await;
     }
 
     /// Stops consuming, waits for running handlers (at most the shutdown timeout) and
     /// closes the connection.
     pub async fn shutdown(self) {
-        self.inner.shutdown.cancel();
+        self.link.cancellation().cancel();
         let _ = self.task.await;
     }
 }
@@ -382,96 +333,89 @@ impl fmt::Debug for ServerHandle {
     }
 }
 
-async fn open_link(config: &Config) -> Result<(Link, Consumer), LinkError> {
-    let connection = connect(&config.url, &format!("omcp module {}", config.name), config.connect_timeout)
-        .await
-        .map_err(LinkError::Connect)?;
-    let channel = connection.create_channel().await?;
-    let prefetch = u16::try_from(config.concurrency).unwrap_or(u16::MAX);
-    channel.basic_qos(prefetch, BasicQosOptions::default()).await?;
-    let mut arguments = FieldTable::default();
-    let ttl = i32::try_from(config.message_ttl.as_millis()).unwrap_or(i32::MAX);
-    arguments.insert("x-message-ttl".into(), AMQPValue::LongInt(ttl));
-    let options = QueueDeclareOptions { durable: true, ..QueueDeclareOptions::default() };
-    channel.queue_declare(config.queue.as_str().into(), options, arguments).await?;
-    for (exchange, key) in &config.bindings {
-        let options = ExchangeDeclareOptions { durable: true, ..ExchangeDeclareOptions::default() };
-        channel.exchange_declare(exchange.as_str().into(), ExchangeKind::Topic, options, FieldTable::default()).await?;
-        channel
-            .queue_bind(
+impl Topology for Serving {
+    type Channels = ServingChannel;
+    type Consumers = Consumer;
+
+    /// The prefetch, the durable queue with its time to live, the message groups' exchanges
+    /// and bindings, the consumer.
+    async fn declare(&self, connection: &Connection) -> Result<(ServingChannel, Consumer), lapin::Error> {
+        let config = &self.config;
+        let channel = connection.create_channel().await?;
+        let prefetch = u16::try_from(config.concurrency).unwrap_or(u16::MAX);
+        channel.basic_qos(prefetch, BasicQosOptions::default()).await?;
+        let mut arguments = FieldTable::default();
+        let ttl = i32::try_from(config.message_ttl.as_millis()).unwrap_or(i32::MAX);
+        arguments.insert("x-message-ttl".into(), AMQPValue::LongInt(ttl));
+        let options = QueueDeclareOptions { durable: true, ..QueueDeclareOptions::default() };
+        channel.queue_declare(config.queue.as_str().into(), options, arguments).await?;
+        for (exchange, key) in &config.bindings {
+            let options = ExchangeDeclareOptions { durable: true, ..ExchangeDeclareOptions::default() };
+            let kind = ExchangeKind::Topic;
+            channel.exchange_declare(exchange.as_str().into(), kind, options, FieldTable::default()).await?;
+            channel
+                .queue_bind(
+                    config.queue.as_str().into(),
+                    exchange.as_str().into(),
+                    key.as_str().into(),
+                    QueueBindOptions::default(),
+                    FieldTable::default(),
+                )
+                .await?;
+        }
+        let consumer = channel
+            .basic_consume(
                 config.queue.as_str().into(),
-                exchange.as_str().into(),
-                key.as_str().into(),
-                QueueBindOptions::default(),
+                "".into(),
+                BasicConsumeOptions::default(),
                 FieldTable::default(),
             )
             .await?;
+        Ok((ServingChannel { channel, consumer: consumer.clone() }, consumer))
     }
-    let consumer = channel
-        .basic_consume(config.queue.as_str().into(), "".into(), BasicConsumeOptions::default(), FieldTable::default())
-        .await?;
-    Ok((Link { connection, channel }, consumer))
-}
 
-/// Connects again with backoff; `None` when shut down meanwhile.
-async fn reconnect(inner: &Arc<Inner>) -> Option<(Link, Consumer)> {
-    let policy = inner.config.reconnect;
-    let mut delay = policy.initial_delay;
-    loop {
-        tokio::select! {
-            _ = inner.shutdown.cancelled() => return None,
-            _ = tokio::time::sleep(delay) => {}
-        }
-        match open_link(&inner.config).await {
-            Ok(opened) => {
-                inner.state.send_modify(|state| {
-                    state.connected = true;
-                    state.connections += 1;
-                });
-                info!(connections = inner.state.borrow().connections, "reconnected to the broker");
-                return Some(opened);
-            }
-            Err(error) => {
-                let reason = match error {
-                    LinkError::Connect(ConnectError::Failed(error)) | LinkError::Broker(error) => describe(&error),
-                    LinkError::Connect(ConnectError::TimedOut) => "connect timeout".to_owned(),
-                };
-                delay = policy.next_delay(delay);
-                debug!(%reason, retry_in = ?delay, "reconnection failed");
-            }
+    /// Takes deliveries while a handler slot is free, until the connection ends. Each one is
+    /// handled in a task of its own, which acknowledges it first: once taken from the
+    /// consumer, a delivery is handled even when the link shuts down meanwhile.
+    async fn serve(&self, channels: Arc<ServingChannel>, mut consumer: Consumer) -> String {
+        loop {
+            let Ok(permit) = Arc::clone(&self.permits).acquire_owned().await else {
+                return "the handler slots are closed".to_owned();
+            };
+            let delivery = match next_delivery(&mut consumer).await {
+                Ok(delivery) => delivery,
+                Err(reason) => return reason,
+            };
+            let (config, channel) = (Arc::clone(&self.config), channels.channel.clone());
+            let handling = async move {
+                // At most once: acknowledged before handling, so a request is never run twice.
+                // An acknowledgement that fails leaves the request to the broker, which gives
+                // it again once the lost connection is noticed.
+                if let Err(error) = delivery.acker.ack(BasicAckOptions::default()).await {
+                    debug!(%error, "not acknowledged, not handled");
+                    return;
+                }
+                handle(&config, &channel, delivery).await;
+                drop(permit);
+            };
+            self.handlers.spawn(handling.in_current_span());
         }
     }
-}
 
-/// Takes deliveries while a handler slot is free, until shutdown or the connection ends.
-async fn consume(inner: &Arc<Inner>, link: &Link, consumer: &mut Consumer) -> Ended {
-    loop {
-        let permit = tokio::select! {
-            _ = inner.shutdown.cancelled() => return Ended::Shutdown,
-            permit = Arc::clone(&inner.permits).acquire_owned() => permit.expect("the semaphore is never closed"),
-        };
-        let delivery = tokio::select! {
-            _ = inner.shutdown.cancelled() => return Ended::Shutdown,
-            next = consumer.next() => match next {
-                Some(Ok(delivery)) => delivery,
-                Some(Err(error)) => return Ended::Lost(describe(&error)),
-                None => return Ended::Lost("the consumer was cancelled".to_owned()),
-            },
-        };
-        // At most once: acknowledged before handling, so a request is never run twice.
-        if let Err(error) = delivery.acker.ack(BasicAckOptions::default()).await {
-            return Ended::Lost(describe(&error));
+    /// No new deliveries (those prefetched and not started go back to the queue when the
+    /// channel closes), then the running handlers finish, for at most the shutdown timeout.
+    async fn shutdown(&self, channels: Option<&ServingChannel>) {
+        if let Some(channels) = channels {
+            let _ = channels.channel.basic_cancel(channels.consumer.tag(), BasicCancelOptions::default()).await;
         }
-        let (shared, channel) = (Arc::clone(inner), link.channel.clone());
-        let handling = async move {
-            handle(&shared, &channel, delivery).await;
-            drop(permit);
-        };
-        inner.handlers.spawn(handling.in_current_span());
+        self.handlers.close();
+        if tokio::time::timeout(self.config.shutdown_timeout, self.handlers.wait()).await.is_err() {
+            warn!(running = self.handlers.len(), "shutdown timeout: handlers still running are abandoned");
+        }
     }
 }
 
-async fn handle(inner: &Inner, channel: &Channel, delivery: Delivery) {
+async fn handle(config: &Config, channel: &Channel, delivery: Delivery) {
     let reply_to = delivery.properties.reply_to().clone();
     let correlation_id = delivery.properties.correlation_id().clone();
     let response = match Request::decode(&delivery.data) {
@@ -479,7 +423,7 @@ async fn handle(inner: &Inner, channel: &Channel, delivery: Delivery) {
             let (method, resource) = (request.method, request.resource.clone());
             debug!(%method, %resource, source = request.source.as_deref().unwrap_or(""), "request");
             // In a task of its own, so that a panicking handler is answered 500.
-            let handler = Arc::clone(&inner.config.handler);
+            let handler = Arc::clone(&config.handler);
             match tokio::spawn(async move { handler.handle(request).await }).await {
                 Ok(response) => response,
                 Err(error) => {
@@ -493,7 +437,7 @@ async fn handle(inner: &Inner, channel: &Channel, delivery: Delivery) {
             Response::error(Status::BadRequest, error.to_string())
         }
     };
-    let response = finish(&inner.config, response);
+    let response = finish(config, response);
     match reply_to {
         Some(reply_to) => send(channel, reply_to, correlation_id, &response).await,
         None if !response.status.is_success() => {
@@ -521,11 +465,8 @@ async fn send(channel: &Channel, reply_to: ShortString, correlation_id: Option<S
         properties = properties.with_correlation_id(correlation_id);
     }
     let packet = response.encode();
-    let published = channel
-        .basic_publish("".into(), reply_to.clone(), BasicPublishOptions::default(), packet.as_bytes(), properties)
-        .await;
-    if let Err(error) = published {
-        warn!(%reply_to, error = %describe(&error), status = %response.status, "response lost");
+    if let Err(error) = publish(channel, "", reply_to.as_str(), packet.as_bytes(), properties).await {
+        warn!(%reply_to, %error, status = %response.status, "response lost");
     }
 }
 
@@ -540,12 +481,9 @@ mod tests {
             description: "sensornet/0.1".into(),
             bindings: Vec::new(),
             handler: Arc::new(|_: Request| async { Response::ok_empty() }),
-            url: String::new(),
             concurrency: 1,
             message_ttl: Duration::from_secs(60),
-            connect_timeout: Duration::from_secs(1),
             shutdown_timeout: Duration::from_secs(1),
-            reconnect: Reconnect::default(),
         }
     }
 

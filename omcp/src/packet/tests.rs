@@ -1,8 +1,10 @@
 //! Every packet shape, written and read back, and the packets of the original implementation.
 
-use chrono::TimeZone;
+use chrono::{DateTime, TimeZone, Utc};
 
 use super::*;
+use crate::address::Address;
+use crate::error::OmcpError;
 
 /// The date of the original's test packets.
 fn date() -> DateTime<Utc> {
