@@ -17,9 +17,9 @@ pub use std::borrow::Cow;
 pub use std::sync::Arc;
 
 pub use crate::broker::Client;
-pub use crate::call::CallError;
+pub use crate::call::TypedCallError;
 pub use crate::error::OmcpError;
-pub use crate::packet::{Method, Request, Response, Status, JSON};
+pub use crate::packet::{Method, Request, Response, StatusCode, JSON};
 pub use crate::router::{Created, HandlerFuture, Module};
 pub use crate::schema::{ModuleSchema, ParamSchema, RouteSchema};
 
@@ -60,7 +60,7 @@ pub fn route_result<T, E: Into<OmcpError>>(result: Result<T, E>) -> Result<T, Om
 pub fn reply_data<T: Serialize>(result: Result<T, OmcpError>) -> Response {
     match result {
         Ok(value) => Response::ok_json(&value).unwrap_or_else(|error| {
-            Response::error(Status::InternalServerError, format!("the result cannot be serialized: {error}"))
+            Response::error(StatusCode::InternalServerError, format!("the result cannot be serialized: {error}"))
         }),
         Err(error) => Response::from(error),
     }
@@ -98,8 +98,8 @@ pub fn notify_not_implemented(path: &str) {
 }
 
 /// The JSON of a body to send.
-pub fn json_body<T: Serialize + ?Sized>(value: &T) -> Result<String, CallError> {
-    serde_json::to_string(value).map_err(CallError::Encode)
+pub fn json_body<T: Serialize + ?Sized>(value: &T) -> Result<String, TypedCallError> {
+    serde_json::to_string(value).map_err(TypedCallError::Encode)
 }
 
 /// Appends a literal part of a path template.
@@ -112,53 +112,53 @@ pub fn push_param<T: Display + ?Sized>(path: &mut String, value: &T) {
     crate::router::push_segment(path, &value.to_string());
 }
 
-/// Sends an answered request; an error response is `Err(CallError::Status)`.
+/// Sends an answered request; an error response is `Err(TypedCallError::Status)`.
 pub async fn call(
     client: &Client,
     module: &str,
     method: Method,
     path: String,
     body: Option<String>,
-) -> Result<Response, CallError> {
+) -> Result<Response, TypedCallError> {
     let mut request = Request::new(method, module, path);
     request.content_type = Some(JSON.to_owned());
     if let Some(body) = body {
         request.body = body;
     }
     let response = client.request(request).await?;
-    response.into_result().map_err(CallError::Status)
+    response.into_result().map_err(TypedCallError::Status)
 }
 
 /// Sends a notification.
-pub async fn notify(client: &Client, module: &str, path: String, body: Option<String>) -> Result<(), CallError> {
+pub async fn notify(client: &Client, module: &str, path: String, body: Option<String>) -> Result<(), TypedCallError> {
     let mut request = Request::new(Method::Notify, module, path);
     request.content_type = Some(JSON.to_owned());
     if let Some(body) = body {
         request.body = body;
     }
-    client.notify(request).await.map_err(CallError::Client)
+    client.notify(request).await.map_err(TypedCallError::Client)
 }
 
 /// The JSON value of a 200.
-pub fn decode_data<T: DeserializeOwned>(response: Response) -> Result<T, CallError> {
-    if response.status != Status::Ok {
-        return Err(CallError::Unexpected(response.status));
+pub fn decode_data<T: DeserializeOwned>(response: Response) -> Result<T, TypedCallError> {
+    if response.status != StatusCode::Ok {
+        return Err(TypedCallError::Unexpected(response.status));
     }
-    response.decode_body::<T>().map_err(CallError::Decode)
+    response.decode_body::<T>().map_err(TypedCallError::Decode)
 }
 
 /// A 200 whose body does not matter.
-pub fn decode_unit(response: Response) -> Result<(), CallError> {
+pub fn decode_unit(response: Response) -> Result<(), TypedCallError> {
     match response.status {
-        Status::Ok => Ok(()),
-        other => Err(CallError::Unexpected(other)),
+        StatusCode::Ok => Ok(()),
+        other => Err(TypedCallError::Unexpected(other)),
     }
 }
 
 /// The location of a 201.
-pub fn decode_created(response: Response) -> Result<Created, CallError> {
+pub fn decode_created(response: Response) -> Result<Created, TypedCallError> {
     match (response.status, response.location) {
-        (Status::Created, Some(location)) => Ok(Created::at(location)),
-        (status, _) => Err(CallError::Unexpected(status)),
+        (StatusCode::Created, Some(location)) => Ok(Created::at(location)),
+        (status, _) => Err(TypedCallError::Unexpected(status)),
     }
 }

@@ -2,7 +2,7 @@
 
 use std::fmt;
 
-use crate::packet::Status;
+use crate::packet::StatusCode;
 
 /// An error response: a status and the message of its `error` header.
 ///
@@ -12,56 +12,56 @@ use crate::packet::Status;
 /// `std::io::Error` 500.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct OmcpError {
-    status: Status,
+    status: StatusCode,
     message: String,
 }
 
 impl OmcpError {
     /// An error of any status. A success status (200, 201) is answered as 500: an error
     /// response always reports a failure.
-    pub fn new(status: Status, message: impl Into<String>) -> OmcpError {
-        let status = if status.is_success() { Status::InternalServerError } else { status };
+    pub fn new(status: StatusCode, message: impl Into<String>) -> OmcpError {
+        let status = if status.is_success() { StatusCode::InternalServerError } else { status };
         OmcpError { status, message: message.into() }
     }
 
     /// 400: the request cannot be understood.
     pub fn bad_request(message: impl Into<String>) -> OmcpError {
-        OmcpError::new(Status::BadRequest, message)
+        OmcpError::new(StatusCode::BadRequest, message)
     }
 
     /// 403: the request is not allowed.
     pub fn forbidden(message: impl Into<String>) -> OmcpError {
-        OmcpError::new(Status::Forbidden, message)
+        OmcpError::new(StatusCode::Forbidden, message)
     }
 
     /// 404: no such resource.
     pub fn not_found(message: impl Into<String>) -> OmcpError {
-        OmcpError::new(Status::NotFound, message)
+        OmcpError::new(StatusCode::NotFound, message)
     }
 
     /// 405: the resource does not accept this method.
     pub fn method_not_allowed(message: impl Into<String>) -> OmcpError {
-        OmcpError::new(Status::MethodNotAllowed, message)
+        OmcpError::new(StatusCode::MethodNotAllowed, message)
     }
 
     /// 408: no response in time.
     pub fn timeout(message: impl Into<String>) -> OmcpError {
-        OmcpError::new(Status::RequestTimeout, message)
+        OmcpError::new(StatusCode::RequestTimeout, message)
     }
 
     /// 500: the module failed.
     pub fn internal(message: impl Into<String>) -> OmcpError {
-        OmcpError::new(Status::InternalServerError, message)
+        OmcpError::new(StatusCode::InternalServerError, message)
     }
 
     /// 501: declared but not implemented. This is what the methods of a `#[module]` trait
     /// answer until an implementation overrides them.
     pub fn not_implemented(message: impl Into<String>) -> OmcpError {
-        OmcpError::new(Status::NotImplemented, message)
+        OmcpError::new(StatusCode::NotImplemented, message)
     }
 
     /// The status.
-    pub fn status(&self) -> Status {
+    pub fn status(&self) -> StatusCode {
         self.status
     }
 
@@ -118,13 +118,13 @@ mod tests {
         }
         assert_eq!(OmcpError::not_found("no sensor 7").to_string(), "404 NOT FOUND: no sensor 7");
         assert_eq!(OmcpError::not_found("").to_string(), "404 NOT FOUND");
-        assert_eq!(OmcpError::new(Status::Ok, "x").status(), Status::InternalServerError);
+        assert_eq!(OmcpError::new(StatusCode::Ok, "x").status(), StatusCode::InternalServerError);
     }
 
     #[test]
     fn conversions() {
         let json = serde_json::from_str::<u32>("x").unwrap_err();
-        assert_eq!(OmcpError::from(json).status(), Status::BadRequest);
+        assert_eq!(OmcpError::from(json).status(), StatusCode::BadRequest);
         let io = std::io::Error::other("disk");
         assert_eq!(OmcpError::from(io), OmcpError::internal("disk"));
     }

@@ -63,10 +63,10 @@ pub mod schema;
 pub mod __private;
 
 pub use address::{queue_name, Address, AddressError};
-pub use broker::{Client, ClientBuilder, ClientError, Reconnect, Server, ServerBuilder, ServerError, ServerHandle};
-pub use call::CallError;
+pub use broker::{Client, ClientBuilder, Reconnect, RequestError, Server, ServerBuilder, ServerError, ServerHandle};
+pub use call::TypedCallError;
 pub use error::OmcpError;
-pub use packet::{Method, Packet, ParseError, Request, Response, Status};
+pub use packet::{Method, Packet, ParseError, Request, Response, StatusCode};
 pub use router::{
     percent_decode, push_segment, Created, Handler, HandlerFuture, Module, PathTemplate, Router, TemplateError,
 };

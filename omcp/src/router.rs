@@ -323,7 +323,7 @@ mod tests {
     use std::borrow::Cow;
 
     use super::*;
-    use crate::packet::Status;
+    use crate::packet::StatusCode;
     use crate::schema::RouteSchema;
 
     #[test]
@@ -409,8 +409,8 @@ mod tests {
         );
         let not_found = router.route(Method::Get, "/nothing").unwrap_err();
         assert_eq!(not_found, OmcpError::not_found("no resource /nothing"));
-        assert_eq!(router.route(Method::Post, "/bad template").unwrap_err().status(), Status::NotFound);
-        assert_eq!(router.route(Method::Get, "/sensors/%zz").unwrap_err().status(), Status::BadRequest);
+        assert_eq!(router.route(Method::Post, "/bad template").unwrap_err().status(), StatusCode::NotFound);
+        assert_eq!(router.route(Method::Get, "/sensors/%zz").unwrap_err().status(), StatusCode::BadRequest);
     }
 
     #[test]
@@ -418,6 +418,6 @@ mod tests {
         let created = Created::at("omcp://sensornet/sensors/3");
         assert_eq!(created.address().unwrap().path, "/sensors/3");
         let response = Response::from(Created::at("/sensors/3"));
-        assert_eq!((response.status, response.location.as_deref()), (Status::Created, Some("/sensors/3")));
+        assert_eq!((response.status, response.location.as_deref()), (StatusCode::Created, Some("/sensors/3")));
     }
 }

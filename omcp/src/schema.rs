@@ -7,7 +7,7 @@ use std::borrow::Cow;
 use schemars::SchemaGenerator;
 use serde_json::{json, Map, Value};
 
-use crate::packet::{Method, Status};
+use crate::packet::{Method, StatusCode};
 
 /// Builds the JSON Schema of a type (`<T as schemars::JsonSchema>::json_schema`).
 pub type JsonSchemaFn = fn(&mut SchemaGenerator) -> schemars::Schema;
@@ -45,7 +45,7 @@ pub struct RouteSchema {
     /// JSON Schema of the body of a successful response, if it has one.
     pub response: Option<JsonSchemaFn>,
     /// The status of success: 200, 201 for creations, none for NOTIFY.
-    pub success: Option<Status>,
+    pub success: Option<StatusCode>,
 }
 
 /// A path parameter.
@@ -178,7 +178,7 @@ mod tests {
             description: Cow::Borrowed("Sensors."),
             long_description: Cow::Borrowed(""),
             routes: Cow::Owned(vec![
-                route(Method::Get, "/sensors/{id}", Some(Status::Ok)),
+                route(Method::Get, "/sensors/{id}", Some(StatusCode::Ok)),
                 route(Method::Notify, "/x", None),
             ]),
         };

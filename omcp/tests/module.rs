@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 use std::sync::Mutex;
 
-use omcp::{Created, Handler, Method, OmcpError, Request, Response, Router, Status};
+use omcp::{Created, Handler, Method, OmcpError, Request, Response, Router, StatusCode};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
@@ -148,44 +148,47 @@ async fn the_router_answers_every_status() {
 
     // 201 and the location (completed with omcp://sensornet by the server that sends it).
     let created = answer(&router, json(r#"{"name":"t1"}"#)).await;
-    assert_eq!((created.status, created.location.as_deref()), (Status::Created, Some("/sensors/1")));
+    assert_eq!((created.status, created.location.as_deref()), (StatusCode::Created, Some("/sensors/1")));
     // 200 with JSON.
     let sensor = answer(&router, request(Method::Get, "/sensors/1")).await;
-    assert_eq!((sensor.status, sensor.content_type.as_deref()), (Status::Ok, Some("application/json")));
+    assert_eq!((sensor.status, sensor.content_type.as_deref()), (StatusCode::Ok, Some("application/json")));
     assert_eq!(sensor.decode_body::<Sensor>().unwrap(), Sensor { id: 1, name: "t1".into() });
     assert_eq!(answer(&router, request(Method::Get, "/sensors/count")).await.body, "1");
     assert_eq!(answer(&router, request(Method::Get, "/sensors")).await.body, r#"[{"id":1,"name":"t1"}]"#);
     // An empty 200.
     let renamed =
         answer(&router, request(Method::Put, "/sensors/1").body("application/json", r#"{"name":"t2"}"#)).await;
-    assert_eq!((renamed.status, renamed.body.as_str()), (Status::Ok, ""));
+    assert_eq!((renamed.status, renamed.body.as_str()), (StatusCode::Ok, ""));
     assert_eq!(answer(&router, request(Method::Get, "/sensors/1")).await.body, r#"{"id":1,"name":"t2"}"#);
-    assert_eq!(answer(&router, request(Method::Delete, "/sensors/1")).await.status, Status::Ok);
+    assert_eq!(answer(&router, request(Method::Delete, "/sensors/1")).await.status, StatusCode::Ok);
 
     // The handler's errors with their status and message.
     let missing = answer(&router, request(Method::Get, "/sensors/7")).await;
-    assert_eq!((missing.status, missing.error.as_deref()), (Status::NotFound, Some("no sensor 7")));
+    assert_eq!((missing.status, missing.error.as_deref()), (StatusCode::NotFound, Some("no sensor 7")));
     let forbidden = answer(&router, request(Method::Delete, "/sensors/7")).await;
-    assert_eq!((forbidden.status, forbidden.error.as_deref()), (Status::Forbidden, Some("keep it")));
+    assert_eq!((forbidden.status, forbidden.error.as_deref()), (StatusCode::Forbidden, Some("keep it")));
     let failed = answer(&router, json(r#"{"name":""}"#)).await;
-    assert_eq!((failed.status, failed.error.as_deref()), (Status::InternalServerError, Some("a sensor needs a name")));
+    assert_eq!(
+        (failed.status, failed.error.as_deref()),
+        (StatusCode::InternalServerError, Some("a sensor needs a name"))
+    );
 
     // 400: a path parameter or a body that does not decode.
     let bad_id = answer(&router, request(Method::Get, "/sensors/three")).await;
-    assert_eq!(bad_id.status, Status::BadRequest);
+    assert_eq!(bad_id.status, StatusCode::BadRequest);
     assert_eq!(bad_id.error.as_deref(), Some("invalid path parameter `id` `three`: invalid digit found in string"));
     let bad_body = answer(&router, json(r#"{"nom":"t1"}"#)).await;
-    assert_eq!(bad_body.status, Status::BadRequest);
+    assert_eq!(bad_body.status, StatusCode::BadRequest);
     assert_eq!(bad_body.error.as_deref(), Some("invalid body: missing field `name` at line 1 column 12"));
 
     // 404 unknown path, 405 known path with another method, 501 declared but not implemented.
     let unknown = answer(&router, request(Method::Get, "/actuators/1")).await;
-    assert_eq!((unknown.status, unknown.error.as_deref()), (Status::NotFound, Some("no resource /actuators/1")));
+    assert_eq!((unknown.status, unknown.error.as_deref()), (StatusCode::NotFound, Some("no resource /actuators/1")));
     let not_allowed = answer(&router, request(Method::Post, "/sensors/1")).await;
-    assert_eq!(not_allowed.status, Status::MethodNotAllowed);
+    assert_eq!(not_allowed.status, StatusCode::MethodNotAllowed);
     assert_eq!(not_allowed.error.as_deref(), Some("POST is not allowed on /sensors/1; allowed: GET, PUT, DELETE"));
     let unimplemented = answer(&router, request(Method::Get, "/calibration/1")).await;
-    assert_eq!(unimplemented.status, Status::NotImplemented);
+    assert_eq!(unimplemented.status, StatusCode::NotImplemented);
     assert_eq!(unimplemented.error.as_deref(), Some("GET /calibration/{id} is not implemented"));
 
     // The request itself, and percent-decoded string parameters.
@@ -198,7 +201,7 @@ async fn notifications_run_the_route() {
     let network = std::sync::Arc::new(Network::default());
     let router = Router::new(SensorNetServer::from_arc(std::sync::Arc::clone(&network)));
     let sample = request(Method::Notify, "/samples").body("application/json", r#"{"sensor":1,"value":21.5}"#);
-    assert_eq!(answer(&router, sample).await.status, Status::Ok);
+    assert_eq!(answer(&router, sample).await.status, StatusCode::Ok);
     assert_eq!(*network.samples.lock().unwrap(), [Sample { sensor: 1, value: 21.5 }]);
 }
 
@@ -212,12 +215,12 @@ async fn every_route_is_501_until_implemented() {
     for (method, path) in [(Method::Get, "/sensors/1"), (Method::Post, "/sensors"), (Method::Delete, "/sensors/1")] {
         let body = if method == Method::Post { r#"{"name":"x"}"# } else { "" };
         let response = answer(&router, request(method, path).body("application/json", body)).await;
-        assert_eq!(response.status, Status::NotImplemented, "{method} {path}");
+        assert_eq!(response.status, StatusCode::NotImplemented, "{method} {path}");
     }
     let notified =
         answer(&router, request(Method::Notify, "/samples").body("application/json", r#"{"sensor":1,"value":1}"#))
             .await;
-    assert_eq!(notified.status, Status::Ok);
+    assert_eq!(notified.status, StatusCode::Ok);
 }
 
 #[test]
@@ -250,8 +253,8 @@ fn the_schema() {
         (sensor.params[0].name.as_ref(), sensor.params[0].description.as_ref()),
         ("id", "The sensor's identifier")
     );
-    assert_eq!(sensor.success, Some(Status::Ok));
-    assert_eq!(schema.route(Method::Post, "/sensors").unwrap().success, Some(Status::Created));
+    assert_eq!(sensor.success, Some(StatusCode::Ok));
+    assert_eq!(schema.route(Method::Post, "/sensors").unwrap().success, Some(StatusCode::Created));
     assert_eq!(schema.route(Method::Notify, "/samples").unwrap().success, None);
 
     let document = schema.to_json();

@@ -12,7 +12,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
-use omcp::{Client, ClientError, Method, Reconnect, Request, Response, Server, Status};
+use omcp::{Client, Method, Reconnect, Request, RequestError, Response, Server, StatusCode};
 use support::{delete, init_logs, require_broker, unique, url, within};
 use tokio::sync::{mpsc, Notify};
 
@@ -55,7 +55,7 @@ async fn reconnects_after_the_broker_restarts() {
                         let _ = notified.send(path.to_owned());
                         Response::ok_empty()
                     }
-                    _ => Response::error(Status::NotFound, "no such resource"),
+                    _ => Response::error(StatusCode::NotFound, "no such resource"),
                 }
             }
         }
@@ -83,7 +83,7 @@ async fn reconnects_after_the_broker_restarts() {
 
     within(180, "the broker restart", tokio::task::spawn_blocking(restart_broker)).await.unwrap();
     let lost = within(30, "the request in flight", in_flight).await.unwrap();
-    assert!(matches!(lost, Err(ClientError::ConnectionLost)), "{lost:?}");
+    assert!(matches!(lost, Err(RequestError::ConnectionLost)), "{lost:?}");
     release.notify_one();
 
     // Sent while the client may still be reconnecting: it waits for the connection.

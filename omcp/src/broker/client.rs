@@ -19,15 +19,15 @@ use tracing::{debug, info, warn};
 
 use super::{Reconnect, DEFAULT_URL};
 use crate::address::{is_message_group, queue_name, routing_key, Address, AddressError};
-use crate::packet::{Method, ParseError, Request, Response, Status};
+use crate::packet::{Method, ParseError, Request, Response, StatusCode};
 
 /// Why a call did not get a response.
 ///
-/// A module's error response is not a `ClientError`: it is the `Ok` response with its
+/// A module's error response is not a `RequestError`: it is the `Ok` response with its
 /// status. A response timeout is the `408` response.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
-pub enum ClientError {
+pub enum RequestError {
     /// The first connection failed.
     #[error("cannot connect to the broker at {url}: {source}")]
     Connect {
@@ -122,13 +122,13 @@ impl ClientBuilder {
     /// Connects: opens a channel with publisher confirms and declares the reply queue.
     /// Fails when the broker cannot be reached now; once connected, the client reconnects
     /// by itself.
-    pub async fn connect(self) -> Result<Client, ClientError> {
+    pub async fn connect(self) -> Result<Client, RequestError> {
         let config = self.link.clone().name(format!("omcp client {}", self.source));
         let url = &self.link.url;
         let supervisor = Link::open(config, Replies::default()).await.map_err(|error| match error {
-            OpenError::Connect(source) => ClientError::Connect { url: url.clone(), source },
-            OpenError::ConnectTimeout(timeout) => ClientError::ConnectTimeout { url: url.clone(), timeout },
-            OpenError::Declare(error) => ClientError::Broker(error),
+            OpenError::Connect(source) => RequestError::Connect { url: url.clone(), source },
+            OpenError::ConnectTimeout(timeout) => RequestError::ConnectTimeout { url: url.clone(), timeout },
+            OpenError::Declare(error) => RequestError::Broker(error),
         })?;
         info!(url = %url, source = %self.source, "OMCP client connected");
         let span = tracing::info_span!("omcp-client", source = %self.source);
@@ -142,7 +142,7 @@ impl ClientBuilder {
 /// clone is dropped or [`close`](Client::close) is called.
 ///
 /// ```no_run
-/// # async fn demo() -> Result<(), omcp::ClientError> {
+/// # async fn demo() -> Result<(), omcp::RequestError> {
 /// let client = omcp::Client::builder("amqp://127.0.0.1:5672/%2f").source("dashboard").connect().await?;
 /// let response = client.get("omcp://sensornet/sensors/3").await?;
 /// println!("{} {}", response.status, response.body);
@@ -165,7 +165,7 @@ struct Inner {
 #[derive(Default)]
 struct Replies {
     /// Requests waiting for their response, by correlation id.
-    pending: Mutex<HashMap<String, oneshot::Sender<Result<Response, ClientError>>>>,
+    pending: Mutex<HashMap<String, oneshot::Sender<Result<Response, RequestError>>>>,
 }
 
 /// What the client declares on one connection.
@@ -182,12 +182,12 @@ impl Client {
     }
 
     /// Connects to the broker at `url` with the default settings.
-    pub async fn connect(url: impl Into<String>) -> Result<Client, ClientError> {
+    pub async fn connect(url: impl Into<String>) -> Result<Client, RequestError> {
         Client::builder(url).connect().await
     }
 
     /// Connects to a RabbitMQ on this machine ([`DEFAULT_URL`]).
-    pub async fn connect_local() -> Result<Client, ClientError> {
+    pub async fn connect_local() -> Result<Client, RequestError> {
         Client::connect(DEFAULT_URL).await
     }
 
@@ -206,17 +206,17 @@ impl Client {
     /// error response of the module is an `Ok` response with its status.
     ///
     /// The request's `source` is set to the client's unless it names one.
-    pub async fn request(&self, request: Request) -> Result<Response, ClientError> {
+    pub async fn request(&self, request: Request) -> Result<Response, RequestError> {
         self.request_within(request, self.inner.timeout).await
     }
 
     /// [`request`](Client::request) with another timeout.
-    pub async fn request_within(&self, mut request: Request, timeout: Duration) -> Result<Response, ClientError> {
+    pub async fn request_within(&self, mut request: Request, timeout: Duration) -> Result<Response, RequestError> {
         if !request.method.is_answered() {
-            return Err(ClientError::Unanswered);
+            return Err(RequestError::Unanswered);
         }
         if is_message_group(&request.module) {
-            return Err(ClientError::MessageGroup(request.module));
+            return Err(RequestError::MessageGroup(request.module));
         }
         let deadline = Instant::now() + timeout;
         let live = self.inner.live_before(deadline).await?;
@@ -244,14 +244,14 @@ impl Client {
             Ok(Ok(Published::Routed)) => {}
             Ok(Ok(Published::Unroutable)) => {
                 return Ok(Response::error(
-                    Status::NotFound,
+                    StatusCode::NotFound,
                     format!("no module `{}` on this broker (no queue `{queue}`)", request.module),
                 ));
             }
         }
         match tokio::time::timeout_at(deadline, receiver).await {
             Ok(Ok(result)) => result,
-            Ok(Err(_)) => Err(ClientError::ConnectionLost),
+            Ok(Err(_)) => Err(RequestError::ConnectionLost),
             Err(_) => Ok(timeout_response(&request, timeout)),
         }
     }
@@ -259,9 +259,9 @@ impl Client {
     /// Sends a notification: the request (normally a NOTIFY) without `reply_to`, as a
     /// persistent message. To a message group (`X.messagegroup`) it is published on the
     /// group's exchange, to every subscriber of its path; to a module, to its queue
-    /// ([`ClientError::NoSuchModule`] when there is none). Returns when the broker has
+    /// ([`RequestError::NoSuchModule`] when there is none). Returns when the broker has
     /// taken the message; whether a module handles it is not known.
-    pub async fn notify(&self, mut request: Request) -> Result<(), ClientError> {
+    pub async fn notify(&self, mut request: Request) -> Result<(), RequestError> {
         let deadline = Instant::now() + self.inner.timeout;
         let live = self.inner.live_before(deadline).await?;
         request.source.get_or_insert_with(|| self.inner.source.clone());
@@ -281,36 +281,36 @@ impl Client {
         let publishing = publish_confirmed(channel, &exchange, &routing_key, mandatory, packet.as_bytes(), properties);
         let published = tokio::time::timeout_at(deadline, publishing)
             .await
-            .map_err(|_| ClientError::NotConnected)?
+            .map_err(|_| RequestError::NotConnected)?
             .map_err(broker_error)?;
         match published {
             Published::Routed => Ok(()),
-            Published::Unroutable => Err(ClientError::NoSuchModule { module: request.module, queue: routing_key }),
+            Published::Unroutable => Err(RequestError::NoSuchModule { module: request.module, queue: routing_key }),
         }
     }
 
     /// `GET address`.
-    pub async fn get(&self, address: &str) -> Result<Response, ClientError> {
+    pub async fn get(&self, address: &str) -> Result<Response, RequestError> {
         self.request(Request::to(Method::Get, &Address::parse(address)?)).await
     }
 
     /// `DELETE address`.
-    pub async fn delete(&self, address: &str) -> Result<Response, ClientError> {
+    pub async fn delete(&self, address: &str) -> Result<Response, RequestError> {
         self.request(Request::to(Method::Delete, &Address::parse(address)?)).await
     }
 
     /// `POST address` with a body.
-    pub async fn post(&self, address: &str, content_type: &str, body: &str) -> Result<Response, ClientError> {
+    pub async fn post(&self, address: &str, content_type: &str, body: &str) -> Result<Response, RequestError> {
         self.request(Request::to(Method::Post, &Address::parse(address)?).body(content_type, body)).await
     }
 
     /// `PUT address` with a body.
-    pub async fn put(&self, address: &str, content_type: &str, body: &str) -> Result<Response, ClientError> {
+    pub async fn put(&self, address: &str, content_type: &str, body: &str) -> Result<Response, RequestError> {
         self.request(Request::to(Method::Put, &Address::parse(address)?).body(content_type, body)).await
     }
 
     /// `NOTIFY address` with a body (see [`notify`](Client::notify)).
-    pub async fn notify_to(&self, address: &str, content_type: &str, body: &str) -> Result<(), ClientError> {
+    pub async fn notify_to(&self, address: &str, content_type: &str, body: &str) -> Result<(), RequestError> {
         self.notify(Request::to(Method::Notify, &Address::parse(address)?).body(content_type, body)).await
     }
 
@@ -329,13 +329,13 @@ impl Client {
         self.inner.link.wait_connected(connections).await;
     }
 
-    /// Closes the connection. Requests in flight fail with [`ClientError::Closed`], and so
+    /// Closes the connection. Requests in flight fail with [`RequestError::Closed`], and so
     /// do later ones.
     pub async fn close(&self) {
         let link = &self.inner.link;
         // Cancelled first, so that no new request starts while those in flight are failed.
         link.cancellation().cancel();
-        link.topology().fail_pending(|| ClientError::Closed);
+        link.topology().fail_pending(|| RequestError::Closed);
         link.shutdown().await;
     }
 }
@@ -352,16 +352,16 @@ impl fmt::Debug for Client {
 
 impl Inner {
     /// The live connection, waiting for a reconnection until `deadline`.
-    async fn live_before(&self, deadline: Instant) -> Result<Live<Replies>, ClientError> {
+    async fn live_before(&self, deadline: Instant) -> Result<Live<Replies>, RequestError> {
         self.link.live_before(deadline).await.map_err(|unavailable| match unavailable {
-            Unavailable::NotConnected => ClientError::NotConnected,
-            Unavailable::ShutDown => ClientError::Closed,
+            Unavailable::NotConnected => RequestError::NotConnected,
+            Unavailable::ShutDown => RequestError::Closed,
         })
     }
 }
 
 impl Replies {
-    fn fail_pending(&self, error: impl Fn() -> ClientError) {
+    fn fail_pending(&self, error: impl Fn() -> RequestError) {
         let pending: Vec<_> = self.pending.lock().expect("not poisoned").drain().collect();
         if !pending.is_empty() {
             warn!(requests = pending.len(), "requests in flight failed: {}", error());
@@ -379,7 +379,7 @@ impl Replies {
         let sender = self.pending.lock().expect("not poisoned").remove(correlation_id.as_str());
         match sender {
             Some(sender) => {
-                let _ = sender.send(Response::decode(&delivery.data).map_err(ClientError::InvalidResponse));
+                let _ = sender.send(Response::decode(&delivery.data).map_err(RequestError::InvalidResponse));
             }
             None => debug!(%correlation_id, "a reply arrived after its request gave up"),
         }
@@ -415,7 +415,7 @@ impl Topology for Replies {
 
     /// Their responses can no longer reach this client: the requests in flight fail.
     fn lost(&self, _reason: &str) {
-        self.fail_pending(|| ClientError::ConnectionLost);
+        self.fail_pending(|| RequestError::ConnectionLost);
     }
 }
 
@@ -431,14 +431,17 @@ impl Drop for PendingGuard<'_> {
 }
 
 fn timeout_response(request: &Request, timeout: Duration) -> Response {
-    Response::error(Status::RequestTimeout, format!("no response from module `{}` within {timeout:?}", request.module))
+    Response::error(
+        StatusCode::RequestTimeout,
+        format!("no response from module `{}` within {timeout:?}", request.module),
+    )
 }
 
 /// The client's error for a failed publish or declaration.
-fn broker_error(error: BrokerError) -> ClientError {
+fn broker_error(error: BrokerError) -> RequestError {
     match error {
-        BrokerError::ConnectionLost => ClientError::ConnectionLost,
-        BrokerError::Failed(error) => ClientError::Broker(error),
-        BrokerError::Nacked => ClientError::Refused,
+        BrokerError::ConnectionLost => RequestError::ConnectionLost,
+        BrokerError::Failed(error) => RequestError::Broker(error),
+        BrokerError::Nacked => RequestError::Refused,
     }
 }

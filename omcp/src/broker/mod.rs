@@ -26,10 +26,10 @@
 //!   handler never runs twice for one request). A handler running while the connection
 //!   drops finishes, but its response cannot be sent and is dropped (logged): the caller's
 //!   reply queue died with the caller's connection anyway.
-//! - A client fails its requests in flight with [`ClientError::ConnectionLost`] as soon as
+//! - A client fails its requests in flight with [`RequestError::ConnectionLost`] as soon as
 //!   the connection drops (their responses can no longer reach it; the module may or may
 //!   not have handled them), and new requests wait for the new connection for at most
-//!   their timeout ([`ClientError::NotConnected`] after that).
+//!   their timeout ([`RequestError::NotConnected`] after that).
 //!
 //! The connection itself (connecting, reconnecting, declaring again, publishing with
 //! confirms) is an [`osmp_broker::Link`]; the client and the server each give it their
@@ -38,7 +38,7 @@
 mod client;
 mod server;
 
-pub use client::{Client, ClientBuilder, ClientError};
+pub use client::{Client, ClientBuilder, RequestError};
 pub use osmp_broker::Reconnect;
 pub use server::{Server, ServerBuilder, ServerError, ServerHandle};
 

@@ -19,7 +19,7 @@ use tracing::{debug, info, warn, Instrument};
 
 use super::Reconnect;
 use crate::address::{queue_name, Address, AddressError, SCHEME};
-use crate::packet::{now, Request, Response, Status};
+use crate::packet::{now, Request, Response, StatusCode};
 use crate::router::{Handler, Module, Router};
 
 /// Why a server could not start.
@@ -428,13 +428,16 @@ async fn handle(config: &Config, channel: &Channel, delivery: Delivery) {
                 Ok(response) => response,
                 Err(error) => {
                     warn!(%method, %resource, "handler failed: {error}");
-                    Response::error(Status::InternalServerError, format!("the handler of {method} {resource} failed"))
+                    Response::error(
+                        StatusCode::InternalServerError,
+                        format!("the handler of {method} {resource} failed"),
+                    )
                 }
             }
         }
         Err(error) => {
             warn!(%error, "undecodable packet");
-            Response::error(Status::BadRequest, error.to_string())
+            Response::error(StatusCode::BadRequest, error.to_string())
         }
     };
     let response = finish(config, response);

@@ -55,7 +55,7 @@ pub use error::ParseError;
 pub use method::Method;
 pub use request::Request;
 pub use response::Response;
-pub use status::Status;
+pub use status::StatusCode;
 
 /// The protocol version every packet names.
 pub const VERSION: &str = "OMCP/0.1";

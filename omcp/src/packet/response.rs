@@ -7,14 +7,14 @@ use serde::Serialize;
 use super::codec::{
     check_version, decode_json, find_header, push_header, push_others_and_body, utf16_len, Headers, Packet, RawPacket,
 };
-use super::{format_date, now, ParseError, Status, JSON, TEXT, VERSION};
+use super::{format_date, now, ParseError, StatusCode, JSON, TEXT, VERSION};
 use crate::error::OmcpError;
 
 /// A response packet.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Response {
     /// The outcome.
-    pub status: Status,
+    pub status: StatusCode,
     /// When it was sent (`date`), to the second.
     pub date: Option<DateTime<Utc>>,
     /// The answering module as it describes itself (`module`, e.g. `sensornet` or
@@ -34,7 +34,7 @@ pub struct Response {
 
 impl Response {
     /// A response of any status, dated now, without body.
-    pub fn new(status: Status) -> Response {
+    pub fn new(status: StatusCode) -> Response {
         Response {
             status,
             date: Some(now()),
@@ -49,7 +49,7 @@ impl Response {
 
     /// 200 with a body of the given type.
     pub fn ok(content_type: impl Into<String>, body: impl Into<String>) -> Response {
-        Response { content_type: Some(content_type.into()), body: body.into(), ..Response::new(Status::Ok) }
+        Response { content_type: Some(content_type.into()), body: body.into(), ..Response::new(StatusCode::Ok) }
     }
 
     /// 200 with a JSON body.
@@ -65,11 +65,11 @@ impl Response {
     /// 201 with the location of the new resource: a full address (`omcp://module/path`) or
     /// a path of the answering module, completed by the server that sends the response.
     pub fn created(location: impl Into<String>) -> Response {
-        Response { location: Some(location.into()), ..Response::new(Status::Created) }
+        Response { location: Some(location.into()), ..Response::new(StatusCode::Created) }
     }
 
     /// An error response.
-    pub fn error(status: Status, message: impl Into<String>) -> Response {
+    pub fn error(status: StatusCode, message: impl Into<String>) -> Response {
         Response { error: Some(message.into()), ..Response::new(status) }
     }
 
@@ -134,7 +134,7 @@ impl Response {
         if let Some(module) = &self.module {
             push_header(&mut out, "module", module);
         }
-        let with_body = self.status == Status::Ok || !self.body.is_empty();
+        let with_body = self.status == StatusCode::Ok || !self.body.is_empty();
         if with_body {
             push_header(&mut out, "content-length", &self.content_length().to_string());
         }
@@ -159,7 +159,7 @@ impl Response {
         let status = code
             .parse::<u16>()
             .ok()
-            .and_then(Status::from_code)
+            .and_then(StatusCode::from_code)
             .ok_or_else(|| ParseError::UnknownStatus(code.to_owned()))?;
         let mut headers = Headers::read(&raw.headers)?;
         Ok(Response {

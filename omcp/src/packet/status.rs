@@ -6,7 +6,7 @@ use serde::Serialize;
 
 /// A response code.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Status {
+pub enum StatusCode {
     /// 200: the request succeeded (GET returns the resource, PUT and DELETE nothing).
     Ok,
     /// 201: a resource was created (POST); `location` says where.
@@ -27,69 +27,69 @@ pub enum Status {
     NotImplemented,
 }
 
-impl Status {
+impl StatusCode {
     /// Every code.
-    pub const ALL: [Status; 9] = [
-        Status::Ok,
-        Status::Created,
-        Status::BadRequest,
-        Status::Forbidden,
-        Status::NotFound,
-        Status::MethodNotAllowed,
-        Status::RequestTimeout,
-        Status::InternalServerError,
-        Status::NotImplemented,
+    pub const ALL: [StatusCode; 9] = [
+        StatusCode::Ok,
+        StatusCode::Created,
+        StatusCode::BadRequest,
+        StatusCode::Forbidden,
+        StatusCode::NotFound,
+        StatusCode::MethodNotAllowed,
+        StatusCode::RequestTimeout,
+        StatusCode::InternalServerError,
+        StatusCode::NotImplemented,
     ];
 
     /// The number (`404`).
     pub const fn code(self) -> u16 {
         match self {
-            Status::Ok => 200,
-            Status::Created => 201,
-            Status::BadRequest => 400,
-            Status::Forbidden => 403,
-            Status::NotFound => 404,
-            Status::MethodNotAllowed => 405,
-            Status::RequestTimeout => 408,
-            Status::InternalServerError => 500,
-            Status::NotImplemented => 501,
+            StatusCode::Ok => 200,
+            StatusCode::Created => 201,
+            StatusCode::BadRequest => 400,
+            StatusCode::Forbidden => 403,
+            StatusCode::NotFound => 404,
+            StatusCode::MethodNotAllowed => 405,
+            StatusCode::RequestTimeout => 408,
+            StatusCode::InternalServerError => 500,
+            StatusCode::NotImplemented => 501,
         }
     }
 
     /// The text of the status line: the code's name with spaces (`NOT FOUND`).
     pub const fn text(self) -> &'static str {
         match self {
-            Status::Ok => "OK",
-            Status::Created => "CREATED",
-            Status::BadRequest => "BAD REQUEST",
-            Status::Forbidden => "FORBIDDEN",
-            Status::NotFound => "NOT FOUND",
-            Status::MethodNotAllowed => "METHOD NOT ALLOWED",
-            Status::RequestTimeout => "REQUEST TIMEOUT",
-            Status::InternalServerError => "INTERNAL SERVER ERROR",
-            Status::NotImplemented => "NOT IMPLEMENTED",
+            StatusCode::Ok => "OK",
+            StatusCode::Created => "CREATED",
+            StatusCode::BadRequest => "BAD REQUEST",
+            StatusCode::Forbidden => "FORBIDDEN",
+            StatusCode::NotFound => "NOT FOUND",
+            StatusCode::MethodNotAllowed => "METHOD NOT ALLOWED",
+            StatusCode::RequestTimeout => "REQUEST TIMEOUT",
+            StatusCode::InternalServerError => "INTERNAL SERVER ERROR",
+            StatusCode::NotImplemented => "NOT IMPLEMENTED",
         }
     }
 
     /// The status with this number.
-    pub fn from_code(code: u16) -> Option<Status> {
-        Status::ALL.into_iter().find(|status| status.code() == code)
+    pub fn from_code(code: u16) -> Option<StatusCode> {
+        StatusCode::ALL.into_iter().find(|status| status.code() == code)
     }
 
     /// 200 and 201.
     pub const fn is_success(self) -> bool {
-        matches!(self, Status::Ok | Status::Created)
+        matches!(self, StatusCode::Ok | StatusCode::Created)
     }
 }
 
-impl fmt::Display for Status {
+impl fmt::Display for StatusCode {
     /// `404 NOT FOUND`.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{} {}", self.code(), self.text())
     }
 }
 
-impl Serialize for Status {
+impl Serialize for StatusCode {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.serialize_u16(self.code())
     }

@@ -128,7 +128,7 @@ fn the_originals_201() {
 
 #[test]
 fn the_originals_501() {
-    let not_implemented = response(Response::error(Status::NotImplemented, "error"));
+    let not_implemented = response(Response::error(StatusCode::NotImplemented, "error"));
     let expected = format!("OMCP/0.1 501 NOT IMPLEMENTED\ndate:{DATE}\nmodule:test-java/0.1\nerror:error\n");
     assert_eq!(not_implemented.encode(), expected);
     assert_eq!(Response::decode(expected.as_bytes()).unwrap(), not_implemented);
@@ -148,25 +148,25 @@ fn every_status_line() {
         "OMCP/0.1 500 INTERNAL SERVER ERROR",
         "OMCP/0.1 501 NOT IMPLEMENTED",
     ];
-    for (status, line) in Status::ALL.into_iter().zip(lines) {
-        let packet = if status == Status::Ok {
+    for (status, line) in StatusCode::ALL.into_iter().zip(lines) {
+        let packet = if status == StatusCode::Ok {
             response(Response::ok_empty())
-        } else if status == Status::Created {
+        } else if status == StatusCode::Created {
             response(Response::created("omcp://m/x"))
         } else {
             response(Response::error(status, format!("{} happened", status.text().to_lowercase())))
         };
         let text = packet.encode();
         assert_eq!(text.lines().next(), Some(line));
-        assert_eq!(Status::from_code(status.code()), Some(status));
+        assert_eq!(StatusCode::from_code(status.code()), Some(status));
         if !status.is_success() {
             assert!(text.ends_with(&format!("error:{} happened\n", status.text().to_lowercase())), "{text}");
             assert!(!text.contains("content-length"), "{text}");
         }
         round_trip_response(&packet);
     }
-    assert_eq!(Status::from_code(302), None);
-    assert_eq!(Status::MethodNotAllowed.to_string(), "405 METHOD NOT ALLOWED");
+    assert_eq!(StatusCode::from_code(302), None);
+    assert_eq!(StatusCode::MethodNotAllowed.to_string(), "405 METHOD NOT ALLOWED");
 }
 
 #[test]
@@ -199,9 +199,9 @@ fn json_bodies() {
 #[test]
 fn into_result() {
     assert!(Response::ok_empty().into_result().is_ok());
-    let error = Response::error(Status::NotFound, "no sensor 7").into_result().unwrap_err();
+    let error = Response::error(StatusCode::NotFound, "no sensor 7").into_result().unwrap_err();
     assert_eq!(error, OmcpError::not_found("no sensor 7"));
-    let without_message = Response::new(Status::Forbidden).into_result().unwrap_err();
+    let without_message = Response::new(StatusCode::Forbidden).into_result().unwrap_err();
     assert_eq!(without_message, OmcpError::forbidden(""));
     assert_eq!(Response::from(OmcpError::internal("boom")).error.as_deref(), Some("boom"));
 }
@@ -239,8 +239,8 @@ fn reading_tolerates_the_quirks_of_peers() {
 
     // A response with only its status line; status text in any form.
     let bare = Response::decode(b"OMCP/0.1 404 NOT_FOUND").unwrap();
-    assert_eq!((bare.status, bare.date, bare.module), (Status::NotFound, None, None));
-    assert_eq!(Response::decode(b"OMCP/0.1 200").unwrap().status, Status::Ok);
+    assert_eq!((bare.status, bare.date, bare.module), (StatusCode::NotFound, None, None));
+    assert_eq!(Response::decode(b"OMCP/0.1 200").unwrap().status, StatusCode::Ok);
 }
 
 #[test]
@@ -253,7 +253,7 @@ fn duplicate_headers_keep_the_first() {
 
 #[test]
 fn header_values_cannot_break_lines() {
-    let packet = response(Response::error(Status::InternalServerError, "line one\nline two\r\nthree"));
+    let packet = response(Response::error(StatusCode::InternalServerError, "line one\nline two\r\nthree"));
     let text = packet.encode();
     assert!(text.ends_with("error:line one line two three\n"), "{text}");
     assert_eq!(Response::decode(text.as_bytes()).unwrap().error.as_deref(), Some("line one line two three"));

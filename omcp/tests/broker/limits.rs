@@ -5,7 +5,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use futures_util::future::join_all;
-use omcp::{Client, Method, Request, Response, Server, Status};
+use omcp::{Client, Method, Request, Response, Server, StatusCode};
 use tokio::sync::Barrier;
 
 use crate::support::{delete, init_logs, require_broker, unique, url, within};
@@ -18,7 +18,7 @@ async fn a_thousand_concurrent_requests() {
     let handler = |request: Request| async move {
         match request.path().strip_prefix("/squares/").and_then(|n| n.parse::<u64>().ok()) {
             Some(n) => Response::ok("text/plain", (n * n).to_string()),
-            None => Response::error(Status::BadRequest, "not a number"),
+            None => Response::error(StatusCode::BadRequest, "not a number"),
         }
     };
     let server = Server::builder(url()).handler(&name, handler).build().await.unwrap().spawn();
@@ -32,7 +32,7 @@ async fn a_thousand_concurrent_requests() {
     let responses = within(120, "1,000 requests", join_all(calls)).await;
     for (n, response) in responses {
         let response = response.unwrap_or_else(|error| panic!("request {n}: {error}"));
-        assert_eq!((response.status, response.body), (Status::Ok, (n * n).to_string()), "request {n}");
+        assert_eq!((response.status, response.body), (StatusCode::Ok, (n * n).to_string()), "request {n}");
     }
 
     client.close().await;
@@ -68,7 +68,7 @@ async fn handlers_run_up_to_the_concurrency_limit() {
 
     let calls = (0..3 * LIMIT).map(|_| client.request(Request::new(Method::Get, &name, "/work")));
     for response in within(60, "the requests", join_all(calls)).await {
-        assert_eq!(response.unwrap().status, Status::Ok);
+        assert_eq!(response.unwrap().status, StatusCode::Ok);
     }
     assert_eq!(most.load(Ordering::SeqCst), LIMIT);
 

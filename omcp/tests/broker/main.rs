@@ -15,7 +15,7 @@ mod wire;
 use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
 
-use omcp::{Client, OmcpError, Server, Status};
+use omcp::{Client, OmcpError, Server, StatusCode};
 use support::{delete, init_logs, require_broker, unique, url, within};
 
 /// Set in the environment of the child process; names the module it serves.
@@ -53,7 +53,7 @@ impl Relay for Relayed {
     }
 
     async fn ask(&self, module: String) -> Result<u32, OmcpError> {
-        // A failure of the other module is answered as this route's (From<CallError>).
+        // A failure of the other module is answered as this route's (From<TypedCallError>).
         Ok(RelayClient::with_module(&self.client, &module).process().await?)
     }
 }
@@ -116,14 +116,14 @@ async fn request_response_across_two_processes() {
     // … and the child's module calls the parent's: a request each way.
     assert_eq!(relay.ask(&parent).await.unwrap(), std::process::id());
     let missing = relay.ask(&unique("nobody")).await.unwrap_err();
-    assert_eq!(missing.status(), Some(Status::NotFound), "{missing}");
+    assert_eq!(missing.status(), Some(StatusCode::NotFound), "{missing}");
 
     // The untyped view of the same exchange.
     let response = client.get(&format!("omcp://{child_name}/process")).await.unwrap();
-    assert_eq!((response.status, response.body), (Status::Ok, child_pid.to_string()));
+    assert_eq!((response.status, response.body), (StatusCode::Ok, child_pid.to_string()));
     assert_eq!(response.module.as_deref(), Some(child_name.as_str()));
     let unknown = client.get(&format!("omcp://{child_name}/nothing")).await.unwrap();
-    assert_eq!(unknown.status, Status::NotFound);
+    assert_eq!(unknown.status, StatusCode::NotFound);
 
     drop(child.stdin.take());
     let exited = tokio::task::spawn_blocking(move || child.wait());

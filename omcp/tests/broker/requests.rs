@@ -5,7 +5,7 @@ use std::time::{Duration, Instant};
 use lapin::options::{BasicConsumeOptions, BasicPublishOptions, QueueDeclareOptions};
 use lapin::types::FieldTable;
 use lapin::{BasicProperties, Connection, ConnectionProperties};
-use omcp::{Client, ClientError, Handler, Method, Request, Response, Server, Status};
+use omcp::{Client, Handler, Method, Request, RequestError, Response, Server, StatusCode};
 use tokio::sync::mpsc;
 
 use crate::support::{delete, init_logs, require_broker, unique, url, within};
@@ -20,9 +20,9 @@ fn resources() -> impl Handler {
             ),
             (Method::Post, "/things") => Response::created("/things/1"),
             (Method::Put | Method::Delete, "/things/1") => Response::ok_empty(),
-            (Method::Get, "/fail") => Response::error(Status::InternalServerError, "boom"),
+            (Method::Get, "/fail") => Response::error(StatusCode::InternalServerError, "boom"),
             (Method::Get, "/panic") => panic!("a handler panics"),
-            _ => Response::error(Status::NotFound, format!("no {}", request.path())),
+            _ => Response::error(StatusCode::NotFound, format!("no {}", request.path())),
         }
     }
 }
@@ -39,35 +39,35 @@ async fn requests_and_responses() {
     let address = |path: &str| format!("omcp://{name}{path}");
 
     let echo = client.get(&address("/echo?unit=celsius")).await.unwrap();
-    assert_eq!((echo.status, echo.body.as_str()), (Status::Ok, "GET /echo?unit=celsius from dashboard"));
+    assert_eq!((echo.status, echo.body.as_str()), (StatusCode::Ok, "GET /echo?unit=celsius from dashboard"));
     assert_eq!(echo.module.as_deref(), Some("resources/0.1"));
     let age = chrono::Utc::now() - echo.date.expect("dated");
     assert!(age.num_seconds().abs() < 60, "{age}");
 
     let created = client.post(&address("/things"), "application/json", "{}").await.unwrap();
-    assert_eq!(created.status, Status::Created);
+    assert_eq!(created.status, StatusCode::Created);
     assert_eq!(created.location, Some(format!("omcp://{name}/things/1")));
-    assert_eq!(client.put(&address("/things/1"), "application/json", "{}").await.unwrap().status, Status::Ok);
-    assert_eq!(client.delete(&address("/things/1")).await.unwrap().status, Status::Ok);
+    assert_eq!(client.put(&address("/things/1"), "application/json", "{}").await.unwrap().status, StatusCode::Ok);
+    assert_eq!(client.delete(&address("/things/1")).await.unwrap().status, StatusCode::Ok);
 
     let failed = client.get(&address("/fail")).await.unwrap();
-    assert_eq!((failed.status, failed.error.as_deref()), (Status::InternalServerError, Some("boom")));
+    assert_eq!((failed.status, failed.error.as_deref()), (StatusCode::InternalServerError, Some("boom")));
     let panicked = client.get(&address("/panic")).await.unwrap();
-    assert_eq!(panicked.status, Status::InternalServerError);
+    assert_eq!(panicked.status, StatusCode::InternalServerError);
     assert_eq!(panicked.error.as_deref(), Some("the handler of GET /panic failed"));
     let missing = client.get(&address("/nothing")).await.unwrap();
-    assert_eq!((missing.status, missing.error.as_deref()), (Status::NotFound, Some("no /nothing")));
+    assert_eq!((missing.status, missing.error.as_deref()), (StatusCode::NotFound, Some("no /nothing")));
 
     // A request naming its source keeps it; NOTIFY and message groups are not requests.
     let named = client.request(Request::new(Method::Get, &name, "/echo").source("other")).await.unwrap();
     assert_eq!(named.body, "GET /echo from other");
     let notify = client.request(Request::new(Method::Notify, &name, "/x")).await;
-    assert!(matches!(notify, Err(ClientError::Unanswered)), "{notify:?}");
+    assert!(matches!(notify, Err(RequestError::Unanswered)), "{notify:?}");
     let group = client.get("omcp://alerts.messagegroup/x").await;
-    assert!(matches!(group, Err(ClientError::MessageGroup(_))), "{group:?}");
+    assert!(matches!(group, Err(RequestError::MessageGroup(_))), "{group:?}");
 
     client.close().await;
-    assert!(matches!(client.get(&address("/echo")).await, Err(ClientError::Closed)));
+    assert!(matches!(client.get(&address("/echo")).await, Err(RequestError::Closed)));
     server.shutdown().await;
     delete(&[&omcp::queue_name(&name)], &[]).await;
 }
@@ -137,14 +137,14 @@ async fn a_module_that_is_down_is_answered_408_after_the_timeout() {
     let start = Instant::now();
     let response = client.get(&format!("omcp://{name}/sensors/3")).await.unwrap();
     let elapsed = start.elapsed();
-    assert_eq!(response.status, Status::RequestTimeout);
+    assert_eq!(response.status, StatusCode::RequestTimeout);
     assert_eq!(response.error, Some(format!("no response from module `{name}` within 500ms")));
     assert!(elapsed >= timeout && elapsed < Duration::from_secs(10), "{elapsed:?}");
 
     // Another timeout for one request.
     let request = Request::new(Method::Get, &name, "/x");
     let response = client.request_within(request, Duration::from_millis(50)).await.unwrap();
-    assert_eq!(response.status, Status::RequestTimeout);
+    assert_eq!(response.status, StatusCode::RequestTimeout);
 
     client.close().await;
     delete(&[&omcp::queue_name(&name)], &[]).await;
@@ -157,10 +157,10 @@ async fn a_module_without_queue_is_answered_404_at_once() {
     let name = unique("never-ran");
     let client = Client::builder(url()).timeout(Duration::from_secs(60)).connect().await.unwrap();
     let response = within(30, "the 404", client.get(&format!("omcp://{name}/x"))).await.unwrap();
-    assert_eq!(response.status, Status::NotFound);
+    assert_eq!(response.status, StatusCode::NotFound);
     assert_eq!(response.error, Some(format!("no module `{name}` on this broker (no queue `osiris.{name}`)")));
     let notified = client.notify_to(&format!("omcp://{name}/x"), "text/plain", "").await;
-    assert!(matches!(notified, Err(ClientError::NoSuchModule { .. })), "{notified:?}");
+    assert!(matches!(notified, Err(RequestError::NoSuchModule { .. })), "{notified:?}");
     client.close().await;
 }
 
@@ -190,7 +190,7 @@ async fn undecodable_packets_are_answered_400() {
     let reply = within(10, "the 400", consumer.next()).await.unwrap().unwrap();
     assert_eq!(reply.properties.correlation_id().as_ref().map(|id| id.as_str()), Some("garbage-1"));
     let response = Response::decode(&reply.data).unwrap();
-    assert_eq!(response.status, Status::BadRequest);
+    assert_eq!(response.status, StatusCode::BadRequest);
     assert_eq!(
         response.error.as_deref(),
         Some("invalid first line `HELLO`: expected `METHOD /resource OMCP/0.1` or `OMCP/0.1 CODE TEXT`")

@@ -4,7 +4,7 @@
 use std::sync::Mutex;
 use std::time::Duration;
 
-use omcp::{CallError, Client, Created, OmcpError, Server, Status};
+use omcp::{Client, Created, OmcpError, Server, StatusCode, TypedCallError};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use tokio::sync::mpsc;
@@ -113,18 +113,18 @@ async fn typed_client_and_server() {
     assert_eq!(sensornet.sensor(1).await.unwrap().name, "t2");
     assert_eq!(sensornet.label("a b/c?d").await.unwrap(), "a b/c?d");
 
-    let status = |result: Result<_, CallError>| match result {
-        Err(CallError::Status(error)) => (error.status(), error.message().to_owned()),
+    let status = |result: Result<_, TypedCallError>| match result {
+        Err(TypedCallError::Status(error)) => (error.status(), error.message().to_owned()),
         other => panic!("expected an error response, got {other:?}"),
     };
-    assert_eq!(status(sensornet.sensor(7).await.map(drop)), (Status::NotFound, "no sensor 7".to_owned()));
+    assert_eq!(status(sensornet.sensor(7).await.map(drop)), (StatusCode::NotFound, "no sensor 7".to_owned()));
     assert_eq!(
         status(sensornet.delete_sensor(1).await),
-        (Status::InternalServerError, "the sensor is still measuring".to_owned())
+        (StatusCode::InternalServerError, "the sensor is still measuring".to_owned())
     );
     assert_eq!(
         status(sensornet.calibration().await.map(drop)),
-        (Status::NotImplemented, "GET /calibration is not implemented".to_owned())
+        (StatusCode::NotImplemented, "GET /calibration is not implemented".to_owned())
     );
 
     sensornet.sample(&Sample { sensor: 1, value: 21.5 }).await.unwrap();
@@ -134,7 +134,7 @@ async fn typed_client_and_server() {
     server.shutdown().await;
     let impatient = Client::builder(url()).timeout(Duration::from_millis(300)).connect().await.unwrap();
     let error = SensorNetClient::with_module(&impatient, &name).sensor(1).await.unwrap_err();
-    assert_eq!(error.status(), Some(Status::RequestTimeout));
+    assert_eq!(error.status(), Some(StatusCode::RequestTimeout));
 
     impatient.close().await;
     client.close().await;

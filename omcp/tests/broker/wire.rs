@@ -6,7 +6,7 @@ use futures_util::StreamExt;
 use lapin::options::{BasicAckOptions, BasicConsumeOptions, BasicPublishOptions, QueueDeclareOptions};
 use lapin::types::{AMQPValue, FieldTable};
 use lapin::{BasicProperties, Channel, Connection, ConnectionProperties, Consumer};
-use omcp::{Client, Created, OmcpError, Server, Status};
+use omcp::{Client, Created, OmcpError, Server, StatusCode};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
@@ -232,7 +232,7 @@ async fn a_client_writes_the_originals_packets_and_reads_its_answers() {
     );
     peer.reply(&reply_to, &correlation_id, &ok).await;
     let response = within(10, "the 200", call).await.unwrap().unwrap();
-    assert_eq!((response.status, response.body.as_str()), (Status::Ok, "request ok!"));
+    assert_eq!((response.status, response.body.as_str()), (StatusCode::Ok, "request ok!"));
     assert_eq!(
         (response.module.as_deref(), response.content_type.as_deref()),
         (Some("test-java/0.1"), Some("text/plain"))
@@ -256,7 +256,7 @@ async fn a_client_writes_the_originals_packets_and_reads_its_answers() {
         format!("OMCP/0.1 201 CREATED\ndate:{DATE}\nmodule:test-java/0.1\nlocation:omcp://test-module/sensors/3\n");
     peer.reply(&reply_to.unwrap(), &correlation_id.unwrap(), &created).await;
     let response = within(10, "the 201", call).await.unwrap().unwrap();
-    assert_eq!(response.status, Status::Created);
+    assert_eq!(response.status, StatusCode::Created);
     assert_eq!(response.location.as_deref(), Some("omcp://test-module/sensors/3"));
 
     // DELETE; the original's 501, with `\r\n` line ends.
@@ -273,7 +273,7 @@ async fn a_client_writes_the_originals_packets_and_reads_its_answers() {
         format!("OMCP/0.1 501 NOT IMPLEMENTED\ndate:{DATE}\nmodule:test-java/0.1\nerror:error\n").replace('\n', "\r\n");
     peer.reply(&reply_to.unwrap(), &correlation_id.unwrap(), &not_implemented).await;
     let response = within(10, "the 501", call).await.unwrap().unwrap();
-    assert_eq!((response.status, response.error.as_deref()), (Status::NotImplemented, Some("error")));
+    assert_eq!((response.status, response.error.as_deref()), (StatusCode::NotImplemented, Some("error")));
 
     // NOTIFY: a persistent message without reply_to, never answered.
     client.notify_to(&format!("omcp://{name}/samples"), "text/plain", "21.5\n22.0").await.unwrap();

@@ -2,7 +2,7 @@
 //! described by its schema.
 #![deny(missing_docs)]
 
-use omcp::{Created, Handler, Method, OmcpError, Request, Status};
+use omcp::{Created, Handler, Method, OmcpError, Request, StatusCode};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
@@ -87,12 +87,12 @@ fn main() {
     let runtime = tokio::runtime::Builder::new_current_thread().build().unwrap();
     runtime.block_on(async {
         let get = router.handle(Request::new(Method::Get, "average.function", "/sensors/3")).await;
-        assert_eq!((get.status, get.body.as_str()), (Status::Ok, r#"{"id":3}"#));
+        assert_eq!((get.status, get.body.as_str()), (StatusCode::Ok, r#"{"id":3}"#));
         let put = Request::new(Method::Put, "average.function", "/sensors/3/names/x").body("text/plain", "n");
         let put = router.handle(put).await;
-        assert_eq!((put.status, put.error.as_deref()), (Status::InternalServerError, Some("no")));
+        assert_eq!((put.status, put.error.as_deref()), (StatusCode::InternalServerError, Some("no")));
         let delete = router.handle(Request::new(Method::Delete, "average.function", "/")).await;
-        assert_eq!(delete.status, Status::NotImplemented);
+        assert_eq!(delete.status, StatusCode::NotImplemented);
     });
     // The typed client exists with one method per route.
     let _ = AverageClient::sensor;

@@ -20,7 +20,7 @@ pub fn render(module: &ModuleDef) -> TokenStream {
     let new_doc = format!("Calls the module `{name}` through a connected client.");
     let doc = format!(
         "Calls the OMCP module `{name}` ([`{}`]) with typed path parameters, bodies and results.\n\n\
-         Each route is a method; an error response is `CallError::Status` with its status and message.",
+         Each route is a method; an error response is `TypedCallError::Status` with its status and message.",
         module.header.ident
     );
     let untyped = client::untyped_client(&module.header);
@@ -105,7 +105,7 @@ fn client_method(module: &ModuleDef, route: &RouteDef) -> TokenStream {
             #(#docs)*
             #[doc = ""]
             #[doc = #doc]
-            #vis async fn #method(&self #(, #args)*) -> ::core::result::Result<(), #p::CallError> {
+            #vis async fn #method(&self #(, #args)*) -> ::core::result::Result<(), #p::TypedCallError> {
                 #prelude
                 #p::notify(&self.client, &self.module, #path, #body_local).await
             }
@@ -128,7 +128,7 @@ fn client_method(module: &ModuleDef, route: &RouteDef) -> TokenStream {
         #(#docs)*
         #[doc = ""]
         #[doc = #doc]
-        #vis async fn #method(&self #(, #args)*) -> ::core::result::Result<#result, #p::CallError> {
+        #vis async fn #method(&self #(, #args)*) -> ::core::result::Result<#result, #p::TypedCallError> {
             #prelude
             let #response = #p::call(&self.client, &self.module, #wire, #path, #body_local).await?;
             #decode

@@ -62,13 +62,13 @@ fn route_schema(module: &ModuleDef, route: &RouteDef) -> TokenStream {
     let (response, success) = match route.output.as_ref().map(|output| (output.kind, &output.ok)) {
         Some((ReplyKind::Data, ok)) => {
             let schema = json_schema_fn(&module.header, ok);
-            (quote!(::core::option::Option::Some(#schema)), quote!(::core::option::Option::Some(#p::Status::Ok)))
+            (quote!(::core::option::Option::Some(#schema)), quote!(::core::option::Option::Some(#p::StatusCode::Ok)))
         }
         Some((ReplyKind::Unit, _)) if route.method != RouteMethod::Notify => {
-            (quote!(::core::option::Option::None), quote!(::core::option::Option::Some(#p::Status::Ok)))
+            (quote!(::core::option::Option::None), quote!(::core::option::Option::Some(#p::StatusCode::Ok)))
         }
         Some((ReplyKind::Created, _)) => {
-            (quote!(::core::option::Option::None), quote!(::core::option::Option::Some(#p::Status::Created)))
+            (quote!(::core::option::Option::None), quote!(::core::option::Option::Some(#p::StatusCode::Created)))
         }
         _ => (quote!(::core::option::Option::None), quote!(::core::option::Option::None)),
     };

@@ -40,7 +40,7 @@ pub fn render(module: &ModuleDef) -> TokenStream {
                 match #route {
                     #(#arms)*
                     _ => #p::ready(#p::Response::error(
-                        #p::Status::InternalServerError,
+                        #p::StatusCode::InternalServerError,
                         ::std::format!("the module '{}' has no route number {}", #name, #route),
                     )),
                 }
