@@ -2,7 +2,7 @@
 
 use std::fmt;
 
-use crate::packet::StatusCode;
+use crate::packet::{Response, StatusCode};
 
 /// An error response: a status and the message of its `error` header.
 ///
@@ -84,6 +84,25 @@ impl fmt::Display for OmcpError {
 
 impl std::error::Error for OmcpError {}
 
+/// An error answers as a response of its status, with its message in `error`.
+impl From<OmcpError> for Response {
+    fn from(error: OmcpError) -> Response {
+        Response::error(error.status(), error.message())
+    }
+}
+
+impl Response {
+    /// The response if it is a success (200, 201), otherwise its status and error message.
+    pub fn into_result(self) -> Result<Response, OmcpError> {
+        if self.status.is_success() {
+            Ok(self)
+        } else {
+            let message = self.error.unwrap_or_default();
+            Err(OmcpError::new(self.status, message))
+        }
+    }
+}
+
 impl From<serde_json::Error> for OmcpError {
     /// A body or value that is not the expected JSON: 400.
     fn from(error: serde_json::Error) -> OmcpError {
@@ -101,6 +120,17 @@ impl From<std::io::Error> for OmcpError {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::packet::StatusCode;
+
+    #[test]
+    fn into_result() {
+        assert!(Response::ok_empty().into_result().is_ok());
+        let error = Response::error(StatusCode::NotFound, "no sensor 7").into_result().unwrap_err();
+        assert_eq!(error, OmcpError::not_found("no sensor 7"));
+        let without_message = Response::new(StatusCode::Forbidden).into_result().unwrap_err();
+        assert_eq!(without_message, OmcpError::forbidden(""));
+        assert_eq!(Response::from(OmcpError::internal("boom")).error.as_deref(), Some("boom"));
+    }
 
     #[test]
     fn constructors_and_display() {

@@ -3,10 +3,6 @@
 
 use std::time::Duration;
 
-use lapin::{Connection, ConnectionProperties};
-
-use crate::link::OpenError;
-
 /// How to reconnect after the connection to the broker is lost: the first attempt after
 /// `initial_delay`, each further one after twice the previous delay, at most `max_delay`,
 /// forever.
@@ -92,16 +88,6 @@ impl LinkConfig {
     pub fn reconnect(mut self, reconnect: Reconnect) -> LinkConfig {
         self.reconnect = reconnect;
         self
-    }
-
-    /// One connection attempt, within the connect timeout.
-    pub(crate) async fn connect(&self) -> Result<Connection, OpenError> {
-        let properties = ConnectionProperties::default().with_connection_name(self.name.as_str().into());
-        match tokio::time::timeout(self.connect_timeout, Connection::connect(&self.url, properties)).await {
-            Ok(Ok(connection)) => Ok(connection),
-            Ok(Err(source)) => Err(OpenError::Connect(source)),
-            Err(_) => Err(OpenError::ConnectTimeout(self.connect_timeout)),
-        }
     }
 }
 

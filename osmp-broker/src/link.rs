@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use lapin::options::ExchangeDeclareOptions;
 use lapin::types::FieldTable;
-use lapin::{Connection, ExchangeKind};
+use lapin::{Connection, ConnectionProperties, ExchangeKind};
 use tokio::sync::{watch, MutexGuard};
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
@@ -292,7 +292,7 @@ impl<T: Topology> Link<T> {
 
     /// Connects and declares under the topology lock, then publishes the connection.
     async fn establish(&self) -> Result<T::Consumers, OpenError> {
-        let connection = self.shared.config.connect().await?;
+        let connection = connect(&self.shared.config).await?;
         let _declaring = self.shared.topology_lock.lock().await;
         let (channels, consumers) = match self.shared.topology.declare(&connection).await {
             Ok(declared) => declared,
@@ -433,5 +433,15 @@ impl<T: Topology> Supervisor<T> {
             link.close(live, "shutdown").await;
         }
         debug!(name = %shared.config.name, "link shut down");
+    }
+}
+
+/// One connection attempt, within the connect timeout.
+async fn connect(config: &LinkConfig) -> Result<Connection, OpenError> {
+    let properties = ConnectionProperties::default().with_connection_name(config.name.as_str().into());
+    match tokio::time::timeout(config.connect_timeout, Connection::connect(&config.url, properties)).await {
+        Ok(Ok(connection)) => Ok(connection),
+        Ok(Err(source)) => Err(OpenError::Connect(source)),
+        Err(_) => Err(OpenError::ConnectTimeout(config.connect_timeout)),
     }
 }

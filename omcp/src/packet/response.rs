@@ -8,7 +8,6 @@ use super::codec::{
     check_version, decode_json, find_header, push_header, push_others_and_body, utf16_len, Headers, Packet, RawPacket,
 };
 use super::{format_date, now, ParseError, StatusCode, JSON, TEXT, VERSION};
-use crate::error::OmcpError;
 
 /// A response packet.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -95,16 +94,6 @@ impl Response {
         utf16_len(&self.body)
     }
 
-    /// The response if it is a success (200, 201), otherwise its status and error message.
-    pub fn into_result(self) -> Result<Response, OmcpError> {
-        if self.status.is_success() {
-            Ok(self)
-        } else {
-            let message = self.error.unwrap_or_default();
-            Err(OmcpError::new(self.status, message))
-        }
-    }
-
     /// The body decoded from JSON. A `text/plain` body that is not JSON is read as a JSON
     /// string, so that `String` results from modules that answer in plain text decode too.
     pub fn decode_body<T: DeserializeOwned>(&self) -> Result<T, serde_json::Error> {
@@ -172,11 +161,5 @@ impl Response {
             headers: headers.into_others(),
             body: raw.body.to_owned(),
         })
-    }
-}
-
-impl From<OmcpError> for Response {
-    fn from(error: OmcpError) -> Response {
-        Response::error(error.status(), error.message())
     }
 }

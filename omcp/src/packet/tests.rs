@@ -4,7 +4,6 @@ use chrono::{DateTime, TimeZone, Utc};
 
 use super::*;
 use crate::address::Address;
-use crate::error::OmcpError;
 
 /// The date of the original's test packets.
 fn date() -> DateTime<Utc> {
@@ -194,16 +193,6 @@ fn json_bodies() {
     assert_eq!(Response::ok(TEXT, "request ok!").decode_body::<String>().unwrap(), "request ok!");
     assert_eq!(Response::ok("text/plain; charset=utf-8", "42").decode_body::<u32>().unwrap(), 42);
     assert!(Response::ok(JSON, "request ok!").decode_body::<String>().is_err());
-}
-
-#[test]
-fn into_result() {
-    assert!(Response::ok_empty().into_result().is_ok());
-    let error = Response::error(StatusCode::NotFound, "no sensor 7").into_result().unwrap_err();
-    assert_eq!(error, OmcpError::not_found("no sensor 7"));
-    let without_message = Response::new(StatusCode::Forbidden).into_result().unwrap_err();
-    assert_eq!(without_message, OmcpError::forbidden(""));
-    assert_eq!(Response::from(OmcpError::internal("boom")).error.as_deref(), Some("boom"));
 }
 
 #[test]
