@@ -143,7 +143,7 @@ mod tests {
 
     use super::*;
     use crate::limits::Limits;
-    use crate::session::{Session, SessionConfig};
+    use crate::session::{Session, SessionConfig, SessionSetup};
     use crate::wire::{Timeout, Timestamp};
 
     #[derive(Default)]
@@ -157,7 +157,7 @@ mod tests {
 
     fn subscribed_session(bus: &EventBus, event: &str) -> (Session, Attachment) {
         let config = SessionConfig { event_batch_window: Duration::ZERO, ..SessionConfig::default() };
-        let shared = SessionShared::new(None, Arc::new(config), Arc::new(Limits::default()));
+        let shared = SessionShared::new(SessionSetup::new(None, Arc::new(config), Arc::new(Limits::default())));
         let attachment = bus.attach(&shared);
         let session = Session(shared);
         assert!(session.subscribe(event, Timeout::After(Duration::from_secs(60)).deadline(Timestamp::now())));

@@ -53,6 +53,10 @@ pub struct ConnectionLimits {
     /// ones are answered HTTP 431. Default 16 KiB: browsers send 1–4 KiB, and nothing an
     /// OSMP peer needs is larger.
     pub max_request_head: usize,
+    /// Sessions one peer address may hold at once; further upgrades from it are answered
+    /// HTTP 503. Default 1,000: one host cannot take every slot, while a gateway or a
+    /// proxy in front of many clients still fits.
+    pub max_sessions_per_address: usize,
     /// A peer silent this long (no message, no pong) is disconnected. Default 90 s: three
     /// missed pings at the default interval of 30 s.
     pub dead_peer_timeout: Duration,
@@ -67,6 +71,7 @@ impl Default for ConnectionLimits {
             max_sessions: 10_000,
             handshake_timeout: Duration::from_secs(10),
             max_request_head: 16 << 10,
+            max_sessions_per_address: 1000,
             dead_peer_timeout: Duration::from_secs(90),
             close_timeout: Duration::from_secs(3),
         }
@@ -89,25 +94,72 @@ pub struct MessageLimits {
     /// and grows for large messages anyway. Larger values cost memory in every idle
     /// session (tungstenite zero-fills the whole buffer before each read).
     pub read_buffer_size: usize,
+    /// Bytes of partly received messages all connections of a server may hold together;
+    /// past it, the connection holding the most is closed (1008). The per-message limit
+    /// alone cannot bound memory: many connections can each hold an unfinished message
+    /// just under it. Default: 1/64 of the machine's memory, at least 64 MiB and at most
+    /// 1 GiB (384 MiB on a 24 GiB machine). Counted in steps of 8 KiB per connection.
+    pub max_buffered_total: usize,
+    /// How long a message may take to arrive once its first byte has; a peer that starts
+    /// a message and stops sending is closed (1008) instead of holding its buffer until
+    /// the dead-peer timeout. Default 10 s (a 4 MiB message needs 3.4 Mbit/s).
+    pub message_timeout: Duration,
+    /// When logins are required: the largest message before the session has logged in
+    /// (1009 past it). Default 16 KiB: a login takes a few hundred bytes, and an anonymous
+    /// peer has no business sending more.
+    pub max_message_size_before_login: usize,
 }
 
 impl Default for MessageLimits {
     fn default() -> MessageLimits {
-        MessageLimits { max_message_size: 4 << 20, max_frame_size: 4 << 20, read_buffer_size: 4 << 10 }
+        MessageLimits {
+            max_message_size: 4 << 20,
+            max_frame_size: 4 << 20,
+            read_buffer_size: 4 << 10,
+            max_buffered_total: default_buffered_total(),
+            message_timeout: Duration::from_secs(10),
+            max_message_size_before_login: 16 << 10,
+        }
     }
+}
+
+/// 1/64 of the machine's memory, within 64 MiB and 1 GiB.
+fn default_buffered_total() -> usize {
+    static TOTAL: std::sync::OnceLock<usize> = std::sync::OnceLock::new();
+    *TOTAL.get_or_init(|| {
+        let memory = machine_memory().unwrap_or(8 << 30);
+        usize::try_from(memory / 64).unwrap_or(usize::MAX).clamp(64 << 20, 1 << 30)
+    })
+}
+
+/// The machine's memory in bytes (`MemTotal` of `/proc/meminfo`), where the system says.
+fn machine_memory() -> Option<u64> {
+    let meminfo = std::fs::read_to_string("/proc/meminfo").ok()?;
+    let line = meminfo.lines().find(|line| line.starts_with("MemTotal:"))?;
+    let kib: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    kib.checked_mul(1024)
 }
 
 /// Limits on what waits to be written to a peer.
 #[derive(Debug, Clone)]
 #[non_exhaustive]
 pub struct OutgoingLimits {
-    /// Messages queued before stream senders wait for the peer to read (backpressure on
-    /// commands that stream). Default 1,024.
+    /// Messages queued before the session applies backpressure: stream senders wait, and
+    /// no new commands are read from the peer until it has read (its own TCP window then
+    /// slows it down). Default 1,024.
     pub high_water: usize,
+    /// The same in bytes. Default 1 MiB.
+    pub high_water_bytes: usize,
     /// Messages queued before the session is closed (1008) because the peer does not
     /// read. Responses are never dropped, so a peer that stops reading is disconnected
     /// instead. Default 16,384.
     pub hard_limit: usize,
+    /// The same in bytes. Default 16 MiB: what one session may make the server hold for
+    /// a peer that does not read.
+    pub hard_limit_bytes: usize,
+    /// A session whose writes make no progress for this long (the peer reads nothing,
+    /// whatever else it sends) is closed. Default 30 s.
+    pub write_stall_timeout: Duration,
     /// Bytes buffered before a write goes to the socket (a flush always writes).
     /// Default 64 KiB.
     pub write_buffer_size: usize,
@@ -120,7 +172,10 @@ impl Default for OutgoingLimits {
     fn default() -> OutgoingLimits {
         OutgoingLimits {
             high_water: 1024,
+            high_water_bytes: 1 << 20,
             hard_limit: 16 * 1024,
+            hard_limit_bytes: 16 << 20,
+            write_stall_timeout: Duration::from_secs(30),
             write_buffer_size: 64 << 10,
             max_write_buffer_size: 64 << 20,
         }
@@ -134,6 +189,10 @@ pub struct CommandLimits {
     /// Commands the peer may have running at once; further ones are answered
     /// `ERROR "Too many active commands (limit N)"`. Default 1,024.
     pub max_active: usize,
+    /// Commands all sessions of a server may have running at once; further ones are
+    /// answered `ERROR "Too many active commands on this server (limit N)"`. Default
+    /// 50,000 (a waiting command holds about 1.5 KiB).
+    pub max_active_total: usize,
     /// How long a cancelled command may take to answer before the session drops its
     /// handler and answers `OK "Cancelled"` on its behalf. Default 5 s.
     pub cancel_grace: Duration,
@@ -151,6 +210,7 @@ impl Default for CommandLimits {
     fn default() -> CommandLimits {
         CommandLimits {
             max_active: 1024,
+            max_active_total: 50_000,
             cancel_grace: Duration::from_secs(5),
             call_timeout: Duration::from_secs(10),
             call_stream_buffer: 1024,
@@ -216,10 +276,23 @@ pub struct LoginLimits {
     /// Addresses remembered at most (the oldest are forgotten first), so that the table
     /// itself stays bounded. Default 100,000.
     pub max_tracked_addresses: usize,
+    /// Password checks running at once (each argon2 check holds its memory, about
+    /// 19 MiB with the default parameters, and a thread). Default: the machine's cores.
+    pub concurrent_checks: usize,
+    /// Logins waiting for a check; further ones are refused at once with
+    /// `ERROR "Too many logins in progress; try again later"`. Default 64.
+    pub max_waiting_checks: usize,
 }
 
 impl Default for LoginLimits {
     fn default() -> LoginLimits {
-        LoginLimits { per_session: 5, per_address: 20, window: Duration::from_secs(60), max_tracked_addresses: 100_000 }
+        LoginLimits {
+            per_session: 5,
+            per_address: 20,
+            window: Duration::from_secs(60),
+            max_tracked_addresses: 100_000,
+            concurrent_checks: std::thread::available_parallelism().map_or(2, usize::from),
+            max_waiting_checks: 64,
+        }
     }
 }

@@ -7,7 +7,7 @@ use tokio::sync::oneshot;
 
 use super::handler::ClientHandler;
 use super::{ClientShared, Connection};
-use crate::session::{self, Session, SessionShared};
+use crate::session::{self, Session, SessionSetup, SessionShared};
 use crate::transport::connect::{connect, Connected};
 use crate::transport::ClientError;
 
@@ -27,7 +27,9 @@ async fn start_session(client: &Arc<ClientShared>, connected: Connected) -> Resu
         client: Arc::downgrade(client),
         initiated: Mutex::new(Some(initiated_tx)),
     });
-    let session = SessionShared::new(peer, client.session_config.clone(), client.limits.clone());
+    let mut setup = SessionSetup::new(peer, client.session_config.clone(), client.limits.clone());
+    setup.account = Some(reader.account().clone());
+    let session = SessionShared::new(setup);
     tokio::spawn(session::run(Session(session.clone()), handler, reader, writer, client.shutdown.child_token()));
 
     match tokio::time::timeout(timeout, initiated).await {

@@ -17,7 +17,7 @@ use tokio_util::sync::CancellationToken;
 
 use crate::events::{Attachment, EventBus};
 use crate::instruction::{CommandContext, CommandError, ErrorKind, InstructionSet, Outcome, Params, Registry};
-use crate::session::{Session, SessionConfig, SessionShared};
+use crate::session::{Session, SessionConfig, SessionSetup, SessionShared};
 use crate::wire::{Event, EventBody, Message, Payload, StreamMessage, Timeout, Timestamp};
 
 /// Parameters of `vcall-create`.
@@ -185,7 +185,7 @@ impl Harness {
         let registry = Arc::new(Registry::new([set]));
         let bus = EventBus::new(registry.event_names());
         let config = SessionConfig { event_batch_window: Duration::ZERO, ..SessionConfig::default() };
-        let shared = SessionShared::new(None, Arc::new(config), Arc::default());
+        let shared = SessionShared::new(SessionSetup::new(None, Arc::new(config), Arc::default()));
         let attachment = bus.attach(&shared);
         Harness { registry, bus, session: Session(shared), _attachment: attachment, next_nr: AtomicU64::new(1) }
     }
@@ -195,7 +195,7 @@ impl Harness {
         let command = self.registry.resolve(name).unwrap_or_else(|| panic!("no command {name}"));
         let nr = self.next_nr.fetch_add(1, Ordering::Relaxed);
         let canonical = command.schema().name.to_string();
-        let (token, _) = self.session.0.active.insert(nr, &canonical, 16).expect("room for the command");
+        let (token, _) = self.session.0.active.insert(nr, &canonical).expect("room for the command");
         let cx = CommandContext::new(
             self.session.clone(),
             nr,

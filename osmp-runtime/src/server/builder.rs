@@ -160,13 +160,15 @@ impl ServerBuilder {
         let registry = Arc::new(Registry::new(sets));
         let events = EventBus::new(registry.event_names());
         let limits = Arc::new(self.limits);
+        let login_required = auth.as_ref().is_some_and(|auth| auth.is_required());
         let shared = ServerShared {
             handler: Arc::new(ServerHandler { registry: registry.clone(), events: events.clone(), auth: auth.clone() }),
             auth,
             registry,
             events,
             session_config: Arc::new(self.session),
-            acceptor: Arc::new(Acceptor::new(tls, limits.clone())),
+            acceptor: Arc::new(Acceptor::new(tls, limits.clone(), login_required)),
+            commands: Arc::default(),
             limits,
             shutdown: CancellationToken::new(),
             connections: TaskTracker::new(),

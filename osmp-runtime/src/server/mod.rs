@@ -20,6 +20,7 @@ mod handler;
 mod serve;
 
 use std::net::SocketAddr;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 
 use futures_util::{Sink, Stream};
@@ -59,6 +60,19 @@ pub enum ServerError {
     Config(String),
 }
 
+/// A snapshot of what a server holds, against its [`Limits`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct ServerStats {
+    /// WebSocket sessions connected (`limits.connections.max_sessions`).
+    pub sessions: usize,
+    /// Commands running in all sessions (`limits.commands.max_active_total`).
+    pub active_commands: usize,
+    /// Bytes of partly received messages held by all connections, counted in steps of
+    /// 8 KiB per connection (`limits.messages.max_buffered_total`).
+    pub buffered_incoming_bytes: usize,
+}
+
 /// What every connection task shares.
 pub(crate) struct ServerShared {
     pub(crate) registry: Arc<Registry>,
@@ -69,6 +83,8 @@ pub(crate) struct ServerShared {
     pub(crate) limits: Arc<Limits>,
     /// TLS, the HTTP step and the session slots of every connection.
     pub(crate) acceptor: Arc<Acceptor>,
+    /// Commands running in all sessions.
+    pub(crate) commands: Arc<AtomicUsize>,
     pub(crate) shutdown: CancellationToken,
     pub(crate) connections: TaskTracker,
 }
@@ -180,6 +196,15 @@ impl ServerRef {
         self.shared.acceptor.session_count()
     }
 
+    /// What the server holds right now, for monitoring and limits.
+    pub fn stats(&self) -> ServerStats {
+        ServerStats {
+            sessions: self.session_count(),
+            active_commands: self.shared.commands.load(Ordering::Relaxed),
+            buffered_incoming_bytes: self.shared.acceptor.incoming.used(),
+        }
+    }
+
     /// Serves one session over another transport than the server's WebSocket listener:
     /// the engine reads [`Frame`]s from `reader` and writes them to `writer` (channels, a
     /// serial line, a test harness). Completes when the session ends, with the reason.
@@ -213,5 +238,5 @@ where
     W: Sink<Frame> + Send + Unpin + 'static,
     W::Error: std::fmt::Display,
 {
-    serve::run_session(&shared, reader, writer, peer).await
+    serve::run_session(&shared, reader, writer, peer, None).await
 }

@@ -9,8 +9,9 @@ use tracing::Instrument;
 
 use super::ServerShared;
 use crate::auth::Authenticator;
-use crate::session::{self, Session, SessionShared};
+use crate::session::{self, Session, SessionSetup, SessionShared};
 use crate::transport::accept::Upgraded;
+use crate::transport::budget::Account;
 use crate::transport::{CloseReason, Frame};
 use crate::wire::{EventItem, Payload, Timestamp};
 
@@ -18,19 +19,33 @@ use crate::wire::{EventItem, Payload, Timestamp};
 /// the session ends.
 pub(super) async fn serve_upgraded(shared: Arc<ServerShared>, upgraded: Upgraded) {
     let Upgraded { reader, writer, peer, slot } = upgraded;
-    run_session(&shared, reader, writer, Some(peer)).await;
+    let account = Some(reader.account().clone());
+    run_session(&shared, reader, writer, Some(peer), account).await;
     drop(slot);
 }
 
 /// Runs one session of the server over any transport: greets the peer, attaches the
 /// session to the event bus and runs the engine until the session ends. Returns why.
-pub(super) async fn run_session<R, W>(shared: &ServerShared, reader: R, writer: W, peer: Option<SocketAddr>) -> String
+pub(super) async fn run_session<R, W>(
+    shared: &ServerShared,
+    reader: R,
+    writer: W,
+    peer: Option<SocketAddr>,
+    account: Option<Arc<Account>>,
+) -> String
 where
     R: Stream<Item = Result<Frame, CloseReason>> + Send,
     W: Sink<Frame> + Send + Unpin + 'static,
     W::Error: std::fmt::Display,
 {
-    let session = SessionShared::new(peer, shared.session_config.clone(), shared.limits.clone());
+    let setup = SessionSetup {
+        peer,
+        config: shared.session_config.clone(),
+        limits: shared.limits.clone(),
+        account,
+        server_commands: Some(shared.commands.clone()),
+    };
+    let session = SessionShared::new(setup);
     let span = tracing::info_span!("session", id = %session.id);
     async move {
         tracing::info!("session started");

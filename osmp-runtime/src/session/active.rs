@@ -1,7 +1,8 @@
 //! The commands the peer sent that are still running here.
 
 use std::collections::HashMap;
-use std::sync::Mutex;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use tokio::time::Instant;
@@ -33,27 +34,51 @@ struct Entry {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum Refused {
     DuplicateNr,
+    /// The session's limit.
     TooMany(usize),
+    /// The limit of all sessions of the server.
+    TooManyOnServer(usize),
 }
 
 /// The table of running commands, keyed by `nr`.
-#[derive(Default)]
 pub(crate) struct ActiveCommands {
     entries: Mutex<HashMap<Nr, Entry>>,
     /// Woken whenever the table becomes empty (graceful shutdown waits for it).
     idle: tokio::sync::Notify,
+    limit: usize,
+    /// The commands of every session of the server, and their limit.
+    server: Option<(Arc<AtomicUsize>, usize)>,
 }
 
 impl ActiveCommands {
+    /// A table of at most `limit` commands; with `server`, also counted among the server's
+    /// commands, of which at most `server_limit` may run.
+    pub(crate) fn new(limit: usize, server: Option<Arc<AtomicUsize>>, server_limit: usize) -> ActiveCommands {
+        ActiveCommands {
+            entries: Mutex::default(),
+            idle: tokio::sync::Notify::new(),
+            limit,
+            server: server.map(|count| (count, server_limit)),
+        }
+    }
+
     /// Registers a starting command. Returns its cancellation token and whether the table
     /// was empty before (the writer then needs waking to start `session-status`).
-    pub(crate) fn insert(&self, nr: Nr, name: &str, limit: usize) -> Result<(CancellationToken, bool), Refused> {
+    pub(crate) fn insert(&self, nr: Nr, name: &str) -> Result<(CancellationToken, bool), Refused> {
         let mut entries = lock(&self.entries);
         if entries.contains_key(&nr) {
             return Err(Refused::DuplicateNr);
         }
-        if entries.len() >= limit {
-            return Err(Refused::TooMany(limit));
+        if entries.len() >= self.limit {
+            return Err(Refused::TooMany(self.limit));
+        }
+        if let Some((count, limit)) = &self.server {
+            // Taken before the entry is added and given back when it is removed, so the
+            // server's count never exceeds its limit, whatever sessions race.
+            if count.fetch_add(1, Ordering::Relaxed) >= *limit {
+                count.fetch_sub(1, Ordering::Relaxed);
+                return Err(Refused::TooManyOnServer(*limit));
+            }
         }
         let token = CancellationToken::new();
         let was_empty = entries.is_empty();
@@ -71,7 +96,11 @@ impl ActiveCommands {
 
     pub(crate) fn remove(&self, nr: Nr) {
         let mut entries = lock(&self.entries);
-        entries.remove(&nr);
+        if entries.remove(&nr).is_some() {
+            if let Some((count, _)) = &self.server {
+                count.fetch_sub(1, Ordering::Relaxed);
+            }
+        }
         if entries.is_empty() {
             drop(entries);
             self.idle.notify_waiters();
@@ -140,23 +169,39 @@ mod tests {
 
     #[test]
     fn refuses_duplicates_and_excess() {
-        let active = ActiveCommands::default();
-        let (_, was_empty) = active.insert(1, "wait", 2).unwrap();
+        let active = ActiveCommands::new(2, None, usize::MAX);
+        let (_, was_empty) = active.insert(1, "wait").unwrap();
         assert!(was_empty);
-        assert_eq!(active.insert(1, "wait", 2).unwrap_err(), Refused::DuplicateNr);
-        active.insert(2, "wait", 2).unwrap();
-        assert_eq!(active.insert(3, "wait", 2).unwrap_err(), Refused::TooMany(2));
+        assert_eq!(active.insert(1, "wait").unwrap_err(), Refused::DuplicateNr);
+        active.insert(2, "wait").unwrap();
+        assert_eq!(active.insert(3, "wait").unwrap_err(), Refused::TooMany(2));
     }
 
     #[test]
     fn cancels_one_some_or_all() {
-        let active = ActiveCommands::default();
-        let tokens: Vec<_> = (1..=4).map(|nr| active.insert(nr, "wait", 10).unwrap().0).collect();
+        let active = ActiveCommands::new(10, None, usize::MAX);
+        let tokens: Vec<_> = (1..=4).map(|nr| active.insert(nr, "wait").unwrap().0).collect();
         assert_eq!(active.cancel(&CancelTarget::Commands(vec![1, 99])), 1);
         assert!(tokens[0].is_cancelled() && !tokens[1].is_cancelled());
         assert_eq!(active.cancel(&CancelTarget::Commands(vec![2, 3])), 2);
         assert_eq!(active.cancel(&CancelTarget::All), 4);
         assert!(tokens.iter().all(CancellationToken::is_cancelled));
         assert_eq!(active.snapshot().iter().map(|c| c.nr).collect::<Vec<_>>(), vec![1, 2, 3, 4]);
+    }
+
+    #[test]
+    fn the_servers_limit_holds_across_sessions() {
+        let server = Arc::new(AtomicUsize::new(0));
+        let first = ActiveCommands::new(10, Some(server.clone()), 3);
+        let second = ActiveCommands::new(10, Some(server.clone()), 3);
+        first.insert(1, "wait").unwrap();
+        first.insert(2, "wait").unwrap();
+        second.insert(1, "wait").unwrap();
+        assert_eq!(second.insert(2, "wait").unwrap_err(), Refused::TooManyOnServer(3));
+        assert_eq!(server.load(Ordering::Relaxed), 3);
+        first.remove(1);
+        first.remove(1);
+        assert_eq!(server.load(Ordering::Relaxed), 2, "a command is given back once");
+        second.insert(2, "wait").unwrap();
     }
 }

@@ -110,12 +110,18 @@ impl<H: PeerHandler> Reader<H> {
         };
 
         while reading || !writer_finished {
+            // While the peer is behind in reading, read nothing new from it: its own TCP
+            // window then slows it down, instead of its answers piling up here.
+            let paused = reading && shared.outbound.is_backed_up();
             tokio::select! {
                 biased;
-                frame = reader.next(), if reading => match frame {
+                frame = reader.next(), if reading && !paused => match frame {
                     Some(Ok(Frame::Text(text))) => {
                         shared.touch();
                         self.on_text(&text);
+                        // Bounded work per wake-up: a peer flooding cheap commands (whose
+                        // frames are already buffered) must let the other sessions run.
+                        tokio::task::consume_budget().await;
                     }
                     Some(Ok(Frame::Close(_))) | None => {
                         reading = false;
@@ -128,6 +134,7 @@ impl<H: PeerHandler> Reader<H> {
                         begin_close(reason, &mut close_deadline);
                     }
                 },
+                () = shared.outbound.room(), if paused => {}
                 () = shutdown.cancelled(), if !shutting_down => {
                     shutting_down = true;
                     tokio::spawn(graceful_close(shared.clone()));
@@ -175,7 +182,7 @@ impl<H: PeerHandler> Reader<H> {
     fn start_command(&self, command: Command) {
         let shared = &self.session.0;
         let Command { nr, id, data } = command;
-        match shared.active.insert(nr, &id, shared.limits.commands.max_active) {
+        match shared.active.insert(nr, &id) {
             Ok((token, was_empty)) => {
                 if was_empty {
                     // The writer runs the `session-status` timer only while commands run.
@@ -193,6 +200,11 @@ impl<H: PeerHandler> Reader<H> {
             Err(Refused::TooMany(limit)) => {
                 tracing::warn!(session = %shared.id, limit, command = %id, "too many active commands");
                 let reply = Reply::error(format!("Too many active commands (limit {limit})"));
+                let _ = shared.outbound.push(response(nr, id, reply));
+            }
+            Err(Refused::TooManyOnServer(limit)) => {
+                tracing::warn!(session = %shared.id, limit, command = %id, "too many active commands on the server");
+                let reply = Reply::error(format!("Too many active commands on this server (limit {limit})"));
                 let _ = shared.outbound.push(response(nr, id, reply));
             }
             Err(Refused::DuplicateNr) => {
@@ -338,11 +350,9 @@ where
         match shared.outbound.next_task(&mut batch) {
             WriterTask::Write => {
                 for message in batch.drain(..) {
-                    sink.feed(Frame::Text(message.to_json()))
-                        .await
-                        .map_err(|error| format!("write failed: {error}"))?;
+                    watched(shared, sink.feed(Frame::Text(message.to_json()))).await?;
                 }
-                sink.flush().await.map_err(|error| format!("write failed: {error}"))?;
+                watched(shared, sink.flush()).await?;
                 shared.outbound.wrote();
             }
             WriterTask::Close(reason) => {
@@ -355,6 +365,39 @@ where
                 tokio::select! {
                     () = shared.outbound.writer_woken() => {}
                     () = sleep_until(deadline) => {}
+                }
+            }
+        }
+    }
+}
+
+/// Awaits a write to the transport. When the transport counts what it writes, a write that
+/// sees no byte go out for `write_stall_timeout` fails: the peer reads nothing, and whatever
+/// else it sends (pongs, commands), it must not hold the session's output forever.
+async fn watched<E: Display>(shared: &SessionShared, write: impl Future<Output = Result<(), E>>) -> Result<(), String> {
+    let failed = |error: E| format!("write failed: {error}");
+    let mut write = pin!(write);
+    // Most writes complete at once: no timer for them.
+    if let Some(result) = write.as_mut().now_or_never() {
+        return result.map_err(failed);
+    }
+    let Some(account) = &shared.account else {
+        return write.await.map_err(failed);
+    };
+    let stall = shared.limits.outgoing.write_stall_timeout;
+    let check = (stall / 4).clamp(Duration::from_millis(10), Duration::from_secs(1));
+    let (mut written, mut progress_at) = (account.written(), Instant::now());
+    loop {
+        tokio::select! {
+            biased;
+            result = &mut write => return result.map_err(failed),
+            () = tokio::time::sleep(check) => {
+                let now = account.written();
+                if now != written {
+                    (written, progress_at) = (now, Instant::now());
+                } else if progress_at.elapsed() >= stall {
+                    tracing::warn!(session = %shared.id, stalled = ?stall, "the peer reads nothing; closing the session");
+                    return Err(format!("the peer read nothing for {} s", stall.as_secs()));
                 }
             }
         }
@@ -408,7 +451,7 @@ impl Timers {
                 if silent > shared.limits.connections.dead_peer_timeout {
                     return Err(format!("no sign of life from the peer for {} s", silent.as_secs()));
                 }
-                sink.send(Frame::Ping(Vec::new())).await.map_err(|error| format!("ping failed: {error}"))?;
+                watched(shared, sink.send(Frame::Ping(Vec::new()))).await?;
                 self.next_ping = Some(now + interval);
             }
         }

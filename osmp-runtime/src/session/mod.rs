@@ -26,7 +26,7 @@ mod tests;
 
 use std::fmt;
 use std::net::SocketAddr;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
 use tokio::time::Instant;
 
@@ -51,6 +51,7 @@ use subscriptions::Subscriptions;
 
 use crate::limits::{EventOverflow, Limits};
 use crate::sync::{lock, read, write};
+use crate::transport::budget::Account;
 use crate::transport::CloseReason;
 use crate::wire::{CancelTarget, EventItem, Message, Nr, Payload, Response, StreamMessage, Timestamp};
 
@@ -71,6 +72,27 @@ impl SessionId {
     }
 }
 
+/// What a session is made of besides its own state: where it came from, how it behaves,
+/// what it may cost, and what it shares with the other sessions of its server.
+pub(crate) struct SessionSetup {
+    pub(crate) peer: Option<SocketAddr>,
+    pub(crate) config: Arc<SessionConfig>,
+    pub(crate) limits: Arc<Limits>,
+    /// The transport's account of the connection: the progress of writes, and the message
+    /// limit that depends on being logged in. `None` for transports without one.
+    pub(crate) account: Option<Arc<Account>>,
+    /// The commands running in all sessions of the server, against
+    /// `limits.commands.max_active_total`. `None` for a client's session.
+    pub(crate) server_commands: Option<Arc<AtomicUsize>>,
+}
+
+impl SessionSetup {
+    /// A session on its own: no transport account, no server.
+    pub(crate) fn new(peer: Option<SocketAddr>, config: Arc<SessionConfig>, limits: Arc<Limits>) -> SessionSetup {
+        SessionSetup { peer, config, limits, account: None, server_commands: None }
+    }
+}
+
 /// The state of one session, shared by its reader, its writer, its running commands and
 /// the handles given out.
 pub(crate) struct SessionShared {
@@ -78,6 +100,7 @@ pub(crate) struct SessionShared {
     pub(crate) peer: Option<SocketAddr>,
     pub(crate) config: Arc<SessionConfig>,
     pub(crate) limits: Arc<Limits>,
+    pub(crate) account: Option<Arc<Account>>,
     pub(crate) outbound: Outbound,
     pub(crate) active: ActiveCommands,
     pub(crate) calls: PendingCalls,
@@ -94,14 +117,17 @@ pub(crate) struct SessionShared {
 }
 
 impl SessionShared {
-    pub(crate) fn new(peer: Option<SocketAddr>, config: Arc<SessionConfig>, limits: Arc<Limits>) -> Arc<SessionShared> {
+    pub(crate) fn new(setup: SessionSetup) -> Arc<SessionShared> {
+        let SessionSetup { peer, config, limits, account, server_commands } = setup;
+        let active = ActiveCommands::new(limits.commands.max_active, server_commands, limits.commands.max_active_total);
         Arc::new(SessionShared {
             id: SessionId::next(),
             peer,
             outbound: Outbound::new(&config, &limits),
             config,
             limits,
-            active: ActiveCommands::default(),
+            account,
+            active,
             calls: PendingCalls::default(),
             subscriptions: Mutex::new(Subscriptions::default()),
             ended: CancellationToken::new(),
@@ -233,6 +259,9 @@ impl Session {
 
     /// Logs the session in as `identity` (or out, with `None`).
     pub fn set_user(&self, identity: Option<Identity>) {
+        if let Some(account) = &self.0.account {
+            account.set_logged_in(identity.is_some());
+        }
         *write(&self.0.user) = identity.map(Arc::new);
     }
 

@@ -22,7 +22,7 @@ use tokio::time::Instant;
 use tokio::sync::Notify;
 
 use super::SessionConfig;
-use crate::limits::Limits;
+use crate::limits::{Limits, OutgoingLimits};
 use crate::sync::lock;
 use crate::transport::CloseReason;
 use crate::wire::{Event, EventBody, EventItem, Message, Nr};
@@ -37,8 +37,7 @@ pub(crate) struct Outbound {
     wake_writer: Notify,
     /// Wakes stream senders waiting for room, and everyone when the queue closes.
     room: Notify,
-    high_water: usize,
-    hard_limit: usize,
+    bounds: Bounds,
     max_pending_events: usize,
     batch_window: Duration,
 }
@@ -92,8 +91,7 @@ impl Outbound {
             }),
             wake_writer: Notify::new(),
             room: Notify::new(),
-            high_water: outgoing.high_water.max(1),
-            hard_limit: outgoing.hard_limit.max(outgoing.high_water.max(1)),
+            bounds: Bounds::new(outgoing),
             max_pending_events: events.max_pending.max(1),
             batch_window: config.event_batch_window,
         }
@@ -107,8 +105,12 @@ impl Outbound {
         }
         let nr = state.take_nr();
         state.enqueue(make(nr));
-        if state.queue.len() > self.hard_limit {
-            tracing::warn!(queued = state.queue.len(), "peer does not read; closing the session");
+        if self.bounds.over_hard_limit(&state) {
+            tracing::warn!(
+                queued = state.queue.len(),
+                bytes = state.queue_bytes,
+                "peer does not read; closing the session"
+            );
             state.close = Some(CloseReason::policy("outgoing queue overflow: the peer does not read"));
             drop(state);
             self.room.notify_waiters();
@@ -128,7 +130,7 @@ impl Outbound {
                 if state.close.is_some() {
                     return Err(Closed);
                 }
-                if state.queue.len() < self.high_water {
+                if !self.bounds.backed_up(&state) {
                     drop(state);
                     return self.push(make);
                 }
@@ -150,7 +152,7 @@ impl Outbound {
         // yet) must go out first: a new event joins them rather than overtaking them.
         let batch_pending = !state.events.is_empty();
         let mut overflow = Overflow::None;
-        if window_open || batch_pending || state.queue.len() >= self.high_water {
+        if window_open || batch_pending || self.bounds.backed_up(&state) {
             if state.events.len() >= self.max_pending_events {
                 overflow = Overflow::DroppedOldest;
                 if let Some(dropped) = state.events.pop_front() {
@@ -224,6 +226,26 @@ impl Outbound {
         self.room.notify_waiters();
     }
 
+    /// Whether the queue is above its high-water mark (in messages or bytes): the peer is
+    /// behind, and the session reads no new commands from it until it has caught up.
+    pub(crate) fn is_backed_up(&self) -> bool {
+        self.bounds.backed_up(&lock(&self.state))
+    }
+
+    /// Completes once the queue is below its high-water mark again (or closing).
+    pub(crate) async fn room(&self) {
+        loop {
+            let room = self.room.notified();
+            {
+                let state = lock(&self.state);
+                if state.close.is_some() || !self.bounds.backed_up(&state) {
+                    return;
+                }
+            }
+            room.await;
+        }
+    }
+
     /// Hands the writer its next task. Queued messages are swapped into `batch` (which the
     /// writer has emptied), so the two buffers are reused instead of reallocated.
     pub(crate) fn next_task(&self, batch: &mut VecDeque<Message>) -> WriterTask {
@@ -231,7 +253,9 @@ impl Outbound {
         let now = Instant::now();
         if state.window_until.is_some_and(|until| now >= until) {
             let had_events = !state.events.is_empty();
-            state.flush_events(self.high_water);
+            if !self.bounds.backed_up(&state) {
+                state.flush_events();
+            }
             // A window that carried events stays open, so a sustained flow keeps being
             // batched; a quiet one closes and the next event goes out at once.
             state.window_until = had_events.then(|| now + self.batch_window);
@@ -251,6 +275,38 @@ impl Outbound {
     /// batching.
     pub(crate) fn push_protocol_event(&self, item: EventItem) -> Result<Nr, Closed> {
         self.push(|nr| Message::Event(Event { nr, body: EventBody::Single(item) }))
+    }
+}
+
+/// How much the queue holds before the peer counts as behind, and before it counts as not
+/// reading at all: in messages and in bytes, whichever comes first.
+struct Bounds {
+    high_water: usize,
+    high_water_bytes: usize,
+    hard_limit: usize,
+    hard_limit_bytes: usize,
+}
+
+impl Bounds {
+    fn new(outgoing: &OutgoingLimits) -> Bounds {
+        let high_water = outgoing.high_water.max(1);
+        let high_water_bytes = outgoing.high_water_bytes.max(1);
+        Bounds {
+            high_water,
+            high_water_bytes,
+            hard_limit: outgoing.hard_limit.max(high_water),
+            hard_limit_bytes: outgoing.hard_limit_bytes.max(high_water_bytes),
+        }
+    }
+
+    /// Events wait, streams wait and no commands are read.
+    fn backed_up(&self, state: &State) -> bool {
+        state.queue.len() >= self.high_water || state.queue_bytes >= self.high_water_bytes
+    }
+
+    /// The session closes: responses cannot be dropped, so a peer this far behind goes.
+    fn over_hard_limit(&self, state: &State) -> bool {
+        state.queue.len() > self.hard_limit || state.queue_bytes > self.hard_limit_bytes
     }
 }
 
@@ -277,9 +333,9 @@ impl State {
     }
 
     /// Moves the batched events into the queue: one as a single event, several as one
-    /// multi-event. Events stay batched while the peer is behind.
-    fn flush_events(&mut self, high_water: usize) {
-        if self.events.is_empty() || self.queue.len() >= high_water {
+    /// multi-event.
+    fn flush_events(&mut self) {
+        if self.events.is_empty() {
             return;
         }
         let mut events: Vec<EventItem> = self.events.drain(..).collect();
@@ -385,5 +441,23 @@ mod tests {
         assert_eq!(outbound.sizes().message_bytes, 0, "written messages no longer count");
         assert_eq!(outbound.discard_events(), 2);
         assert_eq!(outbound.sizes().event_bytes, 0);
+    }
+
+    #[test]
+    fn bytes_bound_the_queue_as_messages_do() {
+        let mut limits = Limits::default();
+        limits.outgoing.high_water_bytes = 1000;
+        limits.outgoing.hard_limit_bytes = 3000;
+        let outbound = Outbound::new(&SessionConfig::default(), &limits);
+        let data = crate::wire::Payload::from_json(format!("{{\"blob\":\"{}\"}}", "x".repeat(800))).unwrap();
+        let item = || EventItem { event: "blob".into(), data: Some(data.clone()) };
+        outbound.push_protocol_event(item()).unwrap();
+        assert!(!outbound.is_backed_up());
+        outbound.push_protocol_event(item()).unwrap();
+        assert!(outbound.is_backed_up(), "two messages of about 900 bytes pass the 1,000-byte mark");
+        outbound.push_protocol_event(item()).unwrap();
+        assert!(lock(&outbound.state).close.is_none());
+        outbound.push_protocol_event(item()).unwrap();
+        assert!(lock(&outbound.state).close.is_some(), "past 3,000 bytes the peer counts as not reading");
     }
 }

@@ -16,7 +16,7 @@ use proptest::prelude::*;
 use serde_json::{json, Value};
 use tokio_util::sync::CancellationToken;
 
-use super::{run, IncomingCommand, PeerHandler, Reply, Session, SessionConfig, SessionShared};
+use super::{run, IncomingCommand, PeerHandler, Reply, Session, SessionConfig, SessionSetup, SessionShared};
 use crate::limits::Limits;
 use crate::transport::{CloseReason, Frame};
 use crate::wire::{Payload, Status};
@@ -99,7 +99,7 @@ fn drive(ops: &[Op]) -> (Vec<Value>, bool) {
         let config = SessionConfig { ping_interval: None, keepalive_interval: None, ..SessionConfig::default() };
         let mut limits = Limits::default();
         limits.commands.cancel_grace = Duration::from_millis(100);
-        let session = Session(SessionShared::new(None, Arc::new(config), Arc::new(limits)));
+        let session = Session(SessionShared::new(SessionSetup::new(None, Arc::new(config), Arc::new(limits))));
         let (mut to_engine, reader) = mpsc::channel::<Result<Frame, CloseReason>>(ops.len() + 2);
         let (writer, mut from_engine) = mpsc::channel(1024);
         let engine = tokio::spawn(run(session.clone(), Arc::new(Handler), reader, writer, CancellationToken::new()));

@@ -8,7 +8,7 @@ use futures_util::{SinkExt, StreamExt};
 use serde_json::{json, Value};
 use tokio_util::sync::CancellationToken;
 
-use super::{run, IncomingCommand, PeerHandler, Reply, Session, SessionConfig, SessionShared};
+use super::{run, IncomingCommand, PeerHandler, Reply, Session, SessionConfig, SessionSetup, SessionShared};
 use crate::limits::Limits;
 use crate::transport::{CloseReason, Frame};
 use crate::wire::{Payload, Status};
@@ -82,7 +82,7 @@ impl Harness {
     fn with(config: SessionConfig, limits: Limits, patience: Duration) -> Harness {
         let (to_engine, reader) = mpsc::channel(64);
         let (writer, from_engine) = mpsc::channel(64);
-        let session = Session(SessionShared::new(None, Arc::new(config), Arc::new(limits)));
+        let session = Session(SessionShared::new(SessionSetup::new(None, Arc::new(config), Arc::new(limits))));
         let shutdown = CancellationToken::new();
         let engine = tokio::spawn(run(session.clone(), Arc::new(TestHandler), reader, writer, shutdown.clone()));
         Harness { to_engine, from_engine, session, shutdown, engine, patience }

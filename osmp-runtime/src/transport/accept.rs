@@ -4,12 +4,13 @@
 //! Everything here runs within the handshake timeout and before a session slot is taken,
 //! so connections that never finish their handshake hold neither a slot nor much memory.
 
+use std::collections::HashMap;
 use std::future::Future;
-use std::net::SocketAddr;
-use std::sync::Arc;
+use std::net::{IpAddr, SocketAddr};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::io::AsyncWriteExt;
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 use tokio::time::Instant;
@@ -19,19 +20,27 @@ use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 use tracing::Instrument;
 
+use super::budget::IncomingBudget;
 use super::http::{read_head, HttpResponse, RequestHead};
 use super::tls::ServerTls;
 use super::websocket::{self, FrameSink, FrameStream};
 use super::{upgrade, Socket, OSMP_PATH};
 use crate::limits::Limits;
+use crate::sync::lock;
 
 /// What a server's connections have in common: how they are secured, what they may cost,
 /// and the session slots they compete for.
 pub(crate) struct Acceptor {
     pub(crate) tls: Option<ServerTls>,
     pub(crate) limits: Arc<Limits>,
+    /// Whether sessions must log in (their messages are limited more until they have).
+    login_required: bool,
     /// One permit per session; taken when a valid upgrade request arrives.
-    pub(crate) sessions: Arc<Semaphore>,
+    sessions: Arc<Semaphore>,
+    /// Sessions per peer address.
+    per_address: Arc<Mutex<HashMap<IpAddr, usize>>>,
+    /// What all connections hold of incoming data.
+    pub(crate) incoming: Arc<IncomingBudget>,
 }
 
 /// A connection that became a WebSocket at the OSMP path, ready for a session.
@@ -40,13 +49,39 @@ pub(crate) struct Upgraded {
     pub(crate) writer: FrameSink,
     pub(crate) peer: SocketAddr,
     /// The session slot, held until the session ends.
-    pub(crate) slot: OwnedSemaphorePermit,
+    pub(crate) slot: SessionSlot,
+}
+
+/// A session's place among the server's sessions and among those of its address; given
+/// back when dropped.
+pub(crate) struct SessionSlot {
+    _permit: OwnedSemaphorePermit,
+    address: IpAddr,
+    per_address: Arc<Mutex<HashMap<IpAddr, usize>>>,
+}
+
+impl Drop for SessionSlot {
+    fn drop(&mut self) {
+        let mut per_address = lock(&self.per_address);
+        if let Some(count) = per_address.get_mut(&self.address) {
+            *count -= 1;
+            if *count == 0 {
+                per_address.remove(&self.address);
+            }
+        }
+    }
 }
 
 impl Acceptor {
-    pub(crate) fn new(tls: Option<ServerTls>, limits: Arc<Limits>) -> Acceptor {
-        let sessions = Arc::new(Semaphore::new(limits.connections.max_sessions));
-        Acceptor { tls, limits, sessions }
+    pub(crate) fn new(tls: Option<ServerTls>, limits: Arc<Limits>, login_required: bool) -> Acceptor {
+        Acceptor {
+            tls,
+            sessions: Arc::new(Semaphore::new(limits.connections.max_sessions)),
+            per_address: Arc::default(),
+            incoming: IncomingBudget::new(&limits.messages),
+            limits,
+            login_required,
+        }
     }
 
     /// Sessions running now.
@@ -67,6 +102,7 @@ impl Acceptor {
         Fut: Future<Output = ()> + Send + 'static,
     {
         tracing::info!(addr = ?listener.local_addr().ok(), tls = self.tls.is_some(), "accepting sessions");
+        tokio::spawn(self.incoming.clone().sweep(shutdown.clone()));
         loop {
             let accepted = tokio::select! {
                 accepted = listener.accept() => accepted,
@@ -109,17 +145,18 @@ impl Acceptor {
     }
 
     async fn upgrade(&self, stream: TcpStream, peer: SocketAddr) -> Option<Upgraded> {
+        let account = self.incoming.open(peer, &self.limits.messages, self.login_required);
         let mut socket = match &self.tls {
             // Boxed: the handshake's state is large (about 20 KiB) and would otherwise stay
             // reserved in the connection's task for the whole session.
             Some(tls) => match Box::pin(tls.acceptor().accept(stream)).await {
-                Ok(stream) => Socket::tls(stream),
+                Ok(stream) => Socket::tls(stream, account),
                 Err(error) => {
                     tracing::debug!(%error, "TLS handshake failed");
                     return None;
                 }
             },
-            None => Socket::Plain(stream),
+            None => Socket::plain(stream, account),
         };
         let (request, early_data) = match read_head(&mut socket, self.limits.connections.max_request_head).await {
             Ok(read) => read,
@@ -131,7 +168,7 @@ impl Acceptor {
                 return None;
             }
         };
-        let slot = match self.admit(&request) {
+        let slot = match self.admit(&request, peer) {
             Ok(admitted) => admitted,
             Err(response) => {
                 answer(&mut socket, &response, Some(&request)).await;
@@ -150,7 +187,7 @@ impl Acceptor {
     }
 
     /// Decides what a request gets: a session (its accept key and slot) or an HTTP answer.
-    fn admit(&self, request: &RequestHead) -> Result<Admitted, HttpResponse> {
+    fn admit(&self, request: &RequestHead, peer: SocketAddr) -> Result<Admitted, HttpResponse> {
         let at_osmp_path = request.path() == OSMP_PATH || request.path().strip_suffix('/') == Some(OSMP_PATH);
         if !upgrade::is_upgrade(request) {
             return Err(plain_answer(request, at_osmp_path));
@@ -159,16 +196,30 @@ impl Acceptor {
             return Err(HttpResponse::text(404, format!("OSMP v1 is served at {OSMP_PATH}")));
         }
         let accept_key = upgrade::accept_key(request)?;
-        let Ok(slot) = self.sessions.clone().try_acquire_owned() else {
+        let slot = self.take_slot(peer.ip())?;
+        Ok(Admitted { accept_key, slot })
+    }
+
+    /// A session slot, if the server and the peer's address have one left.
+    fn take_slot(&self, address: IpAddr) -> Result<SessionSlot, HttpResponse> {
+        let mut per_address = lock(&self.per_address);
+        let held = per_address.get(&address).copied().unwrap_or(0);
+        if held >= self.limits.connections.max_sessions_per_address {
+            tracing::warn!(%address, held, "too many sessions from one address");
+            return Err(HttpResponse::text(503, "too many sessions from your address, try again later"));
+        }
+        let Ok(permit) = self.sessions.clone().try_acquire_owned() else {
             return Err(HttpResponse::text(503, "too many sessions, try again later"));
         };
-        Ok(Admitted { accept_key, slot })
+        *per_address.entry(address).or_insert(0) += 1;
+        drop(per_address);
+        Ok(SessionSlot { _permit: permit, address, per_address: self.per_address.clone() })
     }
 }
 
 struct Admitted {
     accept_key: String,
-    slot: OwnedSemaphorePermit,
+    slot: SessionSlot,
 }
 
 /// What a plain HTTP request (not a WebSocket upgrade) gets.
@@ -191,23 +242,5 @@ async fn answer(socket: &mut Socket, response: &HttpResponse, request: Option<&R
     tracing::debug!(status = response.status(), request = ?request.map(|r| (&r.method, &r.target)), "answered over HTTP");
     if let Err(error) = response.write_to(socket, request).await {
         tracing::debug!(%error, "the HTTP answer could not be written");
-        return;
     }
-    drain(socket).await;
-}
-
-/// Reads and discards what the peer still sends, briefly: closing a socket with unread
-/// data makes the kernel reset the connection, and the peer may then lose the answer.
-async fn drain(socket: &mut Socket) {
-    let mut scratch = [0u8; 1024];
-    let mut budget = 64usize << 10;
-    let draining = async {
-        while budget > 0 {
-            match socket.read(&mut scratch).await {
-                Ok(0) | Err(_) => break,
-                Ok(read) => budget = budget.saturating_sub(read),
-            }
-        }
-    };
-    let _ = tokio::time::timeout(Duration::from_secs(1), draining).await;
 }

@@ -8,6 +8,7 @@ use tokio::net::TcpStream;
 use tokio_tungstenite::tungstenite::error::Error as WsError;
 use tokio_tungstenite::tungstenite::http::Uri;
 
+use super::budget::Account;
 use super::tls::{ClientTls, TlsError};
 use super::websocket::{self, FrameSink, FrameStream};
 use super::{Socket, OSMP_PATH};
@@ -138,9 +139,9 @@ pub(crate) async fn connect(
             .await
             .map_err(|_| ClientError::Timeout { stage: "TLS handshake", after: timeout })?
             .map_err(ClientError::TlsHandshake)?;
-        Socket::tls(stream)
+        Socket::tls(stream, Account::unbudgeted())
     } else {
-        Socket::Plain(tcp)
+        Socket::plain(tcp, Account::unbudgeted())
     };
 
     let config = Some(websocket::config(limits));

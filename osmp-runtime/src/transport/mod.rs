@@ -8,6 +8,7 @@
 //! (`ServerRef::serve_transport`).
 
 pub(crate) mod accept;
+pub(crate) mod budget;
 pub(crate) mod connect;
 mod frame;
 pub(crate) mod http;

@@ -5,6 +5,7 @@
 //! Pings are answered by tungstenite itself whenever the stream is read or written.
 
 use std::pin::Pin;
+use std::sync::Arc;
 use std::task::{ready, Context, Poll};
 
 use futures_util::stream::{SplitSink, SplitStream};
@@ -15,6 +16,7 @@ use tokio_tungstenite::tungstenite::protocol::{CloseFrame, WebSocketConfig};
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::WebSocketStream;
 
+use super::budget::Account;
 use super::{CloseReason, Frame, Socket};
 use crate::limits::Limits;
 
@@ -31,13 +33,23 @@ pub(crate) fn config(limits: &Limits) -> WebSocketConfig {
 
 /// Splits a WebSocket into the engine's frame stream and frame sink.
 pub(crate) fn frames(socket: WebSocketStream<Socket>) -> (FrameStream, FrameSink) {
+    let account = socket.get_ref().account().clone();
     let (sink, stream) = socket.split();
-    (FrameStream { inner: stream }, FrameSink { inner: sink })
+    (FrameStream { inner: stream, account }, FrameSink { inner: sink })
 }
 
-/// The receiving half, yielding frames, or the close reason of a transport failure.
+/// The receiving half, yielding frames, or the close reason of a transport failure (or of
+/// a limit the connection's account enforces).
 pub(crate) struct FrameStream {
     inner: SplitStream<WebSocketStream<Socket>>,
+    account: Arc<Account>,
+}
+
+impl FrameStream {
+    /// What the connection has read and written (the session reads its progress).
+    pub(crate) fn account(&self) -> &Arc<Account> {
+        &self.account
+    }
 }
 
 impl Stream for FrameStream {
@@ -45,7 +57,20 @@ impl Stream for FrameStream {
 
     fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
         loop {
-            let frame = match ready!(self.inner.poll_next_unpin(cx)) {
+            if let Some(reason) = self.account.poll_closed(cx) {
+                return Poll::Ready(Some(Err(reason)));
+            }
+            let message = ready!(self.inner.poll_next_unpin(cx));
+            // A limit may have closed the connection while this message was read.
+            if let Some(reason) = self.account.poll_closed(cx) {
+                return Poll::Ready(Some(Err(reason)));
+            }
+            if let Some(Ok(Message::Text(_) | Message::Binary(_) | Message::Close(_))) = &message {
+                // Control frames may come between the fragments of a message: only a data
+                // message (or the end) frees what the account holds.
+                self.account.message_complete();
+            }
+            let frame = match message {
                 None => return Poll::Ready(None),
                 Some(Ok(Message::Text(text))) => Frame::Text(text.as_str().to_owned()),
                 Some(Ok(Message::Binary(data))) => Frame::Binary(data.to_vec()),
