@@ -25,6 +25,7 @@ use tokio::time::Instant;
 
 use super::installation::Length;
 use super::logging::CALLS;
+use super::simulation::PaError;
 
 /// The priority of a call created without one.
 pub const DEFAULT_PRIORITY: u8 = 41;
@@ -112,14 +113,16 @@ impl Announcement {
 #[derive(Debug)]
 pub struct Calls {
     list: Vec<Announcement>,
+    /// Calls kept at most.
+    capacity: usize,
     clock: Instant,
     starts: u64,
     changes: Vec<CallChange>,
 }
 
 impl Calls {
-    pub fn new(now: Instant) -> Calls {
-        Calls { list: Vec::new(), clock: now, starts: 0, changes: Vec::new() }
+    pub fn new(now: Instant, capacity: usize) -> Calls {
+        Calls { list: Vec::new(), capacity: capacity.max(1), clock: now, starts: 0, changes: Vec::new() }
     }
 
     /// Every call, in the order they were created.
@@ -138,7 +141,15 @@ impl Calls {
     /// Creates a call, or replaces the definition of an existing one. A started call whose
     /// sources changed starts its new sources from the beginning; other changes (zones,
     /// priority) take effect at the next [`arbitrate`](Calls::arbitrate).
-    pub fn define(&mut self, definition: CallDefinition, outputs: Vec<String>, lengths: Vec<Length>) {
+    ///
+    /// A new call beyond the capacity replaces the oldest call that is not playing; when
+    /// every call plays, it is refused.
+    pub fn define(
+        &mut self,
+        definition: CallDefinition,
+        outputs: Vec<String>,
+        lengths: Vec<Length>,
+    ) -> Result<(), PaError> {
         match self.get_mut(&definition.call_id) {
             Some(call) => {
                 if call.definition.sources != definition.sources {
@@ -150,6 +161,7 @@ impl Calls {
                 tracing::debug!(target: CALLS, call = %call.definition.call_id, "call changed");
             }
             None => {
+                self.make_room()?;
                 tracing::debug!(target: CALLS, call = %definition.call_id, "call created");
                 let status = CallStatus::Disconnected;
                 self.list.push(Announcement {
@@ -162,6 +174,19 @@ impl Calls {
                 });
             }
         }
+        Ok(())
+    }
+
+    /// Forgets the oldest call that is not playing when the list is full.
+    fn make_room(&mut self) -> Result<(), PaError> {
+        if self.list.len() < self.capacity {
+            return Ok(());
+        }
+        let idle =
+            self.list.iter().position(|call| call.playback.is_none()).ok_or(PaError::TooManyCalls(self.capacity))?;
+        let forgotten = self.list.remove(idle);
+        tracing::debug!(target: CALLS, call = %forgotten.definition.call_id, "oldest idle call forgotten to make room");
+        Ok(())
     }
 
     /// Starts a call (a no-op if it is started already). It gets its outputs at the next

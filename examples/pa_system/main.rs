@@ -85,6 +85,9 @@ pub(crate) struct Args {
     /// Simulated seconds per real second: announcements play this many times faster.
     #[arg(long, default_value_t = 1.0)]
     time_scale: f64,
+    /// Calls kept at most; a new one replaces the oldest that is not playing.
+    #[arg(long, default_value_t = 1000)]
+    max_calls: usize,
 }
 
 #[tokio::main]
@@ -133,7 +136,8 @@ pub(crate) fn simulation(args: &Args) -> Result<Arc<PaSystem>, String> {
                 .ok_or("--device-change-every must be a positive number of seconds")?,
         ),
     };
-    let config = SimulationConfig { seed: args.seed, device_changes, time_scale: args.time_scale };
+    let config =
+        SimulationConfig { seed: args.seed, device_changes, time_scale: args.time_scale, max_calls: args.max_calls };
     Ok(PaSystem::new(Installation::demo(), config))
 }
 

@@ -41,11 +41,14 @@ pub struct SimulationConfig {
     pub device_changes: Option<Duration>,
     /// Simulated seconds per real second: at 10, a 30 s text plays in 3 s.
     pub time_scale: f64,
+    /// Calls kept at most: a new one replaces the oldest that is not playing, and when all
+    /// play, creating one more fails (a client cannot grow the simulator without end).
+    pub max_calls: usize,
 }
 
 impl Default for SimulationConfig {
     fn default() -> SimulationConfig {
-        SimulationConfig { seed: 1, device_changes: Some(Duration::from_secs(10)), time_scale: 1.0 }
+        SimulationConfig { seed: 1, device_changes: Some(Duration::from_secs(10)), time_scale: 1.0, max_calls: 1000 }
     }
 }
 
@@ -59,6 +62,7 @@ pub enum PaError {
     NothingToPlay(String),
     NotAnIoContact(String),
     UnsupportedSystem(String),
+    TooManyCalls(usize),
 }
 
 impl std::fmt::Display for PaError {
@@ -71,6 +75,9 @@ impl std::fmt::Display for PaError {
             PaError::NothingToPlay(call) => write!(f, "Call {call} has no sources or no zones to play to"),
             PaError::NotAnIoContact(address) => write!(f, "Not an IO contact address: {address}"),
             PaError::UnsupportedSystem(system) => write!(f, "System '{system}' is not simulated (use vd1 or auto)"),
+            PaError::TooManyCalls(limit) => {
+                write!(f, "Too many calls (limit {limit}), all of them playing: stop or remove one first")
+            }
         }
     }
 }
@@ -114,7 +121,7 @@ impl PaSystem {
             devices: Devices::new(installation.devices()),
             contacts: installation.contacts(),
             installation,
-            calls: Calls::new(Instant::now()),
+            calls: Calls::new(Instant::now(), config.max_calls),
             watchers: HashMap::new(),
             time_scale: config.time_scale,
             random: Random(config.seed),
@@ -198,7 +205,7 @@ impl State {
             return Err(PaError::NothingToPlay(call_id));
         }
         let playable = !(outputs.is_empty() || lengths.is_empty());
-        self.calls.define(definition, outputs, lengths);
+        self.calls.define(definition, outputs, lengths)?;
         match (start, playable) {
             (true, _) => self.calls.start(&call_id),
             (false, false) => self.calls.stop(&call_id),

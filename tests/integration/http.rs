@@ -8,9 +8,6 @@ use tokio_tungstenite::tungstenite::Message;
 
 use crate::support::*;
 
-const UPGRADE_HEADERS: &str = "Host: localhost\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\
-                               Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n";
-
 /// Sends `request` as it is and reads the whole answer (the server closes after it).
 async fn exchange<S: AsyncRead + AsyncWrite + Unpin>(mut stream: S, request: &str) -> String {
     stream.write_all(request.as_bytes()).await.expect("request sent");
@@ -97,7 +94,7 @@ async fn a_frame_sent_right_after_the_upgrade_request_is_not_lost() {
     let mut tcp = TcpStream::connect(server.local_addr()).await.expect("TCP connect");
     // The upgrade request and a first (masked) text frame in one write, before any answer.
     let mut bytes = format!("GET /osmp/v1 HTTP/1.1\r\n{UPGRADE_HEADERS}\r\n").into_bytes();
-    bytes.extend(masked_text_frame(r#"{"nr":1,"type":"cmd","id":"echo","data":{"token":"early"}}"#));
+    bytes.extend(client_frame(true, 1, br#"{"nr":1,"type":"cmd","id":"echo","data":{"token":"early"}}"#));
     tcp.write_all(&bytes).await.expect("sent");
 
     let mut head = Vec::new();
@@ -125,15 +122,4 @@ async fn a_frame_sent_right_after_the_upgrade_request_is_not_lost() {
     assert_eq!(echo["data"]["token"], "early", "{echo}");
     socket.close(None).await.ok();
     server.shutdown().await;
-}
-
-/// A client-to-server text frame (RFC 6455 5.2: FIN, opcode 1, masked).
-fn masked_text_frame(text: &str) -> Vec<u8> {
-    let payload = text.as_bytes();
-    assert!(payload.len() < 126, "a short frame");
-    let mask = [0x12, 0x34, 0x56, 0x78];
-    let mut frame = vec![0x81, 0x80 | payload.len() as u8];
-    frame.extend(mask);
-    frame.extend(payload.iter().enumerate().map(|(index, byte)| byte ^ mask[index % 4]));
-    frame
 }

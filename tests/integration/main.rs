@@ -4,6 +4,7 @@
 mod support;
 
 mod auth;
+mod bounds;
 mod cancellation;
 mod concurrency;
 mod events;

@@ -1297,9 +1297,11 @@ fn an_interrupted_call_keeps_its_place_and_finishes_later() {
     let start = Instant::now();
     let seconds = |s: u64| start + Duration::from_secs(s);
     let everywhere = |_: &str| true;
-    let mut calls = Calls::new(start);
-    calls.define(definition("text", 50, &["a"]), outputs(&["a"]), vec![Length::Finite(Duration::from_secs(10))]);
-    calls.define(definition("alarm", 10, &["a"]), outputs(&["a"]), vec![Length::Endless]);
+    let mut calls = Calls::new(start, 100);
+    calls
+        .define(definition("text", 50, &["a"]), outputs(&["a"]), vec![Length::Finite(Duration::from_secs(10))])
+        .expect("room for the call");
+    calls.define(definition("alarm", 10, &["a"]), outputs(&["a"]), vec![Length::Endless]).expect("room for the call");
 
     calls.start("text");
     calls.arbitrate(&everywhere);
@@ -1341,10 +1343,12 @@ fn freed_outputs_go_to_waiting_calls_at_the_moment_they_are_freed() {
     let start = Instant::now();
     let seconds = |s: u64| start + Duration::from_secs(s);
     let everywhere = |_: &str| true;
-    let mut calls = Calls::new(start);
+    let mut calls = Calls::new(start, 100);
     let three = Length::Finite(Duration::from_secs(3));
-    calls.define(definition("short", 10, &["a"]), outputs(&["a", "b"]), vec![three, three]);
-    calls.define(definition("long", 20, &["a"]), outputs(&["a"]), vec![Length::Finite(Duration::from_secs(5))]);
+    calls.define(definition("short", 10, &["a"]), outputs(&["a", "b"]), vec![three, three]).expect("room for the call");
+    calls
+        .define(definition("long", 20, &["a"]), outputs(&["a"]), vec![Length::Finite(Duration::from_secs(5))])
+        .expect("room for the call");
     calls.start("short");
     calls.start("long");
     calls.arbitrate(&everywhere);
@@ -1367,8 +1371,8 @@ fn freed_outputs_go_to_waiting_calls_at_the_moment_they_are_freed() {
 #[test]
 fn unavailable_outputs_leave_a_call_partially_connected() {
     let start = Instant::now();
-    let mut calls = Calls::new(start);
-    calls.define(definition("c", 41, &["z"]), outputs(&["a", "b"]), vec![Length::Endless]);
+    let mut calls = Calls::new(start, 100);
+    calls.define(definition("c", 41, &["z"]), outputs(&["a", "b"]), vec![Length::Endless]).expect("room for the call");
     calls.start("c");
     calls.arbitrate(&|output| output == "a");
     assert_eq!(calls.get("c").unwrap().status, CallStatus::PartiallyConnected);
@@ -1396,4 +1400,19 @@ fn the_installation_follows_the_address_scheme() {
     let devices = site.devices();
     assert_eq!(devices.len(), 5 * 53);
     assert!(devices.iter().all(|device| installation::Address::parse(&device.device_id).is_some()));
+}
+
+#[test]
+fn the_calls_kept_are_bounded() {
+    let mut calls = Calls::new(Instant::now(), 2);
+    let endless = || vec![Length::Endless];
+    calls.define(definition("first", 10, &["a"]), outputs(&["a"]), endless()).expect("room");
+    calls.define(definition("second", 10, &["a"]), outputs(&["a"]), endless()).expect("room");
+    calls.define(definition("third", 10, &["a"]), outputs(&["a"]), endless()).expect("the oldest idle call goes");
+    assert!(calls.get("first").is_none() && calls.get("third").is_some());
+    calls.start("second");
+    calls.start("third");
+    let refused = calls.define(definition("fourth", 10, &["a"]), outputs(&["a"]), endless()).unwrap_err();
+    assert_eq!(refused.to_string(), "Too many calls (limit 2), all of them playing: stop or remove one first");
+    calls.define(definition("third", 20, &["a"]), outputs(&["a"]), endless()).expect("changing a call needs no room");
 }

@@ -348,6 +348,14 @@ pub struct TestSet {
     schema: InstructionSetSchema,
     handlers: Vec<Handler>,
     on_subscribe: Option<SubscribeHook>,
+    last_added: Added,
+}
+
+/// What [`TestSet::requires`] applies to.
+enum Added {
+    Nothing,
+    Command,
+    Event,
 }
 
 impl TestSet {
@@ -362,6 +370,7 @@ impl TestSet {
             },
             handlers: Vec::new(),
             on_subscribe: None,
+            last_added: Added::Nothing,
         }
     }
 
@@ -385,6 +394,7 @@ impl TestSet {
             requires: None,
         });
         self.handlers.push(Arc::new(move |params, cx| Box::pin(handler(params, cx))));
+        self.last_added = Added::Command;
         self
     }
 
@@ -393,6 +403,21 @@ impl TestSet {
         let command = self.schema.commands.to_mut().last_mut().expect("a command to document");
         command.description = Cow::Borrowed(description);
         command.aliases = Cow::Owned(aliases.iter().map(|alias| Cow::Borrowed(*alias)).collect());
+        self
+    }
+
+    /// Makes the command or event added last require a permission.
+    pub fn requires(mut self, permission: &'static str) -> TestSet {
+        let (commands, events) = (self.schema.commands.len(), self.schema.events.len());
+        match self.last_added {
+            Added::Command if commands > 0 => {
+                self.schema.commands.to_mut()[commands - 1].requires = Some(Cow::Borrowed(permission))
+            }
+            Added::Event if events > 0 => {
+                self.schema.events.to_mut()[events - 1].requires = Some(Cow::Borrowed(permission))
+            }
+            _ => panic!("requires() follows a command or an event"),
+        }
         self
     }
 
@@ -406,6 +431,7 @@ impl TestSet {
             schema: None,
             requires: None,
         });
+        self.last_added = Added::Event;
         self
     }
 
@@ -488,4 +514,84 @@ pub fn server_key() -> osmp::auth::RsaPrivateKey {
 pub fn client_key() -> osmp::auth::RsaPrivateKey {
     static KEY: std::sync::OnceLock<osmp::auth::RsaPrivateKey> = std::sync::OnceLock::new();
     KEY.get_or_init(|| osmp::auth::generate_key(1024).expect("RSA key generation")).clone()
+}
+
+/// The headers of a valid WebSocket upgrade request (RFC 6455's example key).
+pub const UPGRADE_HEADERS: &str = "Host: localhost\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\
+                                   Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n";
+
+/// A frame as a client sends it (RFC 6455 5.2: masked), with any opcode, FIN flag and
+/// length: what a hostile peer can send that a WebSocket library would not.
+pub fn client_frame(fin: bool, opcode: u8, payload: &[u8]) -> Vec<u8> {
+    let mut frame = vec![if fin { 0x80 } else { 0 } | opcode];
+    match payload.len() {
+        len @ 0..=125 => frame.push(0x80 | len as u8),
+        len @ 126..=0xFFFF => {
+            frame.push(0x80 | 126);
+            frame.extend((len as u16).to_be_bytes());
+        }
+        len => {
+            frame.push(0x80 | 127);
+            frame.extend((len as u64).to_be_bytes());
+        }
+    }
+    let mask = [0x12, 0x34, 0x56, 0x78];
+    frame.extend(mask);
+    frame.extend(payload.iter().enumerate().map(|(index, byte)| byte ^ mask[index % 4]));
+    frame
+}
+
+/// A TCP connection upgraded to a WebSocket by hand (the `101` read, nothing else), for
+/// writing raw frames.
+pub async fn raw_websocket(server: &ServerHandle) -> TcpStream {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut tcp = TcpStream::connect(server.local_addr()).await.expect("TCP connect");
+    tcp.write_all(format!("GET /osmp/v1 HTTP/1.1\r\n{UPGRADE_HEADERS}\r\n").as_bytes()).await.expect("sent");
+    let mut head = Vec::new();
+    while !head.ends_with(b"\r\n\r\n") {
+        let mut byte = [0u8; 1];
+        bounded("the upgrade answer", tcp.read_exact(&mut byte)).await.expect("read");
+        head.push(byte[0]);
+    }
+    assert!(head.starts_with(b"HTTP/1.1 101 "), "{}", String::from_utf8_lossy(&head));
+    tcp
+}
+
+/// Reads frames (server frames are unmasked) until a close frame; returns its code, or
+/// `None` when the connection ended without one.
+pub async fn read_close_code(tcp: &mut TcpStream) -> Option<u16> {
+    use tokio::io::AsyncReadExt;
+    let read = async {
+        let mut buffer = Vec::new();
+        let mut chunk = [0u8; 65536];
+        loop {
+            // Parse what is there: header, extended length, payload.
+            let mut at = 0;
+            while buffer.len() >= at + 2 {
+                let opcode = buffer[at] & 0x0F;
+                let (len, header) = match buffer[at + 1] & 0x7F {
+                    126 if buffer.len() >= at + 4 => (u16::from_be_bytes([buffer[at + 2], buffer[at + 3]]) as usize, 4),
+                    127 if buffer.len() >= at + 10 => {
+                        (u64::from_be_bytes(buffer[at + 2..at + 10].try_into().unwrap()) as usize, 10)
+                    }
+                    126 | 127 => break,
+                    len => (len as usize, 2),
+                };
+                if buffer.len() < at + header + len {
+                    break;
+                }
+                if opcode == 0x8 {
+                    let payload = &buffer[at + header..at + header + len];
+                    return (payload.len() >= 2).then(|| u16::from_be_bytes([payload[0], payload[1]]));
+                }
+                at += header + len;
+            }
+            buffer.drain(..at);
+            match tcp.read(&mut chunk).await {
+                Ok(0) | Err(_) => return None,
+                Ok(read) => buffer.extend_from_slice(&chunk[..read]),
+            }
+        }
+    };
+    bounded("a close frame", read).await
 }

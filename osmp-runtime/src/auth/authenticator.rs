@@ -2,10 +2,13 @@
 //! every command passes.
 
 use std::net::IpAddr;
+use std::sync::Arc;
 
 use rsa::RsaPrivateKey;
 
-use super::{public_key_to_xml, LoginLimiter, Users};
+use super::checks::{CheckPool, ChecksBusy};
+use super::limiter::LoginAttempt;
+use super::{decrypt_password, public_key_to_xml, LoginLimiter, Users};
 use crate::limits::LoginLimits;
 
 /// A server's authentication: its RSA key, its accounts and how strictly it applies them.
@@ -15,22 +18,19 @@ pub struct Authenticator {
     public_key_xml: String,
     required: bool,
     limiter: LoginLimiter,
+    checks: CheckPool,
 }
 
 impl Authenticator {
     pub(crate) fn new(users: Users, key: RsaPrivateKey, required: bool, limits: LoginLimits) -> Authenticator {
         let public_key_xml = public_key_to_xml(&key.to_public_key());
-        Authenticator { users, key, public_key_xml, required, limiter: LoginLimiter::new(limits) }
+        let checks = CheckPool::new(&limits);
+        Authenticator { users, key, public_key_xml, required, limiter: LoginLimiter::new(limits), checks }
     }
 
     /// The accounts.
     pub fn users(&self) -> &Users {
         &self.users
-    }
-
-    /// The server's private key (password answers are encrypted for it).
-    pub(crate) fn key(&self) -> &RsaPrivateKey {
-        &self.key
     }
 
     /// The server's public key as announced in `session-initiated`.
@@ -47,9 +47,29 @@ impl Authenticator {
         &self.limiter
     }
 
-    /// Whether this peer may try to log in now.
-    pub(crate) fn allows_attempt(&self, peer: Option<IpAddr>) -> bool {
-        peer.is_none_or(|address| self.limiter.allows(address))
+    /// Begins a login attempt of `address`, counted from its start; `None` when the
+    /// address has reached its limit.
+    pub(crate) fn begin_attempt(&self, address: IpAddr) -> Option<LoginAttempt> {
+        self.limiter.begin(address)
+    }
+
+    /// Checks a password answer: decrypts `password + token` and verifies the password,
+    /// in the bounded pool of checks. An undecryptable answer still costs a password check,
+    /// so that its timing does not differ from a wrong password's.
+    pub(crate) async fn check_password(
+        self: &Arc<Self>,
+        username: &str,
+        encrypted: String,
+        token: String,
+    ) -> Result<bool, ChecksBusy> {
+        let (auth, username) = (self.clone(), username.to_owned());
+        self.checks
+            .run(move || {
+                let password = decrypt_password(&auth.key, &encrypted, &token);
+                let matches = auth.users.verify_password(&username, password.as_deref().unwrap_or(""));
+                matches && password.is_some()
+            })
+            .await
     }
 }
 

@@ -3,6 +3,7 @@
 
 mod authenticator;
 mod challenge;
+mod checks;
 mod keys;
 mod limiter;
 mod users;
@@ -16,7 +17,8 @@ pub use keys::{
 pub use rsa::{RsaPrivateKey, RsaPublicKey};
 pub use users::{hash_password, UserError, Users};
 
-pub(crate) use limiter::LoginLimiter;
+pub(crate) use checks::ChecksBusy;
+pub(crate) use limiter::{LoginAttempt, LoginLimiter};
 
 /// A key for tests, generated once per size and process (RSA generation is slow); use
 /// different sizes for different keys.

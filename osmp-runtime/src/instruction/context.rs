@@ -161,9 +161,15 @@ impl CommandContext {
     }
 
     /// Sends a command to the client and waits for its response (login challenges,
-    /// confirmations). The client must answer within the session's call timeout.
+    /// confirmations). The client must answer within the session's call timeout. When this
+    /// command is cancelled meanwhile, the wait ends at once with
+    /// [`CallError::Cancelled`] and the client is told to cancel the question.
     pub async fn ask<T: Serialize + ?Sized>(&self, command: &str, data: &T) -> Result<Response, CallError> {
-        self.session.ask(command, data).await
+        tokio::select! {
+            biased;
+            () = self.token.cancelled() => Err(CallError::Cancelled { command: command.to_owned() }),
+            answer = self.session.ask(command, data) => answer,
+        }
     }
 }
 

@@ -37,6 +37,13 @@ pub enum CallError {
         /// The timeout that elapsed.
         after: Duration,
     },
+    /// The command that asked was cancelled while it waited (the question is withdrawn:
+    /// the peer gets a `cancel` for it).
+    #[error("command '{command}' was withdrawn: the command that asked was cancelled")]
+    Cancelled {
+        /// The command sent.
+        command: String,
+    },
     /// The session ended before the response arrived.
     #[error("connection closed: {reason}")]
     Closed {

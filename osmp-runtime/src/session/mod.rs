@@ -110,8 +110,8 @@ pub(crate) struct SessionShared {
     close_reason: OnceLock<String>,
     /// Who the session is logged in as.
     user: std::sync::RwLock<Option<Arc<Identity>>>,
-    /// Failed logins of this session.
-    pub(crate) login_failures: std::sync::atomic::AtomicU32,
+    /// Logins of this session that failed or are in progress (auth's limit per session).
+    pub(crate) login_attempts: std::sync::atomic::AtomicU32,
     epoch: Instant,
     last_seen_ms: AtomicU64,
 }
@@ -133,7 +133,7 @@ impl SessionShared {
             ended: CancellationToken::new(),
             close_reason: OnceLock::new(),
             user: std::sync::RwLock::new(None),
-            login_failures: std::sync::atomic::AtomicU32::new(0),
+            login_attempts: std::sync::atomic::AtomicU32::new(0),
             epoch: Instant::now(),
             last_seen_ms: AtomicU64::new(0),
         })

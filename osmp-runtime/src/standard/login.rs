@@ -4,17 +4,24 @@
 //! encrypt `password + token` for the server's key, or sign the token with the private key
 //! of a configured public key. The answer never tells whether the user exists: an unknown
 //! user costs the same work and fails with the same words.
+//!
+//! Attempts are counted when they start, per session and per address, so that a burst of
+//! concurrent logins is held to the limits exactly; password checks run in the
+//! authenticator's bounded pool. When the identity of a session changes, what the new
+//! identity may not have (subscriptions, running commands) ends at once.
 
+use std::sync::atomic::Ordering;
 use std::sync::Arc;
 
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
-use crate::auth::{decrypt_password, new_token, parse_public_key, verify_token_signature, Authenticator};
+use crate::auth::{new_token, parse_public_key, verify_token_signature, Authenticator, ChecksBusy, LoginAttempt};
 use crate::instruction::{CommandContext, CommandError, ErrorKind, Outcome};
-use crate::session::Identity;
+use crate::session::{Identity, Session};
 use crate::transport::CloseReason;
+use crate::wire::CancelTarget;
 
 /// How a client proves who it is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
@@ -35,38 +42,34 @@ pub(super) async fn login(
 ) -> Result<Outcome, CommandError> {
     // Without accounts nobody can log in, and the answer is the same as for a wrong password.
     let Some(auth) = auth else { return Err(failed()) };
-    check_limits(cx, auth)?;
+    let attempt = Attempt::begin(cx, auth)?;
     let verified = match method {
-        LoginMethod::Password => password(cx, auth, &username).await,
+        LoginMethod::Password => password(cx, auth, &username).await?,
         LoginMethod::PublicKey => signature(cx, auth, &username, public_key.as_deref()).await,
     };
+    if cx.is_cancelled() {
+        // Neither a success nor a failure: the attempt is given back.
+        return Ok(Outcome::text("Cancelled"));
+    }
     let session = cx.session();
-    let peer = session.peer_addr().map(|address| address.ip());
     if verified {
         let roles = auth.users().roles(&username);
         tracing::info!(user = %username, ?method, "login successful");
-        session.set_user(Some(Identity { name: username, roles }));
-        session.0.login_failures.store(0, std::sync::atomic::Ordering::Relaxed);
-        if let Some(peer) = peer {
-            auth.limiter().succeeded(peer);
-        }
+        attempt.succeeded();
+        change_identity(cx, Some(Identity { name: username, roles }), auth.is_required());
         Ok(Outcome::text("Login successful!"))
     } else {
-        tracing::warn!(user = %username, ?method, ?peer, "login failed");
-        session.0.login_failures.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-        if let Some(peer) = peer {
-            auth.limiter().failed(peer);
-        }
+        tracing::warn!(user = %username, ?method, peer = ?session.peer_addr(), "login failed");
+        attempt.failed();
         Err(failed())
     }
 }
 
-pub(super) fn logout(cx: &CommandContext) -> Outcome {
-    let session = cx.session();
-    if let Some(user) = session.user() {
+pub(super) fn logout(cx: &CommandContext, auth: Option<&Arc<Authenticator>>) -> Outcome {
+    if let Some(user) = cx.session().user() {
         tracing::info!(user = %user.name, "logout");
     }
-    session.set_user(None);
+    change_identity(cx, None, auth.is_some_and(|auth| auth.is_required()));
     Outcome::text("Logout successful!")
 }
 
@@ -74,39 +77,104 @@ fn failed() -> CommandError {
     CommandError::with_kind(ErrorKind::LoginFailed, "Login failed!")
 }
 
-/// Too many failures end the session (a brute force gets a few tries per connection) or
-/// refuse the address for a while (a brute force over many connections).
-fn check_limits(cx: &CommandContext, auth: &Authenticator) -> Result<(), CommandError> {
-    let session = cx.session();
-    let limits = auth.limiter().limits();
-    if session.0.login_failures.load(std::sync::atomic::Ordering::Relaxed) >= limits.per_session {
-        tracing::warn!(peer = ?session.peer_addr(), "too many failed logins in one session; closing it");
-        let error = CommandError::limit_exceeded("Too many failed logins");
-        return Err(error.and_close_session(CloseReason::policy("too many failed logins")));
-    }
-    if !auth.allows_attempt(session.peer_addr().map(|address| address.ip())) {
-        tracing::warn!(peer = ?session.peer_addr(), "login refused: too many failures from this address");
-        return Err(CommandError::limit_exceeded("Too many failed logins; try again later"));
-    }
-    Ok(())
+/// One login attempt, counted against the session and its address from its start.
+struct Attempt {
+    session: Session,
+    address: Option<LoginAttempt>,
+    finished: bool,
 }
 
-/// Asks for `password + token` encrypted for the server, and checks it. The RSA and argon2
-/// work runs off the async threads.
-async fn password(cx: &CommandContext, auth: &Arc<Authenticator>, username: &str) -> bool {
+impl Attempt {
+    /// Too many attempts end the session (a brute force gets a few tries per connection)
+    /// or refuse the address for a while (a brute force over many connections).
+    fn begin(cx: &CommandContext, auth: &Authenticator) -> Result<Attempt, CommandError> {
+        let session = cx.session();
+        let limits = auth.limiter().limits();
+        if session.0.login_attempts.fetch_add(1, Ordering::Relaxed) >= limits.per_session {
+            session.0.login_attempts.fetch_sub(1, Ordering::Relaxed);
+            tracing::warn!(peer = ?session.peer_addr(), "too many failed logins in one session; closing it");
+            let error = CommandError::limit_exceeded("Too many failed logins");
+            return Err(error.and_close_session(CloseReason::policy("too many failed logins")));
+        }
+        let mut attempt = Attempt { session: session.clone(), address: None, finished: false };
+        if let Some(address) = session.peer_addr().map(|peer| peer.ip()) {
+            let Some(counted) = auth.begin_attempt(address) else {
+                tracing::warn!(peer = ?session.peer_addr(), "login refused: too many failures from this address");
+                return Err(CommandError::limit_exceeded("Too many failed logins; try again later"));
+            };
+            attempt.address = Some(counted);
+        }
+        Ok(attempt)
+    }
+
+    fn succeeded(mut self) {
+        self.finished = true;
+        self.session.0.login_attempts.store(0, Ordering::Relaxed);
+        if let Some(address) = self.address.take() {
+            address.succeeded();
+        }
+    }
+
+    fn failed(mut self) {
+        self.finished = true;
+        if let Some(address) = self.address.take() {
+            address.failed();
+        }
+    }
+}
+
+impl Drop for Attempt {
+    /// An attempt that ended otherwise (cancelled, refused by a busy pool) does not count.
+    fn drop(&mut self) {
+        if !self.finished {
+            self.session.0.login_attempts.fetch_sub(1, Ordering::Relaxed);
+        }
+    }
+}
+
+/// Logs the session in as `identity` (or out), then ends what the new identity may not
+/// have: subscriptions of events it may not receive and commands it may not run (with
+/// logins required, an anonymous session may have neither).
+fn change_identity(cx: &CommandContext, identity: Option<Identity>, login_required: bool) {
+    let session = cx.session();
+    session.set_user(identity);
+    let barred = login_required && session.user().is_none();
+    let registry = cx.registry();
+    let mut unsubscribed = 0;
+    for subscription in session.subscriptions() {
+        let requires = registry.event(&subscription.event).and_then(|event| event.schema().requires.as_deref());
+        if (barred || !session.is_permitted(requires)) && session.unsubscribe(&subscription.event) {
+            unsubscribed += 1;
+        }
+    }
+    let mut cancelled = Vec::new();
+    for command in session.active_commands() {
+        let Some(found) = registry.resolve(&command.name) else { continue };
+        let schema = found.schema();
+        let own = command.nr == cx.nr();
+        let may_run = if barred { schema.name == "login" } else { session.is_permitted(schema.requires.as_deref()) };
+        if !own && !may_run {
+            cancelled.push(command.nr);
+        }
+    }
+    if !cancelled.is_empty() {
+        session.cancel(&CancelTarget::Commands(cancelled.clone()));
+    }
+    if unsubscribed > 0 || !cancelled.is_empty() {
+        tracing::info!(unsubscribed, cancelled = cancelled.len(), "identity changed: ended what it may not have");
+    }
+}
+
+/// Asks for `password + token` encrypted for the server, and checks it.
+async fn password(cx: &CommandContext, auth: &Arc<Authenticator>, username: &str) -> Result<bool, CommandError> {
     let token = new_token();
-    let Some(encrypted) = challenge(cx, "password-request", &token, "encrypted-password").await else { return false };
-    let auth = auth.clone();
-    let username = username.to_owned();
-    tokio::task::spawn_blocking(move || {
-        // An undecryptable answer still costs a password check, so that its timing does
-        // not differ from a wrong password's.
-        let password = decrypt_password(auth.key(), &encrypted, &token);
-        let matches = auth.users().verify_password(&username, password.as_deref().unwrap_or(""));
-        matches && password.is_some()
+    let Some(encrypted) = challenge(cx, "password-request", &token, "encrypted-password").await else {
+        return Ok(false);
+    };
+    auth.check_password(username, encrypted, token).await.map_err(|ChecksBusy| {
+        tracing::warn!(peer = ?cx.session().peer_addr(), "login refused: too many password checks waiting");
+        CommandError::limit_exceeded("Too many logins in progress; try again later")
     })
-    .await
-    .unwrap_or(false)
 }
 
 /// Asks for a signature of a token with the key the client named, and checks that the key
@@ -121,7 +189,8 @@ async fn signature(cx: &CommandContext, auth: &Authenticator, username: &str, pu
     }
 }
 
-/// Sends a challenge command to the client and reads one text field of its answer.
+/// Sends a challenge command to the client and reads one text field of its answer; `None`
+/// when the client does not answer usefully or the login is cancelled meanwhile.
 async fn challenge(cx: &CommandContext, command: &str, token: &str, field: &str) -> Option<String> {
     match cx.ask(command, &json!({ "token": token })).await {
         Ok(response) => {

@@ -220,7 +220,7 @@ impl Standard for StandardSet {
     }
 
     async fn logout(&self, cx: CommandContext) -> Result<Outcome, CommandError> {
-        Ok(login::logout(&cx))
+        Ok(login::logout(&cx, self.auth.as_ref()))
     }
 
     async fn schema(&self, cx: CommandContext) -> Result<Value, CommandError> {

@@ -5,6 +5,7 @@
 //! Pings are answered by tungstenite itself whenever the stream is read or written.
 
 use std::pin::Pin;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::task::{ready, Context, Poll};
 
@@ -34,8 +35,9 @@ pub(crate) fn config(limits: &Limits) -> WebSocketConfig {
 /// Splits a WebSocket into the engine's frame stream and frame sink.
 pub(crate) fn frames(socket: WebSocketStream<Socket>) -> (FrameStream, FrameSink) {
     let account = socket.get_ref().account().clone();
+    let peer_closed = Arc::new(AtomicBool::new(false));
     let (sink, stream) = socket.split();
-    (FrameStream { inner: stream, account }, FrameSink { inner: sink })
+    (FrameStream { inner: stream, account, peer_closed: peer_closed.clone() }, FrameSink { inner: sink, peer_closed })
 }
 
 /// The receiving half, yielding frames, or the close reason of a transport failure (or of
@@ -43,6 +45,8 @@ pub(crate) fn frames(socket: WebSocketStream<Socket>) -> (FrameStream, FrameSink
 pub(crate) struct FrameStream {
     inner: SplitStream<WebSocketStream<Socket>>,
     account: Arc<Account>,
+    /// Set when the peer's close frame arrived (the sink then only answers it).
+    peer_closed: Arc<AtomicBool>,
 }
 
 impl FrameStream {
@@ -64,6 +68,9 @@ impl Stream for FrameStream {
             // A limit may have closed the connection while this message was read.
             if let Some(reason) = self.account.poll_closed(cx) {
                 return Poll::Ready(Some(Err(reason)));
+            }
+            if let Some(Ok(Message::Close(_))) = &message {
+                self.peer_closed.store(true, Ordering::Relaxed);
             }
             if let Some(Ok(Message::Text(_) | Message::Binary(_) | Message::Close(_))) = &message {
                 // Control frames may come between the fragments of a message: only a data
@@ -107,6 +114,7 @@ fn close_reason(error: &WsError) -> CloseReason {
 /// The sending half, taking frames.
 pub(crate) struct FrameSink {
     inner: SplitSink<WebSocketStream<Socket>, Message>,
+    peer_closed: Arc<AtomicBool>,
 }
 
 impl Sink<Frame> for FrameSink {
@@ -117,6 +125,12 @@ impl Sink<Frame> for FrameSink {
     }
 
     fn start_send(mut self: Pin<&mut Self>, frame: Frame) -> Result<(), WsError> {
+        if matches!(frame, Frame::Close(_)) && self.peer_closed.load(Ordering::Relaxed) {
+            // tungstenite has queued its answer to the peer's close already (the same code,
+            // or 1002 for an invalid one) and refuses a second close: the flush that follows
+            // sends that answer.
+            return Ok(());
+        }
         Pin::new(&mut self.inner).start_send(to_message(frame))
     }
 
