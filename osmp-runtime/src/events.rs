@@ -9,12 +9,13 @@
 //! else it goes: events arriving from elsewhere enter through [`EventBus::deliver`] and
 //! take the same path to the sessions.
 
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
 use std::sync::{Arc, OnceLock, RwLock, Weak};
 
 use serde::Serialize;
+use tokio::sync::Notify;
 
-use crate::session::{SessionId, SessionShared};
+use crate::session::{Session, SessionId, SessionShared};
 use crate::sync::{read, write};
 use crate::wire::Payload;
 
@@ -54,6 +55,8 @@ struct Inner {
     names: HashMap<String, Arc<str>>,
     sessions: RwLock<HashMap<SessionId, Weak<SessionShared>>>,
     relay: OnceLock<Arc<dyn EventRelay>>,
+    /// Notified when a session subscribes or unsubscribes an event, or goes.
+    interest_changed: Arc<Notify>,
 }
 
 /// The bus already has a relay; a bus has at most one.
@@ -66,7 +69,13 @@ impl EventBus {
     /// up ignoring ASCII case).
     pub(crate) fn new<'a>(events: impl IntoIterator<Item = &'a str>) -> EventBus {
         let names = events.into_iter().map(|name| (name.to_ascii_lowercase(), Arc::from(name))).collect();
-        EventBus { inner: Arc::new(Inner { names, sessions: RwLock::new(HashMap::new()), relay: OnceLock::new() }) }
+        let inner = Inner {
+            names,
+            sessions: RwLock::new(HashMap::new()),
+            relay: OnceLock::new(),
+            interest_changed: Arc::new(Notify::new()),
+        };
+        EventBus { inner: Arc::new(inner) }
     }
 
     /// Emits an event; returns how many sessions of this process it was queued for.
@@ -103,6 +112,20 @@ impl EventBus {
         self.inner.relay.set(relay).map_err(|_| RelayTaken)
     }
 
+    /// The events subscribed by at least one session of this process, now: where a relay
+    /// needs to bring events in from elsewhere.
+    pub fn interest(&self) -> BTreeSet<String> {
+        let sessions: Vec<Arc<SessionShared>> = read(&self.inner.sessions).values().filter_map(Weak::upgrade).collect();
+        sessions.iter().flat_map(|session| Session(session.clone()).subscriptions()).map(|s| s.event).collect()
+    }
+
+    /// Completes when the [`interest`](Self::interest) may have changed: a session
+    /// subscribed or unsubscribed an event, or ended. Subscriptions that expire by their
+    /// timeout are not announced: look again from time to time.
+    pub async fn interest_changed(&self) {
+        self.inner.interest_changed.notified().await
+    }
+
     /// The number of sessions attached.
     pub fn session_count(&self) -> usize {
         read(&self.inner.sessions).len()
@@ -110,6 +133,7 @@ impl EventBus {
 
     /// Attaches a session until the returned guard is dropped.
     pub(crate) fn attach(&self, session: &Arc<SessionShared>) -> Attachment {
+        session.watch_subscriptions(self.inner.interest_changed.clone());
         write(&self.inner.sessions).insert(session.id, Arc::downgrade(session));
         Attachment { bus: self.clone(), id: session.id }
     }
@@ -124,6 +148,7 @@ pub(crate) struct Attachment {
 impl Drop for Attachment {
     fn drop(&mut self) {
         write(&self.bus.inner.sessions).remove(&self.id);
+        self.bus.inner.interest_changed.notify_one();
     }
 }
 
@@ -164,8 +189,8 @@ mod tests {
         (session, attachment)
     }
 
-    #[test]
-    fn emitted_events_reach_sessions_and_the_relay_delivered_ones_only_sessions() {
+    #[tokio::test]
+    async fn emitted_events_reach_sessions_and_the_relay_delivered_ones_only_sessions() {
         let bus = EventBus::new(["device-changed"]);
         let recorder = Arc::new(Recorder::default());
         bus.set_relay(recorder.clone()).unwrap();
@@ -179,5 +204,10 @@ mod tests {
         let relayed = recorder.0.lock().unwrap().clone();
         assert_eq!(relayed, vec![("device-changed".to_owned(), Some(r#"{"id":1}"#.to_owned()))]);
         assert_eq!(session.stats().queued_messages, 2, "both events were queued for the session");
+        assert_eq!(bus.interest(), BTreeSet::from(["device-changed".to_owned()]));
+        let changed = bus.interest_changed();
+        assert!(session.unsubscribe("device-changed"));
+        tokio::time::timeout(Duration::from_secs(1), changed).await.expect("the change is announced");
+        assert!(bus.interest().is_empty());
     }
 }

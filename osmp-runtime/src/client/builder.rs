@@ -58,6 +58,7 @@ pub struct ClientBuilder {
     session: SessionConfig,
     limits: Limits,
     call_timeout: Option<Duration>,
+    alternatives: Vec<String>,
     connect_timeout: Duration,
     handlers: HashMap<String, CommandHandler>,
     reconnect: Option<ReconnectPolicy>,
@@ -71,6 +72,7 @@ impl ClientBuilder {
             session: SessionConfig::client(),
             limits: Limits::default(),
             call_timeout: None,
+            alternatives: Vec::new(),
             connect_timeout: Duration::from_secs(10),
             handlers: HashMap::new(),
             reconnect: None,
@@ -121,6 +123,14 @@ impl ClientBuilder {
         self
     }
 
+    /// Another URL of the same service (another node of a cluster): when reconnecting, the
+    /// URLs are tried in turn, starting with the one after the server that was lost.
+    /// Repeatable. Without [`reconnect`](Self::reconnect) only the first URL is used.
+    pub fn alternative_url(mut self, url: impl Into<String>) -> ClientBuilder {
+        self.alternatives.push(url.into());
+        self
+    }
+
     /// Reconnects automatically after the connection is lost, renewing subscriptions.
     pub fn reconnect(mut self, policy: ReconnectPolicy) -> ClientBuilder {
         self.reconnect = Some(policy);
@@ -161,9 +171,13 @@ impl ClientBuilder {
         if let Some(timeout) = self.call_timeout {
             self.limits.commands.call_timeout = timeout;
         }
-        let target = Target::parse(&self.url)?;
+        let targets = std::iter::once(&self.url)
+            .chain(&self.alternatives)
+            .map(|url| Target::parse(url))
+            .collect::<Result<Vec<_>, _>>()?;
         let shared = Arc::new(ClientShared {
-            target,
+            targets,
+            current_target: Default::default(),
             tls: self.tls,
             session_config: Arc::new(self.session),
             connect_timeout: self.connect_timeout,

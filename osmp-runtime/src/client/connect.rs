@@ -14,7 +14,7 @@ use crate::transport::ClientError;
 /// Connects and starts a session; completes once the server has initiated it.
 pub(crate) async fn open(client: &Arc<ClientShared>) -> Result<Connection, ClientError> {
     let timeout = client.connect_timeout;
-    let connected = connect(&client.target, client.tls.as_ref(), &client.limits, timeout).await?;
+    let connected = connect(client.target(), client.tls.as_ref(), &client.limits, timeout).await?;
     start_session(client, connected).await
 }
 

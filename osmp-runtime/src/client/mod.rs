@@ -77,7 +77,11 @@ pub(crate) struct Connection {
 
 /// What survives reconnects: configuration, handlers, subscriptions.
 pub(crate) struct ClientShared {
-    pub(crate) target: Target,
+    /// Where to connect: the URL given first, then the alternatives, tried in turn when
+    /// reconnecting.
+    pub(crate) targets: Vec<Target>,
+    /// The target of the current (or last) connection.
+    pub(crate) current_target: std::sync::atomic::AtomicUsize,
     pub(crate) tls: Option<ClientTls>,
     pub(crate) session_config: Arc<SessionConfig>,
     pub(crate) limits: Arc<Limits>,
@@ -99,6 +103,19 @@ pub(crate) struct ClientShared {
 }
 
 impl ClientShared {
+    /// The target of the current (or last) connection.
+    pub(crate) fn target(&self) -> &Target {
+        let index = self.current_target.load(std::sync::atomic::Ordering::Relaxed);
+        &self.targets[index % self.targets.len()]
+    }
+
+    /// Moves on to the next target, for the next attempt.
+    fn next_target(&self) {
+        if self.targets.len() > 1 {
+            self.current_target.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        }
+    }
+
     fn connection(&self) -> Option<Arc<Connection>> {
         self.connection.read().unwrap_or_else(std::sync::PoisonError::into_inner).clone()
     }
@@ -231,6 +248,8 @@ async fn reconnect(client: &Arc<ClientShared>, policy: &ReconnectPolicy) -> bool
             () = tokio::time::sleep(delay) => {}
             () = client.shutdown.cancelled() => return false,
         }
+        // With alternatives, the server that was lost is the last one tried again.
+        client.next_target();
         match connect::open(client).await {
             Ok(connection) => {
                 tracing::info!(attempt, "reconnected");
@@ -424,7 +443,7 @@ impl Client {
 impl std::fmt::Debug for Client {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Client")
-            .field("url", &self.shared().target.url)
+            .field("url", &self.shared().target().url)
             .field("connected", &self.is_connected())
             .finish()
     }

@@ -20,7 +20,8 @@ mod macro_tests;
 
 pub use context::{CommandContext, StreamError};
 pub use error::{CommandError, ErrorKind};
-pub use export::export_schema;
+pub(crate) use export::export_sets;
+pub use export::{export_schema, ExportedSet};
 pub use outcome::{IntoOutcome, Outcome};
 pub use params::Params;
 pub use registry::{RegisteredCommand, RegisteredEvent, Registry};

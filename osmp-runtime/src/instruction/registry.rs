@@ -160,7 +160,7 @@ impl Registry {
 
     /// Every registered set as one JSON document (see [`export_schema`](super::export_schema)).
     pub fn export_schema(&self) -> serde_json::Value {
-        super::export_schema(self.sets.iter().map(|set| set.schema()))
+        super::export_sets(&self.sets, |_| true)
     }
 
     /// The registered sets, in registration order.

@@ -4,7 +4,7 @@
 use std::future::Future;
 use std::pin::Pin;
 
-use super::{CommandContext, CommandError, InstructionSetSchema, Outcome, Params};
+use super::{CommandContext, CommandError, ExportedSet, InstructionSetSchema, Outcome, Params};
 use crate::session::Session;
 
 /// The future of one running command.
@@ -61,6 +61,15 @@ pub trait InstructionSet: Send + Sync + 'static {
 
     /// Starts the command at `command` (an index into `schema().commands`).
     fn call(&self, command: usize, params: Params, cx: CommandContext) -> CommandFuture;
+
+    /// The set's description as a document exported elsewhere, for a set not described at
+    /// compile time (one that another node of a cluster serves): one element of the
+    /// `instruction-sets` of the `schema` document, with the `$defs` its references point
+    /// to. The document of the registry then shows it as it is. `None` (the default): the
+    /// document is built from [`schema`](Self::schema).
+    fn exported_schema(&self) -> Option<&ExportedSet> {
+        None
+    }
 
     /// Called after a session subscribed to one of this set's events, so the set can send
     /// the current state (the specification's "full snapshot on subscribe") with

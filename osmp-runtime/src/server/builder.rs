@@ -6,11 +6,13 @@ use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
+use super::cluster::Membership;
 use super::handler::ServerHandler;
+use super::sets::ServedSets;
 use super::{Server, ServerError, ServerRef, ServerShared};
 use crate::auth::{generate_key, Authenticator, RsaPrivateKey, Users};
 use crate::events::EventBus;
-use crate::instruction::{InstructionSet, Registry};
+use crate::instruction::InstructionSet;
 use crate::limits::Limits;
 use crate::session::SessionConfig;
 use crate::standard::{StandardServer, StandardSet};
@@ -43,6 +45,7 @@ pub struct ServerBuilder {
     users: Option<Users>,
     require_auth: bool,
     rsa_key: Option<RsaPrivateKey>,
+    cluster: Option<Box<dyn Membership>>,
 }
 
 impl ServerBuilder {
@@ -56,6 +59,7 @@ impl ServerBuilder {
             users: None,
             require_auth: false,
             rsa_key: None,
+            cluster: None,
         }
     }
 
@@ -141,7 +145,14 @@ impl ServerBuilder {
         self
     }
 
-    /// Binds the listening socket.
+    /// Makes the server one node of a cluster (see the `osmp-cluster` crate:
+    /// `Cluster::rabbitmq(url)`): it joins when built, and leaves when shut down.
+    pub fn cluster(mut self, cluster: impl Membership) -> ServerBuilder {
+        self.cluster = Some(Box::new(cluster));
+        self
+    }
+
+    /// Binds the listening socket (and joins the cluster, if one is given).
     pub async fn build(mut self) -> Result<Server, ServerError> {
         let auth = self.authenticator()?;
         let tls = match self.tls {
@@ -157,23 +168,29 @@ impl ServerBuilder {
 
         let standard = StandardServer::new(StandardSet::new(auth.clone()));
         let sets = std::iter::once(Arc::new(standard) as Arc<dyn InstructionSet>).chain(self.sets);
-        let registry = Arc::new(Registry::new(sets));
-        let events = EventBus::new(registry.event_names());
+        let sets = Arc::new(ServedSets::new(sets.collect()));
+        let events = EventBus::new(sets.registry().event_names());
         let limits = Arc::new(self.limits);
         let login_required = auth.as_ref().is_some_and(|auth| auth.is_required());
         let shared = ServerShared {
-            handler: Arc::new(ServerHandler { registry: registry.clone(), events: events.clone(), auth: auth.clone() }),
+            handler: Arc::new(ServerHandler { sets: sets.clone(), events: events.clone(), auth: auth.clone() }),
             auth,
-            registry,
+            sets,
             events,
             session_config: Arc::new(self.session),
             acceptor: Arc::new(Acceptor::new(tls, limits.clone(), login_required)),
             commands: Arc::default(),
+            cluster: std::sync::OnceLock::new(),
             limits,
             shutdown: CancellationToken::new(),
             connections: TaskTracker::new(),
         };
-        Ok(Server { listener, server: ServerRef { local_addr, shared: Arc::new(shared) } })
+        let server = ServerRef { local_addr, shared: Arc::new(shared) };
+        if let Some(cluster) = self.cluster.take() {
+            let node = cluster.join(server.clone()).await.map_err(ServerError::Cluster)?;
+            let _ = server.shared.cluster.set(node);
+        }
+        Ok(Server { listener, server })
     }
 }
 

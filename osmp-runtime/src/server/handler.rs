@@ -2,13 +2,14 @@
 
 use std::sync::Arc;
 
+use super::sets::ServedSets;
 use crate::auth::Authenticator;
 use crate::events::EventBus;
-use crate::instruction::{CommandContext, CommandError, CommandFuture, Params, Registry};
+use crate::instruction::{CommandContext, CommandError, CommandFuture, Params};
 use crate::session::{IncomingCommand, PeerHandler, Session};
 
 pub(crate) struct ServerHandler {
-    pub(crate) registry: Arc<Registry>,
+    pub(crate) sets: Arc<ServedSets>,
     pub(crate) events: EventBus,
     pub(crate) auth: Option<Arc<Authenticator>>,
 }
@@ -17,7 +18,8 @@ impl PeerHandler for ServerHandler {
     type Future = CommandFuture;
 
     fn dispatch(&self, session: &Session, command: IncomingCommand) -> CommandFuture {
-        let found = self.registry.resolve(&command.id);
+        let registry = self.sets.registry();
+        let found = registry.resolve(&command.id);
         // Checked before anything else, so an anonymous session learns nothing, not even
         // which commands exist.
         let anonymous = session.user().is_none();
@@ -41,7 +43,7 @@ impl PeerHandler for ServerHandler {
             command.nr,
             Arc::from(&*found.schema().name),
             command.token,
-            self.registry.clone(),
+            registry.clone(),
             self.events.clone(),
         );
         found.set().call(found.index(), params, cx)

@@ -16,8 +16,10 @@
 //! ```
 
 mod builder;
+pub mod cluster;
 mod handler;
 mod serve;
+mod sets;
 
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -33,9 +35,9 @@ pub use builder::ServerBuilder;
 
 use crate::auth::Authenticator;
 use crate::events::EventBus;
-use crate::instruction::Registry;
+use crate::instruction::{InstructionSet, Registry};
 use crate::limits::Limits;
-use crate::session::SessionConfig;
+use crate::session::{Identity, SessionConfig};
 use crate::transport::accept::Acceptor;
 use crate::transport::tls::{Fingerprint, ServerTls, TlsError};
 use crate::transport::{CloseReason, Frame, OSMP_PATH};
@@ -52,6 +54,9 @@ pub enum ServerError {
         /// The cause.
         source: std::io::Error,
     },
+    /// The server could not join its cluster.
+    #[error("cannot join the cluster: {0}")]
+    Cluster(#[source] cluster::JoinError),
     /// The TLS identity could not be created or loaded.
     #[error(transparent)]
     Tls(#[from] TlsError),
@@ -75,7 +80,7 @@ pub struct ServerStats {
 
 /// What every connection task shares.
 pub(crate) struct ServerShared {
-    pub(crate) registry: Arc<Registry>,
+    pub(crate) sets: Arc<sets::ServedSets>,
     pub(crate) events: EventBus,
     pub(crate) handler: Arc<handler::ServerHandler>,
     pub(crate) auth: Option<Arc<Authenticator>>,
@@ -85,6 +90,8 @@ pub(crate) struct ServerShared {
     pub(crate) acceptor: Arc<Acceptor>,
     /// Commands running in all sessions.
     pub(crate) commands: Arc<AtomicUsize>,
+    /// The cluster this server is a node of, once joined.
+    pub(crate) cluster: std::sync::OnceLock<Box<dyn cluster::ClusterNode>>,
     pub(crate) shutdown: CancellationToken,
     pub(crate) connections: TaskTracker,
 }
@@ -186,9 +193,10 @@ impl ServerRef {
         &self.shared.events
     }
 
-    /// The commands and events the server offers.
-    pub fn registry(&self) -> &Arc<Registry> {
-        &self.shared.registry
+    /// The commands and events the server offers now (with a cluster, those of the sets
+    /// other nodes serve too).
+    pub fn registry(&self) -> Arc<Registry> {
+        self.shared.sets.registry()
     }
 
     /// The number of WebSocket sessions connected now.
@@ -223,12 +231,50 @@ impl ServerRef {
     }
 
     /// Stops accepting, cancels every running command, lets the responses go out and
-    /// closes every session with a close frame; completes when all sessions have ended.
+    /// closes every session with a close frame; completes when all sessions have ended
+    /// (and the server has left its cluster).
     pub async fn shutdown(&self) {
         tracing::info!("shutting down");
         self.shared.shutdown.cancel();
         self.shared.connections.close();
         self.shared.connections.wait().await;
+        if let Some(cluster) = self.shared.cluster.get() {
+            cluster.leave().await;
+        }
+    }
+
+    /// The instruction sets this server serves itself, the standard set first.
+    pub fn local_sets(&self) -> Vec<Arc<dyn InstructionSet>> {
+        self.shared.sets.local().to_vec()
+    }
+
+    /// Offers `sets`, served by other nodes of a cluster, besides the server's own: `help`,
+    /// `apropos`, `schema` and `event-list` describe them, their commands resolve (and the
+    /// sets forward them), their events can be subscribed. Replaces the previous remote
+    /// sets; on equal versions a command served here wins over one served elsewhere.
+    pub fn set_remote_sets(&self, sets: Vec<Arc<dyn InstructionSet>>) {
+        self.shared.sets.set_remote(sets);
+    }
+
+    /// Runs the commands a cluster forwards from a session on another node: the engine reads
+    /// the caller's messages (its commands, cancels and answers to server-to-client
+    /// commands) from `reader` and writes what the commands send to `writer`, as for any
+    /// session, logged in as the caller's `identity`. Unlike a client's session it is not
+    /// greeted and receives no events (the caller's own session has its subscriptions).
+    /// Completes when the reader ends, with the reason.
+    pub fn serve_forwarded<R, W>(
+        &self,
+        identity: Option<Identity>,
+        reader: R,
+        writer: W,
+    ) -> impl Future<Output = String> + Send + 'static
+    where
+        R: Stream<Item = Result<Frame, CloseReason>> + Send + 'static,
+        W: Sink<Frame> + Send + Unpin + 'static,
+        W::Error: std::fmt::Display,
+    {
+        let shared = self.shared.clone();
+        async move { serve::run_forwarded(&shared, identity, reader, writer).await }
     }
 }
 

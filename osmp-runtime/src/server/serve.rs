@@ -9,7 +9,7 @@ use tracing::Instrument;
 
 use super::ServerShared;
 use crate::auth::Authenticator;
-use crate::session::{self, Session, SessionSetup, SessionShared};
+use crate::session::{self, Identity, Session, SessionSetup, SessionShared};
 use crate::transport::accept::Upgraded;
 use crate::transport::budget::Account;
 use crate::transport::{CloseReason, Frame};
@@ -58,6 +58,33 @@ where
     }
     .instrument(span)
     .await
+}
+
+/// Runs the commands forwarded from a session elsewhere (see `ServerRef::serve_forwarded`):
+/// no greeting, no event bus, logged in as the caller.
+pub(super) async fn run_forwarded<R, W>(
+    shared: &ServerShared,
+    identity: Option<Identity>,
+    reader: R,
+    writer: W,
+) -> String
+where
+    R: Stream<Item = Result<Frame, CloseReason>> + Send,
+    W: Sink<Frame> + Send + Unpin + 'static,
+    W::Error: std::fmt::Display,
+{
+    let setup = SessionSetup {
+        peer: None,
+        config: shared.session_config.clone(),
+        limits: shared.limits.clone(),
+        account: None,
+        server_commands: Some(shared.commands.clone()),
+    };
+    let session = Session(SessionShared::new(setup));
+    session.set_user(identity);
+    let span = tracing::debug_span!("forwarded", id = %session.id());
+    let handler = shared.handler.clone();
+    session::run(session, handler, reader, writer, shared.shutdown.child_token()).instrument(span).await
 }
 
 /// The first message of every session; with authentication it carries the server's

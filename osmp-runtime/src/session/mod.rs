@@ -105,6 +105,8 @@ pub(crate) struct SessionShared {
     pub(crate) active: ActiveCommands,
     pub(crate) calls: PendingCalls,
     pub(crate) subscriptions: Mutex<Subscriptions>,
+    /// Notified when the subscriptions change (set by the event bus the session joins).
+    subscription_watch: OnceLock<Arc<tokio::sync::Notify>>,
     /// Cancelled when the session has ended.
     pub(crate) ended: CancellationToken,
     close_reason: OnceLock<String>,
@@ -130,6 +132,7 @@ impl SessionShared {
             active,
             calls: PendingCalls::default(),
             subscriptions: Mutex::new(Subscriptions::default()),
+            subscription_watch: OnceLock::new(),
             ended: CancellationToken::new(),
             close_reason: OnceLock::new(),
             user: std::sync::RwLock::new(None),
@@ -196,6 +199,7 @@ impl SessionShared {
             list.len()
         };
         let discarded = self.outbound.discard_events();
+        self.subscriptions_changed();
         tracing::warn!(session = %self.id, ended, discarded, "peer reads events too slowly; subscriptions ended");
         let description = format!(
             "Events dropped: this client does not read them fast enough. All {ended} event subscriptions were \
@@ -203,6 +207,19 @@ impl SessionShared {
         );
         let data = Payload::from_value(&serde_json::json!({ "description": description }));
         let _ = self.outbound.push_protocol_event(EventItem { event: "error".to_owned(), data: Some(data) });
+    }
+
+    /// Tells whoever watches the session's subscriptions (the event bus it is attached to)
+    /// that they changed.
+    fn subscriptions_changed(&self) {
+        if let Some(watch) = self.subscription_watch.get() {
+            watch.notify_one();
+        }
+    }
+
+    /// Has `watch` notified whenever the session subscribes or unsubscribes an event.
+    pub(crate) fn watch_subscriptions(&self, watch: Arc<tokio::sync::Notify>) {
+        let _ = self.subscription_watch.set(watch);
     }
 
     /// Marks the session as ended: commands are cancelled, calls fail, the queue closes.
@@ -316,12 +333,20 @@ impl Session {
     /// Subscribes the session to an event (by canonical name) until a deadline; false if
     /// the session holds the maximum number of subscriptions already.
     pub fn subscribe(&self, event: &str, until: Timestamp) -> bool {
-        lock(&self.0.subscriptions).subscribe(event, until, self.0.limits.events.max_subscriptions)
+        let subscribed = lock(&self.0.subscriptions).subscribe(event, until, self.0.limits.events.max_subscriptions);
+        if subscribed {
+            self.0.subscriptions_changed();
+        }
+        subscribed
     }
 
     /// Ends a subscription; false if the event was not subscribed.
     pub fn unsubscribe(&self, event: &str) -> bool {
-        lock(&self.0.subscriptions).unsubscribe(event)
+        let unsubscribed = lock(&self.0.subscriptions).unsubscribe(event);
+        if unsubscribed {
+            self.0.subscriptions_changed();
+        }
+        unsubscribed
     }
 
     /// Until when the event is subscribed, if it is.

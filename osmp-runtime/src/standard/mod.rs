@@ -25,7 +25,7 @@ pub use login::LoginMethod;
 use std::sync::Arc;
 
 use crate::auth::Authenticator;
-use crate::instruction::{export_schema, CommandContext, CommandError, InstructionSetSchema, Outcome};
+use crate::instruction::{export_sets, CommandContext, CommandError, Outcome};
 use crate::wire::Timestamp;
 
 /// Help, diagnostics, events and active commands: what every OSMP server offers.
@@ -226,30 +226,7 @@ impl Standard for StandardSet {
     async fn schema(&self, cx: CommandContext) -> Result<Value, CommandError> {
         // Like help, the document shows only what this session may use.
         let session = cx.session();
-        let visible: Vec<InstructionSetSchema> = cx
-            .registry()
-            .sets()
-            .iter()
-            .map(|set| {
-                let schema = set.schema();
-                InstructionSetSchema {
-                    commands: schema
-                        .commands
-                        .iter()
-                        .filter(|c| session.is_permitted(c.requires.as_deref()))
-                        .cloned()
-                        .collect(),
-                    events: schema
-                        .events
-                        .iter()
-                        .filter(|e| session.is_permitted(e.requires.as_deref()))
-                        .cloned()
-                        .collect(),
-                    ..schema.clone()
-                }
-            })
-            .collect();
-        Ok(export_schema(&visible))
+        Ok(export_sets(cx.registry().sets(), |requires| session.is_permitted(requires)))
     }
 }
 
@@ -257,6 +234,7 @@ impl Standard for StandardSet {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::instruction::export_schema;
     use serde_json::json;
 
     #[test]
