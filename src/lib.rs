@@ -36,6 +36,11 @@ pub use osmp_runtime::__private;
 #[cfg(feature = "omcp")]
 pub use omcp;
 
+/// Several servers acting as one through RabbitMQ (cargo feature `cluster`): events reach
+/// every subscribed session of every node, commands the node that serves them.
+#[cfg(feature = "cluster")]
+pub use osmp_cluster as cluster;
+
 /// Turns a trait of routes into an OMCP module (cargo feature `omcp`): `XServer<T>` to
 /// serve, `XClient` to call, `x_schema()`. See [`omcp::module`].
 #[cfg(feature = "omcp")]

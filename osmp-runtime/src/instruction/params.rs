@@ -63,6 +63,12 @@ impl Params {
         Ok(Params { text: Some(data.clone()), members })
     }
 
+    /// The `data` object as it arrived, whatever was taken out of it since: what a set that
+    /// forwards its commands elsewhere (a cluster's) sends on. `None` when there was none.
+    pub fn payload(&self) -> Option<&Payload> {
+        self.text.as_ref()
+    }
+
     /// Parameters from a map.
     pub fn from_map(members: Map<String, Value>) -> Params {
         let payload = Payload::from_value(&Value::Object(members));

@@ -9,7 +9,7 @@ use tracing::Instrument;
 
 use super::ServerShared;
 use crate::auth::Authenticator;
-use crate::session::{self, Identity, Session, SessionSetup, SessionShared};
+use crate::session::{self, Identity, Session, SessionConfig, SessionSetup, SessionShared};
 use crate::transport::accept::Upgraded;
 use crate::transport::budget::Account;
 use crate::transport::{CloseReason, Frame};
@@ -73,9 +73,12 @@ where
     W: Sink<Frame> + Send + Unpin + 'static,
     W::Error: std::fmt::Display,
 {
+    // The caller's own session pings its peer and sends its keep-alive; this one talks to
+    // a relay, which must not be taken for a dead peer however long a command runs.
+    let config = SessionConfig { ping_interval: None, keepalive_interval: None, ..(*shared.session_config).clone() };
     let setup = SessionSetup {
         peer: None,
-        config: shared.session_config.clone(),
+        config: Arc::new(config),
         limits: shared.limits.clone(),
         account: None,
         server_commands: Some(shared.commands.clone()),
