@@ -88,6 +88,21 @@ pub(crate) struct Args {
     /// Calls kept at most; a new one replaces the oldest that is not playing.
     #[arg(long, default_value_t = 1000)]
     max_calls: usize,
+    /// The instruction sets this server serves besides the standard set (with --cluster,
+    /// the others can be served by other nodes).
+    #[arg(long, value_delimiter = ',', default_value = "vd1,director")]
+    sets: Vec<Served>,
+}
+
+/// An instruction set of the example, for `--sets`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub(crate) enum Served {
+    /// The announcements, zones and devices of a Variodyn D1.
+    Vd1,
+    /// The IO contacts and loggers of the system.
+    Director,
+    /// Nothing but the standard set.
+    None,
 }
 
 #[tokio::main]
@@ -141,11 +156,15 @@ pub(crate) fn simulation(args: &Args) -> Result<Arc<PaSystem>, String> {
     Ok(PaSystem::new(Installation::demo(), config))
 }
 
-/// A server listening as the flags say, serving both instruction sets over the simulation.
+/// A server listening as the flags say, serving the instruction sets `--sets` names (both
+/// by default) over the simulation.
 pub(crate) fn builder(args: &Args, pa: &Arc<PaSystem>) -> Result<ServerBuilder, Box<dyn std::error::Error>> {
-    Ok(args
-        .server
-        .builder()?
-        .instruction_set(DirectorServer::from_arc(pa.clone()))
-        .instruction_set(Vd1Server::from_arc(pa.clone())))
+    let mut builder = args.server.builder()?;
+    if args.sets.contains(&Served::Director) {
+        builder = builder.instruction_set(DirectorServer::from_arc(pa.clone()));
+    }
+    if args.sets.contains(&Served::Vd1) {
+        builder = builder.instruction_set(Vd1Server::from_arc(pa.clone()));
+    }
+    Ok(builder)
 }

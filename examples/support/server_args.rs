@@ -11,6 +11,8 @@
 //! --user-key NAME:KEYFILE     an account with a public key (repeatable)
 //! --grant NAME:ROLES          roles of an account (repeatable)
 //! --rsa-key FILE              the RSA key announced for password login
+//! --cluster AMQP_URL          join the cluster meeting at this RabbitMQ (feature `cluster`)
+//! --node-name NAME            this node's name in the cluster
 //! ```
 
 use std::path::PathBuf;
@@ -48,6 +50,14 @@ pub struct ServerArgs {
     /// The RSA key announced for password login (PEM or .NET XML); generated when omitted.
     #[arg(long, value_name = "FILE")]
     rsa_key: Option<PathBuf>,
+    /// Join the cluster whose nodes meet at this RabbitMQ broker (amqp://user:password@host:port/vhost):
+    /// clients of any node use every node's commands and hear every node's events. Needs the
+    /// cargo feature `cluster`.
+    #[arg(long, value_name = "AMQP_URL")]
+    cluster: Option<String>,
+    /// This node's name in the cluster (for people and logs).
+    #[arg(long, value_name = "NAME", default_value = "osmp", requires = "cluster")]
+    node_name: String,
 }
 
 impl ServerArgs {
@@ -68,6 +78,9 @@ impl ServerArgs {
         }
         if let Some(file) = &self.rsa_key {
             builder = builder.rsa_key(read_private_key(file)?);
+        }
+        if let Some(url) = &self.cluster {
+            builder = join(builder, url, &self.node_name)?;
         }
         Ok(builder)
     }
@@ -101,6 +114,17 @@ impl ServerArgs {
         }
         Ok(Some(users))
     }
+}
+
+/// Makes the server a node of the cluster at `url`.
+#[cfg(feature = "cluster")]
+fn join(builder: ServerBuilder, url: &str, name: &str) -> Result<ServerBuilder, Box<dyn std::error::Error>> {
+    Ok(builder.cluster(osmp::cluster::Cluster::rabbitmq(url).node_name(name)))
+}
+
+#[cfg(not(feature = "cluster"))]
+fn join(_: ServerBuilder, _: &str, _: &str) -> Result<ServerBuilder, Box<dyn std::error::Error>> {
+    Err("--cluster needs the cargo feature `cluster`: cargo run --features cluster --example …".into())
 }
 
 /// `NAME:VALUE`, split at the first colon.

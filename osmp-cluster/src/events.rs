@@ -143,27 +143,42 @@ impl Node {
         }
     }
 
-    /// The routing keys of the events `interest` names (`#` when it names every event).
+    /// The routing keys of the events `interest` names (`#` when it names every event). An
+    /// event whose set is not known right now (its node is away) keeps the key it had: the
+    /// sessions still want it, and what they miss meanwhile must count as lost.
     fn wanted_keys(&self, interest: &BTreeSet<String>) -> BTreeSet<String> {
         let registry = self.server.registry();
+        let mut known = self.bindings.keys.lock().unwrap_or_else(PoisonError::into_inner);
+        let keys: BTreeSet<String> = interest
+            .iter()
+            .filter_map(|event| match registry.event(event) {
+                Some(found) => {
+                    let key = names::event_key(found.set_name(), event);
+                    known.insert(event.clone(), key.clone());
+                    Some(key)
+                }
+                None => known.get(event).cloned(),
+            })
+            .collect();
         let all: BTreeSet<&str> = registry.event_names().collect();
         if !all.is_empty() && all.iter().all(|event| interest.contains(*event)) {
             return BTreeSet::from(["#".to_owned()]);
         }
-        interest.iter().filter_map(|event| Some(names::event_key(registry.event(event)?.set_name(), event))).collect()
+        keys
     }
 
     /// Binds what is wanted and not bound; unbinds what has not been wanted for a while.
     async fn bind(&self, wanted: BTreeSet<String>) {
         let Some(link) = self.link() else { return };
         let guard = link.lock_topology().await;
+        let before = self.bindings.bound();
         let (bind, unbind) = self.bindings.plan(&wanted, self.config.unbind_after);
         if bind.is_empty() && unbind.is_empty() {
             return;
         }
-        for key in &bind {
-            self.inbound.restart(key);
-        }
+        // Events no binding covered until now start their numbering anew: what was missed
+        // while nobody here wanted them is no loss. Those covered all along keep counting.
+        self.inbound.forget(|event| !covers(&before, event));
         let Some(live) = guard.live() else { return };
         let channel = &live.channels().publish;
         let queue = self.names.events_queue(&self.id);
@@ -189,6 +204,11 @@ impl Node {
     }
 }
 
+/// Whether the routing keys `bound` bring `event` (`#`, or the event's own key).
+fn covers(bound: &BTreeSet<String>, event: &str) -> bool {
+    bound.iter().any(|key| key == "#" || key.split_once('.').is_some_and(|(_, bound_event)| bound_event == event))
+}
+
 fn text(value: &AMQPValue) -> Option<String> {
     match value {
         AMQPValue::LongString(text) => Some(String::from_utf8_lossy(text.as_bytes()).into_owned()),
@@ -205,6 +225,8 @@ fn number(value: &AMQPValue) -> Option<u64> {
 #[derive(Default)]
 pub(crate) struct Bindings {
     state: Mutex<BindingState>,
+    /// The routing key of every event ever wanted here.
+    keys: Mutex<HashMap<String, String>>,
 }
 
 #[derive(Default)]
@@ -267,10 +289,9 @@ impl InboundSequences {
         *expected = sequence + 1;
     }
 
-    /// A key was (re)bound: what was missed while unbound is not a loss.
-    fn restart(&self, key: &str) {
-        let event = key.split_once('.').map_or(key, |(_, event)| event);
-        self.next().retain(|(_, known), _| key != "#" && known != event);
+    /// Forgets the numbering of the events `uncovered` names.
+    fn forget(&self, uncovered: impl Fn(&str) -> bool) {
+        self.next().retain(|(_, event), _| !uncovered(event));
     }
 }
 
@@ -292,6 +313,13 @@ mod tests {
     }
 
     #[test]
+    fn a_binding_covers_its_event_and_hash_covers_all() {
+        let bound = |keys: &[&str]| keys.iter().map(|key| (*key).to_owned()).collect::<BTreeSet<_>>();
+        assert!(covers(&bound(&["lab.tick"]), "tick") && !covers(&bound(&["lab.tick"]), "tock"));
+        assert!(covers(&bound(&["#"]), "tock") && !covers(&bound(&[]), "tick"));
+    }
+
+    #[test]
     fn gaps_and_duplicates_are_counted() {
         let (sequences, counters) = (InboundSequences::default(), Counters::default());
         for sequence in [5, 6, 9, 9, 10, 4] {
@@ -300,7 +328,7 @@ mod tests {
         sequences.arrived(&counters, "n2", "e", 1);
         let stats = counters.snapshot(0, 0);
         assert_eq!((stats.events_lost, stats.events_duplicated), (2, 2));
-        sequences.restart("set.e");
+        sequences.forget(|event| event == "e");
         sequences.arrived(&counters, "n1", "e", 100);
         assert_eq!(counters.snapshot(0, 0).events_lost, 2, "after a new binding the numbering starts anew");
     }
