@@ -56,6 +56,7 @@ pub mod broker;
 mod call;
 mod error;
 pub mod packet;
+mod percent;
 mod router;
 pub mod schema;
 
@@ -67,9 +68,8 @@ pub use broker::{Client, ClientBuilder, Reconnect, RequestError, Server, ServerB
 pub use call::TypedCallError;
 pub use error::OmcpError;
 pub use packet::{Method, Packet, ParseError, Request, Response, StatusCode};
-pub use router::{
-    percent_decode, push_segment, Created, Handler, HandlerFuture, Module, PathTemplate, Router, TemplateError,
-};
+pub use percent::{percent_decode, push_plain_segment, push_segment};
+pub use router::{Created, Handler, HandlerFuture, Module, PathTemplate, Router, TemplateError};
 pub use schema::{export_schema, ModuleSchema, ParamSchema, RouteSchema};
 
 /// Turns a trait of routes into an OMCP module: `XServer<T>` (a [`Module`] to serve),

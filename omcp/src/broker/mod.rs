@@ -12,7 +12,9 @@
 //!   is answered `404 NOT FOUND` at once (the request is published `mandatory`). A NOTIFY is
 //!   a persistent message without `reply_to`.
 //! - A message group `X.messagegroup` is the topic exchange `osiris.messagegroup.X`. A NOTIFY
-//!   to `omcp://X.messagegroup/a/b` is published there with routing key `a.b`; a server
+//!   to `omcp://X.messagegroup/a/b` is published there with routing key `a.b`, one to
+//!   `omcp://X.messagegroup/a/b?x=1` with `a.b?x=1` as the original does (so a subscription
+//!   to `a/b` does not receive it, `a/*` and `a/#` do); a server
 //!   subscribes with [`ServerBuilder::subscribe`] (`omcp://X.messagegroup/a/#`), which binds
 //!   its queue, so group notifications reach its handler like any other.
 //!
