@@ -3,7 +3,10 @@
 //! - A module serves a durable queue named after it ([`queue_name`](crate::queue_name)),
 //!   declared with `x-message-ttl` 60000 (a request nobody takes within a minute is
 //!   dropped), with one consumer that runs up to [`ServerBuilder::concurrency`] handlers at
-//!   a time. A delivery with `reply_to` is a request: the response goes to `reply_to` with
+//!   a time. The consumer is exclusive: as the original refuses a second server for a
+//!   module, a server does not start while another consumer serves its queue
+//!   ([`ServerError::QueueInUse`]), and none can join while it runs, unless the servers
+//!   share the queue as competing consumers ([`ServerBuilder::competing_consumers`]). A delivery with `reply_to` is a request: the response goes to `reply_to` with
 //!   the request's `correlation_id`. One without is a notification: handled, not answered.
 //! - A client publishes requests to the default exchange with the module's queue as routing
 //!   key, `reply_to` set to its own reply queue (exclusive, one per client) and a random
