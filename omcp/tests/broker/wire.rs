@@ -2,18 +2,12 @@
 //! `Client` and a peer that speaks AMQP directly and writes and reads packets as text, as
 //! the original Java implementation does.
 
-use futures_util::StreamExt;
-use lapin::options::{BasicAckOptions, BasicConsumeOptions, BasicPublishOptions, QueueDeclareOptions};
-use lapin::types::{AMQPValue, FieldTable};
-use lapin::{BasicProperties, Channel, Connection, ConnectionProperties, Consumer};
 use omcp::{Client, Created, OmcpError, Server, StatusCode};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
+use crate::peer::{dated_now, Peer, DATE};
 use crate::support::{delete, init_logs, require_broker, unique, url, within};
-
-/// The date of the original's packets.
-const DATE: &str = "Thu, 24 Jul 2014 15:40:03 GMT";
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct Reading {
@@ -45,89 +39,6 @@ impl Thermometer for Thermometers {
 
     async fn create(&self, body: NewSensor) -> Result<Created, OmcpError> {
         Ok(Created::at(format!("/sensors/{}", body.name.chars().count())))
-    }
-}
-
-/// The packet with its `date` value (checked: RFC 1123 in GMT, within a minute of now)
-/// replaced by [`DATE`], so that it compares with a literal.
-fn dated_now(packet: &str) -> String {
-    let mut lines: Vec<String> = packet.split('\n').map(str::to_owned).collect();
-    let date = lines.iter_mut().find(|line| line.starts_with("date:")).unwrap_or_else(|| panic!("no date: {packet}"));
-    let value = &date["date:".len()..];
-    assert!(value.ends_with(" GMT"), "{value}");
-    let parsed = omcp::packet::parse_date(value).unwrap_or_else(|| panic!("not RFC 1123: {value}"));
-    assert_eq!(omcp::packet::format_date(&parsed), value);
-    assert!((chrono::Utc::now() - parsed).num_seconds().abs() < 60, "{value}");
-    *date = format!("date:{DATE}");
-    lines.join("\n")
-}
-
-/// A peer with a channel of its own.
-struct Peer {
-    connection: Connection,
-    channel: Channel,
-}
-
-impl Peer {
-    async fn connect() -> Peer {
-        let connection = Connection::connect(&url(), ConnectionProperties::default()).await.unwrap();
-        let channel = connection.create_channel().await.unwrap();
-        Peer { connection, channel }
-    }
-
-    /// Sends `packet` to `queue` as a request and returns the text of the response.
-    async fn call(&self, queue: &str, packet: &str) -> String {
-        let exclusive = QueueDeclareOptions { exclusive: true, auto_delete: true, ..QueueDeclareOptions::default() };
-        let replies = self.channel.queue_declare("".into(), exclusive, FieldTable::default()).await.unwrap();
-        let no_ack = BasicConsumeOptions { no_ack: true, ..BasicConsumeOptions::default() };
-        let mut consumer =
-            self.channel.basic_consume(replies.name().clone(), "".into(), no_ack, FieldTable::default()).await.unwrap();
-        let properties =
-            BasicProperties::default().with_reply_to(replies.name().clone()).with_correlation_id("java-1".into());
-        self.channel
-            .basic_publish("".into(), queue.into(), BasicPublishOptions::default(), packet.as_bytes(), properties)
-            .await
-            .unwrap();
-        let reply = within(10, "the response", consumer.next()).await.unwrap().unwrap();
-        assert_eq!(reply.properties.correlation_id().as_ref().map(|id| id.as_str()), Some("java-1"));
-        String::from_utf8(reply.data).unwrap()
-    }
-
-    /// Serves `queue`, declared as the original declares a module's queue.
-    async fn serve(&self, queue: &str) -> Consumer {
-        let mut arguments = FieldTable::default();
-        arguments.insert("x-message-ttl".into(), AMQPValue::LongInt(60_000));
-        let durable = QueueDeclareOptions { durable: true, ..QueueDeclareOptions::default() };
-        self.channel.queue_declare(queue.into(), durable, arguments).await.unwrap();
-        self.channel
-            .basic_consume(queue.into(), "".into(), BasicConsumeOptions::default(), FieldTable::default())
-            .await
-            .unwrap()
-    }
-
-    /// The next delivery on `consumer`: its text, `reply_to`, `correlation_id` and delivery mode.
-    async fn receive(consumer: &mut Consumer) -> (String, Option<String>, Option<String>, Option<u8>) {
-        let delivery = within(10, "a delivery", consumer.next()).await.unwrap().unwrap();
-        delivery.ack(BasicAckOptions::default()).await.unwrap();
-        let properties = &delivery.properties;
-        (
-            String::from_utf8(delivery.data.clone()).unwrap(),
-            properties.reply_to().as_ref().map(|queue| queue.to_string()),
-            properties.correlation_id().as_ref().map(|id| id.to_string()),
-            *properties.delivery_mode(),
-        )
-    }
-
-    async fn reply(&self, reply_to: &str, correlation_id: &str, packet: &str) {
-        let properties = BasicProperties::default().with_correlation_id(correlation_id.into());
-        self.channel
-            .basic_publish("".into(), reply_to.into(), BasicPublishOptions::default(), packet.as_bytes(), properties)
-            .await
-            .unwrap();
-    }
-
-    async fn close(self) {
-        let _ = self.connection.close(200, "done".into()).await;
     }
 }
 
