@@ -347,21 +347,25 @@ mod tests {
         }
     }
 
-    #[test]
-    fn routing() {
-        let router = Router::new(Routes(ModuleSchema {
-            name: Cow::Borrowed("sensornet"),
+    fn router(routes: Vec<RouteSchema>) -> Router<Routes> {
+        Router::new(Routes(ModuleSchema {
+            name: Cow::Borrowed("m"),
             description: Cow::Borrowed(""),
             long_description: Cow::Borrowed(""),
-            routes: Cow::Owned(vec![
-                route(Method::Get, "/sensors/{id}"),
-                route(Method::Get, "/sensors/count"),
-                route(Method::Put, "/sensors/{id}"),
-                route(Method::Get, "/{kind}/{id}/x"),
-                route(Method::Get, "/sensors/{id}/{field}"),
-                route(Method::Post, "/bad template"),
-            ]),
-        }));
+            routes: Cow::Owned(routes),
+        }))
+    }
+
+    #[test]
+    fn routing() {
+        let router = router(vec![
+            route(Method::Get, "/sensors/{id}"),
+            route(Method::Get, "/sensors/count"),
+            route(Method::Put, "/sensors/{id}"),
+            route(Method::Get, "/{kind}/{id}/x"),
+            route(Method::Get, "/sensors/{id}/{field}"),
+            route(Method::Post, "/bad template"),
+        ]);
         assert_eq!(router.route(Method::Get, "/sensors/3"), Ok((0, vec!["3".to_owned()])));
         assert_eq!(router.route(Method::Get, "/sensors/count"), Ok((1, vec![])));
         assert_eq!(router.route(Method::Put, "//sensors/a%20b/"), Ok((2, vec!["a b".to_owned()])));
@@ -381,17 +385,12 @@ mod tests {
 
     #[test]
     fn segments_as_they_are_or_percent_encoded() {
-        let router = Router::new(Routes(ModuleSchema {
-            name: Cow::Borrowed("echo"),
-            description: Cow::Borrowed(""),
-            long_description: Cow::Borrowed(""),
-            routes: Cow::Owned(vec![
-                route(Method::Get, "/echo/{text}"),
-                route(Method::Get, "/café/{text}"),
-                route(Method::Get, "/a%20b"),
-                route(Method::Get, "/100%"),
-            ]),
-        }));
+        let router = router(vec![
+            route(Method::Get, "/echo/{text}"),
+            route(Method::Get, "/café/{text}"),
+            route(Method::Get, "/a%20b"),
+            route(Method::Get, "/100%"),
+        ]);
         let echoed = Ok((0, vec!["café:1".to_owned()]));
         // As the original client sends it, percent-encoded, and half and half.
         assert_eq!(router.route(Method::Get, "/echo/café:1"), echoed);

@@ -9,7 +9,7 @@ use std::time::Duration;
 use futures_util::future::join_all;
 use omcp::{Client, Reconnect, Request, Response, Server, ServerError, StatusCode};
 
-use crate::peer::{Peer, DATE};
+use crate::peer::{ok_packet, Peer};
 use crate::support::{delete, init_logs, require_broker, unique, url, within};
 use crate::tcp_relay::TcpRelay;
 
@@ -84,12 +84,9 @@ async fn competing_consumers_share_the_queue() {
     let java_module = tokio::spawn({
         let java = Arc::clone(&java);
         async move {
+            let ok = ok_packet("java/0.1", "text/plain", "java");
             loop {
-                let (_, reply_to, correlation_id, _) = Peer::receive(&mut java_requests).await;
-                let ok = format!(
-                    "OMCP/0.1 200 OK\ndate:{DATE}\nmodule:java/0.1\ncontent-length:4\ncontent-type:text/plain\n\njava\n"
-                );
-                java.reply(&reply_to.unwrap(), &correlation_id.unwrap(), &ok).await;
+                java.answer(&mut java_requests, &ok).await;
             }
         }
     });

@@ -5,7 +5,7 @@
 
 use omcp::{Client, OmcpError, Server};
 
-use crate::peer::{dated_now, Peer, DATE};
+use crate::peer::{dated_now, ok_packet, Peer, DATE};
 use crate::support::{delete, init_logs, require_broker, unique, url, within};
 
 #[omcp::module(name = "echo", crate = "omcp")]
@@ -87,15 +87,10 @@ async fn clients_send_path_parameters_as_the_original_does() {
             let echo = EchoClient::with_module(&client, &name);
             async move { echo.echo(value).await }
         });
-        let (packet, reply_to, correlation_id, _) = Peer::receive(&mut requests).await;
-        assert_eq!(dated_now(&packet), format!("{}content-type:application/json\n", head(resource)));
         let received = resource.strip_prefix("/echo/").unwrap();
-        let body = format!("\"{received}\"");
-        let ok = format!(
-            "OMCP/0.1 200 OK\ndate:{DATE}\nmodule:echo/0.1\ncontent-length:{}\ncontent-type:application/json\n\n{body}\n",
-            body.encode_utf16().count()
-        );
-        peer.reply(&reply_to.unwrap(), &correlation_id.unwrap(), &ok).await;
+        let ok = ok_packet("echo/0.1", "application/json", &format!("\"{received}\""));
+        let packet = peer.answer(&mut requests, &ok).await;
+        assert_eq!(dated_now(&packet), format!("{}content-type:application/json\n", head(resource)));
         assert_eq!(within(10, "the typed call", call).await.unwrap().unwrap(), received);
     }
 
@@ -110,11 +105,8 @@ async fn clients_send_path_parameters_as_the_original_does() {
             let (client, address) = (client.clone(), format!("omcp://{name}{address}"));
             async move { client.get(&address).await }
         });
-        let (packet, reply_to, correlation_id, _) = Peer::receive(&mut requests).await;
+        let packet = peer.answer(&mut requests, &ok_packet("echo/0.1", "text/plain", "ok")).await;
         assert_eq!(dated_now(&packet), head(resource), "{address}");
-        let ok =
-            format!("OMCP/0.1 200 OK\ndate:{DATE}\nmodule:echo/0.1\ncontent-length:2\ncontent-type:text/plain\n\nok\n");
-        peer.reply(&reply_to.unwrap(), &correlation_id.unwrap(), &ok).await;
         assert_eq!(within(10, "the call", call).await.unwrap().unwrap().body, "ok");
     }
 

@@ -29,6 +29,12 @@ pub fn dated_now(packet: &str) -> String {
     lines.join("\n")
 }
 
+/// The original's `200 OK` from `module` with a body, its `content-length` in UTF-16 units.
+pub fn ok_packet(module: &str, content_type: &str, body: &str) -> String {
+    let length = body.encode_utf16().count();
+    format!("OMCP/0.1 200 OK\ndate:{DATE}\nmodule:{module}\ncontent-length:{length}\ncontent-type:{content_type}\n\n{body}\n")
+}
+
 /// A peer with a channel of its own.
 pub struct Peer {
     pub connection: Connection,
@@ -145,6 +151,15 @@ impl Peer {
             properties.correlation_id().as_ref().map(|id| id.to_string()),
             *properties.delivery_mode(),
         )
+    }
+
+    /// Takes the next request on `consumer` (with `reply_to` and a correlation id, as every
+    /// answered request has), answers it with `response` and returns its text.
+    pub async fn answer(&self, consumer: &mut Consumer, response: &str) -> String {
+        let (packet, reply_to, correlation_id, _) = Peer::receive(consumer).await;
+        let (reply_to, correlation_id) = (reply_to.expect("reply_to"), correlation_id.expect("correlation_id"));
+        self.reply(&reply_to, &correlation_id, response).await;
+        packet
     }
 
     pub async fn reply(&self, reply_to: &str, correlation_id: &str, packet: &str) {

@@ -135,13 +135,11 @@ async fn a_client_writes_the_originals_packets_and_reads_its_answers() {
         let (client, address) = (client.clone(), format!("omcp://{name}/sensors/3"));
         async move { client.get(&address).await }
     });
-    let (packet, reply_to, correlation_id, _) = Peer::receive(&mut requests).await;
-    assert_eq!(dated_now(&packet), format!("GET /sensors/3 OMCP/0.1\ndate:{DATE}\nmodule:{name}\nsource:rust-peer\n"));
-    let (reply_to, correlation_id) = (reply_to.expect("reply_to"), correlation_id.expect("correlation_id"));
     let ok = format!(
         "OMCP/0.1 200 OK\ndate:{DATE}\nmodule:test-java/0.1\ncontent-length:11\ncontent-type:text/plain\n\nrequest ok!\n"
     );
-    peer.reply(&reply_to, &correlation_id, &ok).await;
+    let packet = peer.answer(&mut requests, &ok).await;
+    assert_eq!(dated_now(&packet), format!("GET /sensors/3 OMCP/0.1\ndate:{DATE}\nmodule:{name}\nsource:rust-peer\n"));
     let response = within(10, "the 200", call).await.unwrap().unwrap();
     assert_eq!((response.status, response.body.as_str()), (StatusCode::Ok, "request ok!"));
     assert_eq!(
@@ -155,7 +153,9 @@ async fn a_client_writes_the_originals_packets_and_reads_its_answers() {
         let (client, address) = (client.clone(), format!("omcp://{name}/sensors"));
         async move { client.post(&address, "application/json", "{\"name\":\"t1\"}").await }
     });
-    let (packet, reply_to, correlation_id, _) = Peer::receive(&mut requests).await;
+    let created =
+        format!("OMCP/0.1 201 CREATED\ndate:{DATE}\nmodule:test-java/0.1\nlocation:omcp://test-module/sensors/3\n");
+    let packet = peer.answer(&mut requests, &created).await;
     assert_eq!(
         dated_now(&packet),
         format!(
@@ -163,9 +163,6 @@ async fn a_client_writes_the_originals_packets_and_reads_its_answers() {
              content-type:application/json\n\n{{\"name\":\"t1\"}}\n"
         )
     );
-    let created =
-        format!("OMCP/0.1 201 CREATED\ndate:{DATE}\nmodule:test-java/0.1\nlocation:omcp://test-module/sensors/3\n");
-    peer.reply(&reply_to.unwrap(), &correlation_id.unwrap(), &created).await;
     let response = within(10, "the 201", call).await.unwrap().unwrap();
     assert_eq!(response.status, StatusCode::Created);
     assert_eq!(response.location.as_deref(), Some("omcp://test-module/sensors/3"));
@@ -175,14 +172,13 @@ async fn a_client_writes_the_originals_packets_and_reads_its_answers() {
         let (client, address) = (client.clone(), format!("omcp://{name}/sensors/3"));
         async move { client.delete(&address).await }
     });
-    let (packet, reply_to, correlation_id, _) = Peer::receive(&mut requests).await;
+    let not_implemented =
+        format!("OMCP/0.1 501 NOT IMPLEMENTED\ndate:{DATE}\nmodule:test-java/0.1\nerror:error\n").replace('\n', "\r\n");
+    let packet = peer.answer(&mut requests, &not_implemented).await;
     assert_eq!(
         dated_now(&packet),
         format!("DELETE /sensors/3 OMCP/0.1\ndate:{DATE}\nmodule:{name}\nsource:rust-peer\n")
     );
-    let not_implemented =
-        format!("OMCP/0.1 501 NOT IMPLEMENTED\ndate:{DATE}\nmodule:test-java/0.1\nerror:error\n").replace('\n', "\r\n");
-    peer.reply(&reply_to.unwrap(), &correlation_id.unwrap(), &not_implemented).await;
     let response = within(10, "the 501", call).await.unwrap().unwrap();
     assert_eq!((response.status, response.error.as_deref()), (StatusCode::NotImplemented, Some("error")));
 

@@ -6,7 +6,7 @@ use omcp::{Client, Created, OmcpError, Server, TypedCallError};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use crate::peer::{dated_now, Peer, DATE};
+use crate::peer::{dated_now, ok_packet, Peer, DATE};
 use crate::support::{delete, init_logs, require_broker, unique, url, within};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
@@ -100,18 +100,13 @@ async fn a_typed_call_refuses_an_xml_answer() {
         let notes = NotesClient::with_module(&client, &name);
         async move { notes.note(7).await }
     });
-    let (packet, reply_to, correlation_id, _) = Peer::receive(&mut requests).await;
+    // A module of the original that answers XML all the same.
+    let xml = ok_packet("java-notes/0.1", "application/xml", XSTREAM_NOTE);
+    let packet = peer.answer(&mut requests, &xml).await;
     assert_eq!(
         dated_now(&packet),
         format!("GET /notes/7 OMCP/0.1\ndate:{DATE}\nmodule:{name}\nsource:rust-peer\ncontent-type:application/json\n")
     );
-    // A module of the original that answers XML all the same.
-    let xml = format!(
-        "OMCP/0.1 200 OK\ndate:{DATE}\nmodule:java-notes/0.1\ncontent-length:{}\ncontent-type:application/xml\n\n\
-         {XSTREAM_NOTE}\n",
-        XSTREAM_NOTE.encode_utf16().count()
-    );
-    peer.reply(&reply_to.unwrap(), &correlation_id.unwrap(), &xml).await;
     let error = within(10, "the typed call", call).await.unwrap().unwrap_err();
     assert!(matches!(error, TypedCallError::Decode(_)), "{error:?}");
     assert_eq!(
