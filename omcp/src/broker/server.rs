@@ -58,7 +58,7 @@ pub enum ServerError {
     /// the original's or one of this crate's. A module has one server, as the original
     /// enforces; servers meant to share the queue say so with
     /// [`ServerBuilder::competing_consumers`], every one of them (a server that does not
-    /// holds the queue for itself).
+    /// ask for it holds the queue for itself).
     #[error(
         "the queue `{queue}` of module `{module}` is already served by another consumer (another server of the \
          module): stop it, or let the servers share the queue with `competing_consumers(true)` on every one of them"
