@@ -107,9 +107,10 @@ pub fn push_literal(path: &mut String, literal: &str) {
     path.push_str(literal);
 }
 
-/// Appends a path parameter, percent-encoded.
+/// Appends a path parameter as the original client sends it: as it is, but for the
+/// characters that cannot travel so.
 pub fn push_param<T: Display + ?Sized>(path: &mut String, value: &T) {
-    crate::router::push_segment(path, &value.to_string());
+    crate::percent::push_plain_segment(path, &value.to_string());
 }
 
 /// Sends an answered request; an error response is `Err(TypedCallError::Status)`.

@@ -4,11 +4,20 @@
 //! absent and the dotted labels are reversed, so `sensornet` listens on `osiris.sensornet`
 //! and `average.function` on `osiris.function.average`. A host `X.messagegroup` is a
 //! message group: a topic exchange `osiris.messagegroup.X`, to which a NOTIFY is published
-//! with the path segments joined by `.` as routing key, and to which modules subscribe with
-//! patterns such as `omcp://alerts.messagegroup/sensors/#`.
+//! with the path segments joined by `.`, and the query after `?`, as routing key
+//! ([`routing_key`]), and to which modules subscribe with patterns such as
+//! `omcp://alerts.messagegroup/sensors/#`.
+//!
+//! The path of an address is kept as the original client sends it: the `%XX` escapes of
+//! characters that can travel as they are are decoded (`omcp://echo/echo/caf%C3%A9%3A1`
+//! names `/echo/café:1`), those of `/`, `?`, `%`, white space and control characters are
+//! kept, so that decoding never changes the path's segments. The query is kept as written:
+//! its escapes are the module's to read.
 
 use std::fmt;
 use std::str::FromStr;
+
+use crate::percent::plain_path;
 
 /// The scheme of OMCP addresses.
 pub const SCHEME: &str = "omcp://";
@@ -22,7 +31,9 @@ pub struct Address {
     /// The module (or message group) name: `sensornet`, `average.function`,
     /// `alerts.messagegroup`.
     pub module: String,
-    /// The resource path, starting with `/` (`/` when the address has none).
+    /// The resource path, starting with `/` (`/` when the address has none), as it is sent:
+    /// escapes of characters that can travel as they are decoded (see the
+    /// [module documentation](self)).
     pub path: String,
     /// The query, without `?`.
     pub query: Option<String>,
@@ -48,6 +59,13 @@ pub enum AddressError {
 
 impl Address {
     /// An address of a module's resource; `resource` is a path with an optional query.
+    ///
+    /// ```
+    /// let address = omcp::Address::new("echo", "/echo/caf%C3%A9%3A1/a%2Fb?q=%26")?;
+    /// assert_eq!(address.path, "/echo/café:1/a%2Fb");
+    /// assert_eq!(address.query.as_deref(), Some("q=%26"));
+    /// # Ok::<(), omcp::AddressError>(())
+    /// ```
     pub fn new(module: impl Into<String>, resource: &str) -> Result<Address, AddressError> {
         let module = module.into();
         check_module(&module)?;
@@ -56,7 +74,7 @@ impl Address {
         if !path.starts_with('/') || path.contains(char::is_whitespace) {
             return Err(AddressError::InvalidPath(path));
         }
-        Ok(Address { module, path, query: query.map(str::to_owned) })
+        Ok(Address { module, path: plain_path(&path), query: query.map(str::to_owned) })
     }
 
     /// Reads `omcp://module/path?query` (the scheme in any case).
@@ -93,10 +111,11 @@ impl Address {
     }
 
     /// The routing key of a message group NOTIFY, or the binding pattern of a subscription:
-    /// the path segments joined with `.` (`/sensors/3/temp` → `sensors.3.temp`,
-    /// `/sensors/#` → `sensors.#`).
+    /// the path segments joined with `.`, then the query after `?` (`/sensors/3/temp` →
+    /// `sensors.3.temp`, `/sensors/#` → `sensors.#`, `/a/b?x=1` → `a.b?x=1`). See
+    /// [`routing_key`].
     pub fn routing_key(&self) -> String {
-        routing_key(&self.path)
+        routing_key(&self.resource())
     }
 }
 
@@ -135,9 +154,28 @@ pub fn is_message_group(module: &str) -> bool {
     module.len() > MESSAGE_GROUP.len() && module.ends_with(MESSAGE_GROUP)
 }
 
-/// The path segments joined with `.`; the empty path is the empty key.
-pub fn routing_key(path: &str) -> String {
-    path.split('/').filter(|segment| !segment.is_empty()).collect::<Vec<_>>().join(".")
+/// The routing key of a resource (a path with an optional query) in a message group, as
+/// the original computes it: the path's non-empty segments joined with `.`, then, when there
+/// is a query, `?` and the query as it is. The empty path is the empty key.
+///
+/// A topic exchange cuts keys at every `.`, the query's included: `/a/b?x=1` is the two
+/// words `a` and `b?x=1`, so a subscription to `/a/b` does not receive it while `/a/*` and
+/// `/a/#` do, and a `.` in a query (`?x=1.5`) adds a word.
+///
+/// ```
+/// use omcp::address::routing_key;
+/// assert_eq!(routing_key("/sensors/3/temp"), "sensors.3.temp");
+/// assert_eq!(routing_key("/a/b?x=1"), "a.b?x=1");
+/// assert_eq!(routing_key("/sensors/#"), "sensors.#");
+/// ```
+pub fn routing_key(resource: &str) -> String {
+    let (path, query) = split_resource(resource);
+    let mut key = path.split('/').filter(|segment| !segment.is_empty()).collect::<Vec<_>>().join(".");
+    if let Some(query) = query {
+        key.push('?');
+        key.push_str(query);
+    }
+    key
 }
 
 fn check_module(module: &str) -> Result<(), AddressError> {
@@ -204,6 +242,31 @@ mod tests {
         assert_eq!(Address::parse("omcp://alerts.messagegroup").unwrap().routing_key(), "");
         assert!(!is_message_group(".messagegroup"));
         assert!(!is_message_group("messagegroup"));
+    }
+
+    #[test]
+    fn queries_in_routing_keys() {
+        let group = Address::parse("omcp://x.messagegroup/a/b?x=1").unwrap();
+        assert_eq!(group.routing_key(), "a.b?x=1");
+        assert_eq!(routing_key("/a/b?x=1&y=2/3"), "a.b?x=1&y=2/3");
+        assert_eq!(routing_key("/a/b?"), "a.b?");
+        assert_eq!(routing_key("?x=1"), "?x=1");
+        assert_eq!(routing_key("//a//b/"), "a.b");
+    }
+
+    #[test]
+    fn paths_as_the_original_sends_them() {
+        let address = Address::parse("omcp://echo/echo/caf%C3%A9%3A1").unwrap();
+        assert_eq!(address.path, "/echo/café:1");
+        assert_eq!(address.to_string(), "omcp://echo/echo/café:1");
+        assert_eq!(address.resource(), "/echo/café:1");
+        // Escapes that keep the segments what they are stay, in upper case; invalid ones too.
+        let kept = Address::parse("omcp://files/a%2fb/c%3Fd/100%25/e%20f/%zz?q=%2F").unwrap();
+        assert_eq!(kept.path, "/a%2Fb/c%3Fd/100%25/e%20f/%zz");
+        assert_eq!(kept.query.as_deref(), Some("q=%2F"));
+        // In a message group, the decoded path is the routing key.
+        let group = Address::parse("omcp://x.messagegroup/caf%C3%A9/a%2Eb").unwrap();
+        assert_eq!(group.routing_key(), "café.a.b");
     }
 
     #[test]

@@ -48,6 +48,44 @@
 //! let sensor = SensorNetClient::new(&client).sensor(3).await?;
 //! # Ok(()) }
 //! ```
+//!
+//! # On the wire, as the original
+//!
+//! - **Path parameters** travel as the original client sends them: as they are
+//!   (`/echo/café:1`), except the characters that cannot travel in a segment as they are,
+//!   sent as `%XX` escapes: `/` (it would add a segment), `?` (it would start the query),
+//!   `%` (it would be read as an escape), white space and control characters (they would
+//!   cut the start line). The typed client writes them so ([`push_plain_segment`]); the
+//!   plain client decodes an address's other escapes before sending, as the original does
+//!   (`omcp://echo/echo/caf%C3%A9%3A1` is sent as `/echo/café:1`; see [`address`]). A module
+//!   of the original, which never decodes, thus receives the same value whoever calls it.
+//!   The [`Router`] reads both forms: it decodes every escape, and refuses a `%` that starts
+//!   none (`400`).
+//! - **One server per module**: a [`Server`] consumes its queue exclusively, does not start
+//!   while another consumer serves it ([`ServerError::QueueInUse`]) and keeps others from
+//!   joining, unless every server of the module shares the queue with
+//!   [`ServerBuilder::competing_consumers`].
+//! - **Message groups**: a NOTIFY to `omcp://X.messagegroup/a/b?x=1` is published with the
+//!   routing key `a.b?x=1` ([`address::routing_key`]).
+//!
+//! # Differences from the original
+//!
+//! - **Bodies are JSON only.** The original's serializer (XStream) also reads and writes XML.
+//!   XStream's XML is a Java object graph, not a document format: its root element is the
+//!   Java class name (`<com.example.Sensor>`), collections and maps have shapes of their
+//!   own (`<list>`, `<map><entry>`), and `class` and `reference` attributes point into the
+//!   graph. No Rust crate reads or writes it faithfully, and a generic XML mapping (serde
+//!   over quick-xml) would silently disagree with it on exactly those shapes, which is worse
+//!   than a clear refusal. So a body whose `content-type` is XML (`application/xml`,
+//!   `text/xml`, `…+xml`) is refused with an error that says so (a module answers `400
+//!   BAD REQUEST`, a typed call fails with [`TypedCallError::Decode`]), and a GET that asks
+//!   for XML is answered JSON, with `content-type:application/json`. Modules of the
+//!   original that speak JSON interoperate fully.
+//! - A request without a response within the client's timeout is answered `408 REQUEST
+//!   TIMEOUT` (the original waits forever; see [`broker`]).
+//! - A `%` in a path parameter is sent as `%25` (the original sends it as it is; a module of
+//!   ours could not tell it from an escape), and a `/` or `?` as `%2F` and `%3F` (the
+//!   original cannot send them in a parameter at all).
 #![deny(missing_docs)]
 #![forbid(unsafe_code)]
 
@@ -56,6 +94,7 @@ pub mod broker;
 mod call;
 mod error;
 pub mod packet;
+mod percent;
 mod router;
 pub mod schema;
 
@@ -67,9 +106,8 @@ pub use broker::{Client, ClientBuilder, Reconnect, RequestError, Server, ServerB
 pub use call::TypedCallError;
 pub use error::OmcpError;
 pub use packet::{Method, Packet, ParseError, Request, Response, StatusCode};
-pub use router::{
-    percent_decode, push_segment, Created, Handler, HandlerFuture, Module, PathTemplate, Router, TemplateError,
-};
+pub use percent::{percent_decode, push_plain_segment, push_segment};
+pub use router::{Created, Handler, HandlerFuture, Module, PathTemplate, Router, TemplateError};
 pub use schema::{export_schema, ModuleSchema, ParamSchema, RouteSchema};
 
 /// Turns a trait of routes into an OMCP module: `XServer<T>` (a [`Module`] to serve),
@@ -99,7 +137,9 @@ pub use schema::{export_schema, ModuleSchema, ParamSchema, RouteSchema};
 /// Each method is one route: `#[get(path)]`, `#[post(path)]`, `#[put(path)]`,
 /// `#[delete(path)]` or `#[notify(path)]` on an `async fn` taking `&self`. A path template
 /// has literal segments and whole-segment parameters (`/sensors/{id}`); each parameter is an
-/// argument of that name, decoded with `FromStr` (400 when it does not parse). One more
+/// argument of that name, decoded with `FromStr` (400 when it does not parse), and sent by
+/// the typed client as the original sends it (its `Display`, as it is but for `/`, `?`,
+/// `%` and white space: see [`push_plain_segment`]). One more
 /// argument may be the body, decoded from JSON (400 when it does not decode; not on GET and
 /// DELETE). An argument of type `Request` receives the whole request (query, source,
 /// headers). Answered routes return `Result<T, E>` where `E: Into<OmcpError>` (a `From`

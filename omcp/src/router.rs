@@ -14,6 +14,7 @@ use std::pin::Pin;
 use crate::address::{Address, AddressError};
 use crate::error::OmcpError;
 use crate::packet::{Method, Request, Response};
+use crate::percent::percent_decode;
 use crate::schema::ModuleSchema;
 
 /// The future of an answer.
@@ -52,8 +53,8 @@ pub trait Module: Send + Sync + 'static {
     /// The module's name and routes. Route `i` of [`call`](Module::call) is `routes[i]`.
     fn schema(&self) -> &ModuleSchema;
 
-    /// Runs route number `route` with the values of its path parameters (percent-decoded,
-    /// in the order of the template) and the request.
+    /// Runs route number `route` with the values of its path parameters (their `%XX`
+    /// escapes decoded, in the order of the template) and the request.
     fn call(&self, route: usize, params: Vec<String>, request: Request) -> HandlerFuture;
 }
 
@@ -62,6 +63,12 @@ pub trait Module: Send + Sync + 'static {
 /// When several templates match, the one with a literal segment where the others have a
 /// parameter wins (`/sensors/count` before `/sensors/{id}`). A trailing `/` and empty
 /// segments are ignored.
+///
+/// A segment reads the same whether the caller sent it as it is, as the original Java
+/// client does (`/echo/café:1`), or percent-encoded (`/echo/caf%C3%A9%3A1`): every `%XX`
+/// escape is decoded, in parameters and in literal segments alike. A `%` that does not
+/// start an escape of UTF-8 (`100%`, `%zz`) is answered `400 BAD REQUEST`: callers send a
+/// `%` as `%25` (see [`push_plain_segment`](crate::push_plain_segment)).
 pub struct Router<M> {
     module: M,
     routes: Vec<(Method, Option<PathTemplate>)>,
@@ -200,7 +207,9 @@ impl PathTemplate {
                     "a segment is either literal text without `{`, `}`, `?`, `#` and spaces, or a whole `{name}`",
                 ));
             } else {
-                segments.push(Segment::Literal(segment.to_owned()));
+                // Kept decoded, so that it matches either form of a request's segment.
+                let literal = percent_decode(segment).unwrap_or_else(|written| written);
+                segments.push(Segment::Literal(literal));
             }
         }
         Ok(PathTemplate { segments })
@@ -222,7 +231,7 @@ impl PathTemplate {
         let mut captures = Vec::new();
         for (template, segment) in self.segments.iter().zip(segments) {
             match template {
-                Segment::Literal(literal) if literal == segment => {}
+                Segment::Literal(literal) if literal_matches(literal, segment) => {}
                 Segment::Literal(_) => return None,
                 Segment::Param(_) => captures.push(*segment),
             }
@@ -237,6 +246,12 @@ impl PathTemplate {
     }
 }
 
+/// Whether a request's segment is a template's literal (kept decoded): as it is, or
+/// percent-encoded.
+fn literal_matches(literal: &str, segment: &str) -> bool {
+    literal == segment || (segment.contains('%') && percent_decode(segment).is_ok_and(|decoded| decoded == literal))
+}
+
 /// The non-empty segments of a path.
 fn split_path(path: &str) -> Vec<&str> {
     path.split('/').filter(|segment| !segment.is_empty()).collect()
@@ -246,43 +261,6 @@ fn is_identifier(name: &str) -> bool {
     let mut chars = name.chars();
     chars.next().is_some_and(|first| first.is_ascii_alphabetic() || first == '_')
         && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
-}
-
-/// Decodes `%XX` escapes; `Err` with the segment when an escape is invalid or the result
-/// is not UTF-8.
-pub fn percent_decode(segment: &str) -> Result<String, String> {
-    if !segment.contains('%') {
-        return Ok(segment.to_owned());
-    }
-    let bytes = segment.as_bytes();
-    let mut decoded = Vec::with_capacity(bytes.len());
-    let mut index = 0;
-    while index < bytes.len() {
-        if bytes[index] == b'%' {
-            let hex = segment.get(index + 1..index + 3).and_then(|hex| u8::from_str_radix(hex, 16).ok());
-            match hex {
-                Some(byte) => decoded.push(byte),
-                None => return Err(segment.to_owned()),
-            }
-            index += 3;
-        } else {
-            decoded.push(bytes[index]);
-            index += 1;
-        }
-    }
-    String::from_utf8(decoded).map_err(|_| segment.to_owned())
-}
-
-/// Appends `value` as one path segment: everything but unreserved characters
-/// (`A-Z a-z 0-9 - . _ ~`) is percent-encoded, so a `/` in a value cannot add a segment.
-pub fn push_segment(path: &mut String, value: &str) {
-    for byte in value.bytes() {
-        if byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'.' | b'_' | b'~') {
-            path.push(char::from(byte));
-        } else {
-            path.push_str(&format!("%{byte:02X}"));
-        }
-    }
 }
 
 /// What a POST handler returns: the location of the new resource, answered as 201 with a
@@ -343,18 +321,6 @@ mod tests {
         );
     }
 
-    #[test]
-    fn percent_encoding() {
-        let mut path = String::from("/files/");
-        push_segment(&mut path, "a b/c.txt~ü");
-        assert_eq!(path, "/files/a%20b%2Fc.txt~%C3%BC");
-        assert_eq!(percent_decode("a%20b%2Fc.txt~%C3%BC").unwrap(), "a b/c.txt~ü");
-        assert_eq!(percent_decode("plain").unwrap(), "plain");
-        for invalid in ["%", "%2", "%zz", "%FF", "a%ü"] {
-            assert_eq!(percent_decode(invalid), Err(invalid.to_owned()), "{invalid}");
-        }
-    }
-
     struct Routes(ModuleSchema);
 
     impl Module for Routes {
@@ -381,21 +347,25 @@ mod tests {
         }
     }
 
-    #[test]
-    fn routing() {
-        let router = Router::new(Routes(ModuleSchema {
-            name: Cow::Borrowed("sensornet"),
+    fn router(routes: Vec<RouteSchema>) -> Router<Routes> {
+        Router::new(Routes(ModuleSchema {
+            name: Cow::Borrowed("m"),
             description: Cow::Borrowed(""),
             long_description: Cow::Borrowed(""),
-            routes: Cow::Owned(vec![
-                route(Method::Get, "/sensors/{id}"),
-                route(Method::Get, "/sensors/count"),
-                route(Method::Put, "/sensors/{id}"),
-                route(Method::Get, "/{kind}/{id}/x"),
-                route(Method::Get, "/sensors/{id}/{field}"),
-                route(Method::Post, "/bad template"),
-            ]),
-        }));
+            routes: Cow::Owned(routes),
+        }))
+    }
+
+    #[test]
+    fn routing() {
+        let router = router(vec![
+            route(Method::Get, "/sensors/{id}"),
+            route(Method::Get, "/sensors/count"),
+            route(Method::Put, "/sensors/{id}"),
+            route(Method::Get, "/{kind}/{id}/x"),
+            route(Method::Get, "/sensors/{id}/{field}"),
+            route(Method::Post, "/bad template"),
+        ]);
         assert_eq!(router.route(Method::Get, "/sensors/3"), Ok((0, vec!["3".to_owned()])));
         assert_eq!(router.route(Method::Get, "/sensors/count"), Ok((1, vec![])));
         assert_eq!(router.route(Method::Put, "//sensors/a%20b/"), Ok((2, vec!["a b".to_owned()])));
@@ -411,6 +381,30 @@ mod tests {
         assert_eq!(not_found, OmcpError::not_found("no resource /nothing"));
         assert_eq!(router.route(Method::Post, "/bad template").unwrap_err().status(), StatusCode::NotFound);
         assert_eq!(router.route(Method::Get, "/sensors/%zz").unwrap_err().status(), StatusCode::BadRequest);
+    }
+
+    #[test]
+    fn segments_as_they_are_or_percent_encoded() {
+        let router = router(vec![
+            route(Method::Get, "/echo/{text}"),
+            route(Method::Get, "/café/{text}"),
+            route(Method::Get, "/a%20b"),
+            route(Method::Get, "/100%"),
+        ]);
+        let echoed = Ok((0, vec!["café:1".to_owned()]));
+        // As the original client sends it, percent-encoded, and half and half.
+        assert_eq!(router.route(Method::Get, "/echo/café:1"), echoed);
+        assert_eq!(router.route(Method::Get, "/echo/caf%C3%A9%3A1"), echoed);
+        assert_eq!(router.route(Method::Get, "/%65cho/caf%c3%a9:1"), echoed);
+        assert_eq!(router.route(Method::Get, "/echo/a%2Fb%3Fc%25d%20e"), Ok((0, vec!["a/b?c%d e".to_owned()])));
+        // Literal segments, written either way in the template and in the request.
+        assert_eq!(router.route(Method::Get, "/café/x"), Ok((1, vec!["x".to_owned()])));
+        assert_eq!(router.route(Method::Get, "/caf%C3%A9/x"), Ok((1, vec!["x".to_owned()])));
+        assert_eq!(router.route(Method::Get, "/a%20b"), Ok((2, vec![])));
+        assert_eq!(router.route(Method::Get, "/100%"), Ok((3, vec![])));
+        // A `%` that starts no escape in a parameter: 400, never a guess.
+        let stray = router.route(Method::Get, "/echo/100%").unwrap_err();
+        assert_eq!(stray, OmcpError::bad_request("invalid percent-encoding in path segment `100%`"));
     }
 
     #[test]

@@ -258,7 +258,9 @@ impl Client {
 
     /// Sends a notification: the request (normally a NOTIFY) without `reply_to`, as a
     /// persistent message. To a message group (`X.messagegroup`) it is published on the
-    /// group's exchange, to every subscriber of its path; to a module, to its queue
+    /// group's exchange, to every subscriber of its path, with the routing key the original
+    /// uses ([`routing_key`](crate::address::routing_key): `/a/b?x=1` → `a.b?x=1`); to a
+    /// module, to its queue
     /// ([`RequestError::NoSuchModule`] when there is none). Returns when the broker has
     /// taken the message; whether a module handles it is not known.
     pub async fn notify(&self, mut request: Request) -> Result<(), RequestError> {
@@ -273,7 +275,7 @@ impl Client {
             // A message group's topic exchange is durable.
             let options = ExchangeDeclareOptions { durable: true, ..ExchangeDeclareOptions::default() };
             live.declare_exchange(&exchange, ExchangeKind::Topic, options).await.map_err(broker_error)?;
-            (exchange, routing_key(request.path()), false)
+            (exchange, routing_key(&request.resource), false)
         } else {
             (String::new(), queue_name(&request.module), true)
         };

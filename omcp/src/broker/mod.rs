@@ -3,7 +3,10 @@
 //! - A module serves a durable queue named after it ([`queue_name`](crate::queue_name)),
 //!   declared with `x-message-ttl` 60000 (a request nobody takes within a minute is
 //!   dropped), with one consumer that runs up to [`ServerBuilder::concurrency`] handlers at
-//!   a time. A delivery with `reply_to` is a request: the response goes to `reply_to` with
+//!   a time. The consumer is exclusive: as the original refuses a second server for a
+//!   module, a server does not start while another consumer serves its queue
+//!   ([`ServerError::QueueInUse`]), and none can join while it runs, unless the servers
+//!   share the queue as competing consumers ([`ServerBuilder::competing_consumers`]). A delivery with `reply_to` is a request: the response goes to `reply_to` with
 //!   the request's `correlation_id`. One without is a notification: handled, not answered.
 //! - A client publishes requests to the default exchange with the module's queue as routing
 //!   key, `reply_to` set to its own reply queue (exclusive, one per client) and a random
@@ -12,7 +15,9 @@
 //!   is answered `404 NOT FOUND` at once (the request is published `mandatory`). A NOTIFY is
 //!   a persistent message without `reply_to`.
 //! - A message group `X.messagegroup` is the topic exchange `osiris.messagegroup.X`. A NOTIFY
-//!   to `omcp://X.messagegroup/a/b` is published there with routing key `a.b`; a server
+//!   to `omcp://X.messagegroup/a/b` is published there with routing key `a.b`, one to
+//!   `omcp://X.messagegroup/a/b?x=1` with `a.b?x=1` as the original does (so a subscription
+//!   to `a/b` does not receive it, `a/*` and `a/#` do); a server
 //!   subscribes with [`ServerBuilder::subscribe`] (`omcp://X.messagegroup/a/#`), which binds
 //!   its queue, so group notifications reach its handler like any other.
 //!

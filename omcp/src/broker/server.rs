@@ -1,6 +1,7 @@
 //! Serving a module: its queue, its consumer, its handler.
 
 use std::fmt;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -9,6 +10,7 @@ use lapin::options::{
     BasicAckOptions, BasicCancelOptions, BasicConsumeOptions, BasicQosOptions, ExchangeDeclareOptions,
     QueueBindOptions, QueueDeclareOptions,
 };
+use lapin::protocol::{AMQPErrorKind, AMQPSoftError};
 use lapin::types::{AMQPValue, FieldTable, ShortString};
 use lapin::{BasicProperties, Channel, Connection, Consumer, ExchangeKind};
 use osmp_broker::{next_delivery, publish, Link, LinkConfig, OpenError, Supervisor, Topology};
@@ -52,6 +54,21 @@ pub enum ServerError {
         /// The connect timeout.
         timeout: Duration,
     },
+    /// Another consumer already serves the module's queue: another server of the module,
+    /// the original's or one of this crate's. A module has one server, as the original
+    /// enforces; servers meant to share the queue say so with
+    /// [`ServerBuilder::competing_consumers`], every one of them (a server that does not
+    /// ask for it holds the queue for itself).
+    #[error(
+        "the queue `{queue}` of module `{module}` is already served by another consumer (another server of the \
+         module): stop it, or let the servers share the queue with `competing_consumers(true)` on every one of them"
+    )]
+    QueueInUse {
+        /// The module.
+        module: String,
+        /// Its queue.
+        queue: String,
+    },
     /// The broker refused to declare the queue, a binding or the consumer.
     #[error("broker error: {0}")]
     Broker(#[source] lapin::Error),
@@ -66,6 +83,7 @@ pub struct ServerBuilder {
     handler: Option<Arc<dyn Handler>>,
     subscriptions: Vec<String>,
     concurrency: usize,
+    competing_consumers: bool,
     message_ttl: Duration,
     shutdown_timeout: Duration,
 }
@@ -111,6 +129,36 @@ impl ServerBuilder {
     /// prefetch count, so no more deliveries wait in this process.
     pub fn concurrency(mut self, concurrency: usize) -> ServerBuilder {
         self.concurrency = concurrency.clamp(1, usize::from(u16::MAX));
+        self
+    }
+
+    /// Whether this server shares the module's queue with other servers of the module
+    /// (default `false`).
+    ///
+    /// By default a server consumes its queue exclusively, as the original allows one
+    /// server per module: [`build`](ServerBuilder::build) fails with
+    /// [`ServerError::QueueInUse`] when another consumer (a module of the original, another
+    /// server) already serves the queue, and while this server runs, no other consumer
+    /// can join. With `true`, the servers are competing consumers: the broker hands each
+    /// request to one of them (each holds at most [`concurrency`](ServerBuilder::concurrency)
+    /// unacknowledged), to spread the load of a module over several processes. Every
+    /// server of the module must then ask for it, as must the original's modules (which
+    /// consume without exclusivity).
+    ///
+    /// ```no_run
+    /// # async fn demo(module: impl omcp::Module) -> Result<(), omcp::ServerError> {
+    /// let url = "amqp://127.0.0.1:5672/%2f";
+    /// let server = omcp::Server::builder(url).module(module).competing_consumers(true).build().await?.spawn();
+    /// # Ok(()) }
+    /// ```
+    ///
+    /// A server that lost its connection takes its queue back when it reconnects; should
+    /// the broker not have noticed the loss yet (a connection that vanished without
+    /// closing: until its heartbeat times out), the server's own old consumer still holds
+    /// the queue and the server retries, with the reconnection's backoff, until it is gone.
+    /// A process started again after a crash can likewise be refused until then.
+    pub fn competing_consumers(mut self, competing: bool) -> ServerBuilder {
+        self.competing_consumers = competing;
         self
     }
 
@@ -162,18 +210,22 @@ impl ServerBuilder {
             bindings,
             handler,
             concurrency: self.concurrency,
+            competing_consumers: self.competing_consumers,
             message_ttl: self.message_ttl,
             shutdown_timeout: self.shutdown_timeout,
         };
+        let (module, queue) = (config.name.clone(), config.queue.clone());
         let serving = Serving {
             permits: Arc::new(Semaphore::new(config.concurrency)),
             config: Arc::new(config),
             handlers: TaskTracker::new(),
+            consumed: AtomicBool::new(false),
         };
         let url = link.url.clone();
         let supervisor = Link::open(link, serving).await.map_err(|error| match error {
             OpenError::Connect(source) => ServerError::Connect { url: url.clone(), source },
             OpenError::ConnectTimeout(timeout) => ServerError::ConnectTimeout { url: url.clone(), timeout },
+            OpenError::Declare(error) if is_queue_in_use(&error) => ServerError::QueueInUse { module, queue },
             OpenError::Declare(error) => ServerError::Broker(error),
         })?;
         let config = &supervisor.link().topology().config;
@@ -209,6 +261,8 @@ struct Config {
     bindings: Vec<(String, String)>,
     handler: Arc<dyn Handler>,
     concurrency: usize,
+    /// Consumes without exclusivity, sharing the queue.
+    competing_consumers: bool,
     message_ttl: Duration,
     shutdown_timeout: Duration,
 }
@@ -220,6 +274,9 @@ struct Serving {
     /// One per running handler, across reconnections.
     permits: Arc<Semaphore>,
     handlers: TaskTracker,
+    /// Whether a declaration has consumed the queue before: a refusal after that is a
+    /// reconnection's, which retries, and is logged.
+    consumed: AtomicBool,
 }
 
 /// What the server declares on one connection.
@@ -242,6 +299,7 @@ impl Server {
             handler: None,
             subscriptions: Vec::new(),
             concurrency: 64,
+            competing_consumers: false,
             message_ttl: Duration::from_secs(60),
             shutdown_timeout: Duration::from_secs(10),
         }
@@ -338,7 +396,7 @@ impl Topology for Serving {
     type Consumers = Consumer;
 
     /// The prefetch, the durable queue with its time to live, the message groups' exchanges
-    /// and bindings, the consumer.
+    /// and bindings, the consumer (exclusive unless competing consumers were asked for).
     async fn declare(&self, connection: &Connection) -> Result<(ServingChannel, Consumer), lapin::Error> {
         let config = &self.config;
         let channel = connection.create_channel().await?;
@@ -363,14 +421,24 @@ impl Topology for Serving {
                 )
                 .await?;
         }
-        let consumer = channel
-            .basic_consume(
-                config.queue.as_str().into(),
-                "".into(),
-                BasicConsumeOptions::default(),
-                FieldTable::default(),
-            )
-            .await?;
+        let options = BasicConsumeOptions { exclusive: !config.competing_consumers, ..BasicConsumeOptions::default() };
+        let consumer = match channel
+            .basic_consume(config.queue.as_str().into(), "".into(), options, FieldTable::default())
+            .await
+        {
+            Ok(consumer) => consumer,
+            Err(error) => {
+                if is_queue_in_use(&error) && self.consumed.load(Ordering::Relaxed) {
+                    warn!(
+                        queue = %config.queue,
+                        "the queue is served by another consumer: this server's previous connection, until the broker \
+                         notices it is gone, or another server of the module; retrying"
+                    );
+                }
+                return Err(error);
+            }
+        };
+        self.consumed.store(true, Ordering::Relaxed);
         Ok((ServingChannel { channel, consumer: consumer.clone() }, consumer))
     }
 
@@ -412,6 +480,20 @@ impl Topology for Serving {
         if tokio::time::timeout(self.config.shutdown_timeout, self.handlers.wait()).await.is_err() {
             warn!(running = self.handlers.len(), "shutdown timeout: handlers still running are abandoned");
         }
+    }
+}
+
+/// Whether the broker refused a consumer because another one holds the queue: RabbitMQ
+/// answers `ACCESS_REFUSED - queue '…' in vhost '…' in exclusive use` (and closes the
+/// channel) to an exclusive consumer on a queue that has consumers, and to any consumer on
+/// a queue that has an exclusive one. Other refusals of access (permissions) are not this.
+fn is_queue_in_use(error: &lapin::Error) -> bool {
+    match error.kind() {
+        lapin::ErrorKind::ProtocolError(amqp) => {
+            matches!(amqp.kind(), AMQPErrorKind::Soft(AMQPSoftError::ACCESSREFUSED))
+                && amqp.get_message().as_str().contains("in exclusive use")
+        }
+        _ => false,
     }
 }
 
@@ -485,6 +567,7 @@ mod tests {
             bindings: Vec::new(),
             handler: Arc::new(|_: Request| async { Response::ok_empty() }),
             concurrency: 1,
+            competing_consumers: false,
             message_ttl: Duration::from_secs(60),
             shutdown_timeout: Duration::from_secs(1),
         }

@@ -5,7 +5,7 @@
 use chrono::{DateTime, Utc};
 use serde::de::DeserializeOwned;
 
-use super::{parse_date, ParseError, Request, Response, TEXT, VERSION};
+use super::{parse_date, ParseError, Request, Response, JSON, TEXT, VERSION};
 
 /// Either packet.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -182,7 +182,17 @@ pub(super) fn utf16_len(text: &str) -> usize {
     text.chars().map(char::len_utf16).sum()
 }
 
+/// A body as JSON. A `text/plain` body that is not JSON is read as a JSON string; an XML
+/// body (what the original's XStream serializer writes when asked) is refused with an error
+/// that says so: this implementation reads and writes JSON only (see the crate
+/// documentation, "Differences from the original").
 pub(super) fn decode_json<T: DeserializeOwned>(content_type: Option<&str>, body: &str) -> Result<T, serde_json::Error> {
+    if let Some(xml) = content_type.filter(|content_type| is_xml(content_type)) {
+        return Err(serde::de::Error::custom(format!(
+            "XML bodies are not supported (content-type `{xml}`): this implementation of OMCP reads and writes JSON \
+             (`{JSON}`)"
+        )));
+    }
     match serde_json::from_str(body) {
         Ok(value) => Ok(value),
         Err(error) => {
@@ -194,4 +204,11 @@ pub(super) fn decode_json<T: DeserializeOwned>(content_type: Option<&str>, body:
             }
         }
     }
+}
+
+/// Whether a content type is XML: `application/xml`, `text/xml` or a `+xml` type, with any
+/// parameters.
+pub(super) fn is_xml(content_type: &str) -> bool {
+    let essence = content_type.split(';').next().unwrap_or_default().trim().to_ascii_lowercase();
+    essence == "application/xml" || essence == "text/xml" || essence.ends_with("+xml")
 }

@@ -196,6 +196,26 @@ fn json_bodies() {
 }
 
 #[test]
+fn xml_bodies_are_refused_as_such() {
+    let xstream = "<com.example.Sensor>\n  <id>3</id>\n</com.example.Sensor>";
+    for content_type in ["application/xml", "text/xml; charset=UTF-8", "Application/Atom+XML"] {
+        let error = Response::ok(content_type, xstream).decode_body::<serde_json::Value>().unwrap_err();
+        assert_eq!(
+            error.to_string(),
+            format!(
+                "XML bodies are not supported (content-type `{content_type}`): this implementation of OMCP reads and \
+                 writes JSON (`application/json`)"
+            )
+        );
+        let post = Request::new(Method::Post, "m", "/s").body(content_type, xstream);
+        assert_eq!(post.decode_body::<serde_json::Value>().unwrap_err().to_string(), error.to_string());
+    }
+    // Other types are read as before.
+    assert_eq!(Response::ok("application/xmlish", "3").decode_body::<u32>().unwrap(), 3);
+    assert_eq!(Response::ok(TEXT, "<a/>").decode_body::<String>().unwrap(), "<a/>");
+}
+
+#[test]
 fn reading_tolerates_the_quirks_of_peers() {
     // Headers in any order and case, a space after the colon, a wrong content-length,
     // several lines of body, `\r\n`.

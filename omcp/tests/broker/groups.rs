@@ -4,13 +4,15 @@
 use omcp::{Client, Request, Response, Server};
 use tokio::sync::mpsc;
 
+use crate::peer::{dated_now, Peer, DATE};
 use crate::support::{delete, init_logs, require_broker, unique, url, within};
 
-/// A subscriber that reports the paths it receives, in order (one handler at a time).
+/// A subscriber that reports the resources (path and query) it receives, in order (one
+/// handler at a time).
 async fn subscriber(name: &str, pattern: &str) -> (omcp::ServerHandle, mpsc::UnboundedReceiver<String>) {
     let (sender, receiver) = mpsc::unbounded_channel();
     let handler = move |request: Request| {
-        let _ = sender.send(request.path().to_owned());
+        let _ = sender.send(request.resource);
         async { Response::ok_empty() }
     };
     let server =
@@ -59,4 +61,57 @@ async fn message_groups_with_wildcards() {
     let exchange = omcp::queue_name(&format!("{group}.messagegroup"));
     assert_eq!(exchange, format!("osiris.messagegroup.{group}"));
     delete(&[&queues[0], &queues[1]], &[&exchange, &omcp::queue_name(&empty)]).await;
+}
+
+/// A NOTIFY with a query is routed as the original routes it: `/a/b?x=1` → `a.b?x=1`, both
+/// ways between a client or a server of ours and a peer that speaks AMQP directly.
+#[tokio::test]
+async fn queries_are_part_of_the_routing_key() {
+    init_logs();
+    require_broker().await;
+    let group = unique("query-group");
+    let exchange = omcp::queue_name(&format!("{group}.messagegroup"));
+    let base = format!("omcp://{group}.messagegroup");
+    let peer = Peer::connect().await;
+    let mut with_query = peer.subscribe(&exchange, "a.b?x=1").await;
+    let mut without = peer.subscribe(&exchange, "a.b").await;
+    let mut any = peer.subscribe(&exchange, "a.*").await;
+
+    // From our client: the routing key has the query, the packet the whole resource.
+    let client = Client::builder(url()).source("rust-peer").connect().await.unwrap();
+    client.notify_to(&format!("{base}/a/b?x=1"), "text/plain", "21.5").await.unwrap();
+    client.notify_to(&format!("{base}/a/b"), "text/plain", "22.0").await.unwrap();
+    let packet = |resource: &str, body: &str| {
+        format!(
+            "NOTIFY {resource} OMCP/0.1\ndate:{DATE}\nmodule:{group}.messagegroup\nsource:rust-peer\n\
+             content-length:{}\ncontent-type:text/plain\n\n{body}\n",
+            body.len()
+        )
+    };
+    let (text, key) = Peer::receive_routed(&mut with_query).await;
+    assert_eq!((dated_now(&text), key.as_str()), (packet("/a/b?x=1", "21.5"), "a.b?x=1"));
+    // `a.b` does not match `a.b?x=1`: its first notification is the one without query.
+    let (text, key) = Peer::receive_routed(&mut without).await;
+    assert_eq!((dated_now(&text), key.as_str()), (packet("/a/b", "22.0"), "a.b"));
+    for (resource, body, routing_key) in [("/a/b?x=1", "21.5", "a.b?x=1"), ("/a/b", "22.0", "a.b")] {
+        let (text, key) = Peer::receive_routed(&mut any).await;
+        assert_eq!((dated_now(&text), key.as_str()), (packet(resource, body), routing_key));
+    }
+
+    // From the original: our server, subscribed with the query, receives it.
+    let (server, mut received) = subscriber(&unique("query-subscriber"), &format!("{base}/a/b?x=1")).await;
+    let notify = format!(
+        "NOTIFY /a/b?x=1 OMCP/0.1\ndate:{DATE}\nmodule:{group}.messagegroup\nsource:test-java/0.1\n\
+         content-length:4\ncontent-type:text/plain\n\n21.5\n"
+    );
+    peer.publish(&exchange, "a.b", &notify.replace("/a/b?x=1", "/a/b")).await;
+    peer.publish(&exchange, "a.b?x=1", &notify).await;
+    // Published first, the one without query would have arrived first had it matched.
+    assert_eq!(within(10, "the group notification", received.recv()).await.unwrap(), "/a/b?x=1");
+
+    client.close().await;
+    peer.close().await;
+    let queue = server.queue().to_owned();
+    server.shutdown().await;
+    delete(&[&queue], &[&exchange]).await;
 }

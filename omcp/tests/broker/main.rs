@@ -1,5 +1,7 @@
 //! OMCP through a real RabbitMQ: requests and responses (also between two processes),
-//! notifications, message groups, timeouts, concurrency, the bytes on the broker.
+//! notifications, message groups, timeouts, concurrency, the bytes on the broker, and the
+//! edges where the original was seen to differ (path parameters, one server per module,
+//! queries in message groups, XML bodies).
 //! `scripts/rabbitmq.sh` starts the broker (`scripts/test` does it before the tests);
 //! without one these tests fail and say so.
 
@@ -8,9 +10,14 @@ mod support;
 
 mod groups;
 mod limits;
+mod one_server;
+mod paths;
+mod peer;
 mod requests;
+mod tcp_relay;
 mod typed;
 mod wire;
+mod xml;
 
 use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};

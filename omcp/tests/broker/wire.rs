@@ -2,18 +2,12 @@
 //! `Client` and a peer that speaks AMQP directly and writes and reads packets as text, as
 //! the original Java implementation does.
 
-use futures_util::StreamExt;
-use lapin::options::{BasicAckOptions, BasicConsumeOptions, BasicPublishOptions, QueueDeclareOptions};
-use lapin::types::{AMQPValue, FieldTable};
-use lapin::{BasicProperties, Channel, Connection, ConnectionProperties, Consumer};
 use omcp::{Client, Created, OmcpError, Server, StatusCode};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
+use crate::peer::{dated_now, Peer, DATE};
 use crate::support::{delete, init_logs, require_broker, unique, url, within};
-
-/// The date of the original's packets.
-const DATE: &str = "Thu, 24 Jul 2014 15:40:03 GMT";
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct Reading {
@@ -45,89 +39,6 @@ impl Thermometer for Thermometers {
 
     async fn create(&self, body: NewSensor) -> Result<Created, OmcpError> {
         Ok(Created::at(format!("/sensors/{}", body.name.chars().count())))
-    }
-}
-
-/// The packet with its `date` value (checked: RFC 1123 in GMT, within a minute of now)
-/// replaced by [`DATE`], so that it compares with a literal.
-fn dated_now(packet: &str) -> String {
-    let mut lines: Vec<String> = packet.split('\n').map(str::to_owned).collect();
-    let date = lines.iter_mut().find(|line| line.starts_with("date:")).unwrap_or_else(|| panic!("no date: {packet}"));
-    let value = &date["date:".len()..];
-    assert!(value.ends_with(" GMT"), "{value}");
-    let parsed = omcp::packet::parse_date(value).unwrap_or_else(|| panic!("not RFC 1123: {value}"));
-    assert_eq!(omcp::packet::format_date(&parsed), value);
-    assert!((chrono::Utc::now() - parsed).num_seconds().abs() < 60, "{value}");
-    *date = format!("date:{DATE}");
-    lines.join("\n")
-}
-
-/// A peer with a channel of its own.
-struct Peer {
-    connection: Connection,
-    channel: Channel,
-}
-
-impl Peer {
-    async fn connect() -> Peer {
-        let connection = Connection::connect(&url(), ConnectionProperties::default()).await.unwrap();
-        let channel = connection.create_channel().await.unwrap();
-        Peer { connection, channel }
-    }
-
-    /// Sends `packet` to `queue` as a request and returns the text of the response.
-    async fn call(&self, queue: &str, packet: &str) -> String {
-        let exclusive = QueueDeclareOptions { exclusive: true, auto_delete: true, ..QueueDeclareOptions::default() };
-        let replies = self.channel.queue_declare("".into(), exclusive, FieldTable::default()).await.unwrap();
-        let no_ack = BasicConsumeOptions { no_ack: true, ..BasicConsumeOptions::default() };
-        let mut consumer =
-            self.channel.basic_consume(replies.name().clone(), "".into(), no_ack, FieldTable::default()).await.unwrap();
-        let properties =
-            BasicProperties::default().with_reply_to(replies.name().clone()).with_correlation_id("java-1".into());
-        self.channel
-            .basic_publish("".into(), queue.into(), BasicPublishOptions::default(), packet.as_bytes(), properties)
-            .await
-            .unwrap();
-        let reply = within(10, "the response", consumer.next()).await.unwrap().unwrap();
-        assert_eq!(reply.properties.correlation_id().as_ref().map(|id| id.as_str()), Some("java-1"));
-        String::from_utf8(reply.data).unwrap()
-    }
-
-    /// Serves `queue`, declared as the original declares a module's queue.
-    async fn serve(&self, queue: &str) -> Consumer {
-        let mut arguments = FieldTable::default();
-        arguments.insert("x-message-ttl".into(), AMQPValue::LongInt(60_000));
-        let durable = QueueDeclareOptions { durable: true, ..QueueDeclareOptions::default() };
-        self.channel.queue_declare(queue.into(), durable, arguments).await.unwrap();
-        self.channel
-            .basic_consume(queue.into(), "".into(), BasicConsumeOptions::default(), FieldTable::default())
-            .await
-            .unwrap()
-    }
-
-    /// The next delivery on `consumer`: its text, `reply_to`, `correlation_id` and delivery mode.
-    async fn receive(consumer: &mut Consumer) -> (String, Option<String>, Option<String>, Option<u8>) {
-        let delivery = within(10, "a delivery", consumer.next()).await.unwrap().unwrap();
-        delivery.ack(BasicAckOptions::default()).await.unwrap();
-        let properties = &delivery.properties;
-        (
-            String::from_utf8(delivery.data.clone()).unwrap(),
-            properties.reply_to().as_ref().map(|queue| queue.to_string()),
-            properties.correlation_id().as_ref().map(|id| id.to_string()),
-            *properties.delivery_mode(),
-        )
-    }
-
-    async fn reply(&self, reply_to: &str, correlation_id: &str, packet: &str) {
-        let properties = BasicProperties::default().with_correlation_id(correlation_id.into());
-        self.channel
-            .basic_publish("".into(), reply_to.into(), BasicPublishOptions::default(), packet.as_bytes(), properties)
-            .await
-            .unwrap();
-    }
-
-    async fn close(self) {
-        let _ = self.connection.close(200, "done".into()).await;
     }
 }
 
@@ -224,13 +135,11 @@ async fn a_client_writes_the_originals_packets_and_reads_its_answers() {
         let (client, address) = (client.clone(), format!("omcp://{name}/sensors/3"));
         async move { client.get(&address).await }
     });
-    let (packet, reply_to, correlation_id, _) = Peer::receive(&mut requests).await;
-    assert_eq!(dated_now(&packet), format!("GET /sensors/3 OMCP/0.1\ndate:{DATE}\nmodule:{name}\nsource:rust-peer\n"));
-    let (reply_to, correlation_id) = (reply_to.expect("reply_to"), correlation_id.expect("correlation_id"));
     let ok = format!(
         "OMCP/0.1 200 OK\ndate:{DATE}\nmodule:test-java/0.1\ncontent-length:11\ncontent-type:text/plain\n\nrequest ok!\n"
     );
-    peer.reply(&reply_to, &correlation_id, &ok).await;
+    let packet = peer.answer(&mut requests, &ok).await;
+    assert_eq!(dated_now(&packet), format!("GET /sensors/3 OMCP/0.1\ndate:{DATE}\nmodule:{name}\nsource:rust-peer\n"));
     let response = within(10, "the 200", call).await.unwrap().unwrap();
     assert_eq!((response.status, response.body.as_str()), (StatusCode::Ok, "request ok!"));
     assert_eq!(
@@ -244,7 +153,9 @@ async fn a_client_writes_the_originals_packets_and_reads_its_answers() {
         let (client, address) = (client.clone(), format!("omcp://{name}/sensors"));
         async move { client.post(&address, "application/json", "{\"name\":\"t1\"}").await }
     });
-    let (packet, reply_to, correlation_id, _) = Peer::receive(&mut requests).await;
+    let created =
+        format!("OMCP/0.1 201 CREATED\ndate:{DATE}\nmodule:test-java/0.1\nlocation:omcp://test-module/sensors/3\n");
+    let packet = peer.answer(&mut requests, &created).await;
     assert_eq!(
         dated_now(&packet),
         format!(
@@ -252,9 +163,6 @@ async fn a_client_writes_the_originals_packets_and_reads_its_answers() {
              content-type:application/json\n\n{{\"name\":\"t1\"}}\n"
         )
     );
-    let created =
-        format!("OMCP/0.1 201 CREATED\ndate:{DATE}\nmodule:test-java/0.1\nlocation:omcp://test-module/sensors/3\n");
-    peer.reply(&reply_to.unwrap(), &correlation_id.unwrap(), &created).await;
     let response = within(10, "the 201", call).await.unwrap().unwrap();
     assert_eq!(response.status, StatusCode::Created);
     assert_eq!(response.location.as_deref(), Some("omcp://test-module/sensors/3"));
@@ -264,14 +172,13 @@ async fn a_client_writes_the_originals_packets_and_reads_its_answers() {
         let (client, address) = (client.clone(), format!("omcp://{name}/sensors/3"));
         async move { client.delete(&address).await }
     });
-    let (packet, reply_to, correlation_id, _) = Peer::receive(&mut requests).await;
+    let not_implemented =
+        format!("OMCP/0.1 501 NOT IMPLEMENTED\ndate:{DATE}\nmodule:test-java/0.1\nerror:error\n").replace('\n', "\r\n");
+    let packet = peer.answer(&mut requests, &not_implemented).await;
     assert_eq!(
         dated_now(&packet),
         format!("DELETE /sensors/3 OMCP/0.1\ndate:{DATE}\nmodule:{name}\nsource:rust-peer\n")
     );
-    let not_implemented =
-        format!("OMCP/0.1 501 NOT IMPLEMENTED\ndate:{DATE}\nmodule:test-java/0.1\nerror:error\n").replace('\n', "\r\n");
-    peer.reply(&reply_to.unwrap(), &correlation_id.unwrap(), &not_implemented).await;
     let response = within(10, "the 501", call).await.unwrap().unwrap();
     assert_eq!((response.status, response.error.as_deref()), (StatusCode::NotImplemented, Some("error")));
 
