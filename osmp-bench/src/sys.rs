@@ -50,11 +50,14 @@ mod tests {
     fn reads_this_process() {
         let pid = std::process::id();
         assert!(rss_bytes(pid) > 0);
-        // Burn a little CPU so that at least one clock tick is counted.
+        // Burn CPU until a clock tick is counted; on a loaded machine that takes longer
+        // than the same wall-clock time, so wait for the tick itself (bounded).
         let start = std::time::Instant::now();
         let mut x = 0u64;
-        while start.elapsed() < Duration::from_millis(30) {
-            x = x.wrapping_mul(31).wrapping_add(1);
+        while cpu_time(pid) == Duration::ZERO && start.elapsed() < Duration::from_secs(30) {
+            for _ in 0..100_000 {
+                x = x.wrapping_mul(31).wrapping_add(1);
+            }
         }
         assert!(x != 1 && cpu_time(pid) > Duration::ZERO);
     }
