@@ -36,6 +36,7 @@ fn export_set(set: &InstructionSetSchema, generator: &mut SchemaGenerator) -> Va
     json!({
         "name": set.name,
         "description": set.description,
+        "long-description": set.long_description,
         "commands": set.commands.iter().map(|command| export_command(command, generator)).collect::<Vec<_>>(),
         "events": set.events.iter().map(|event| export_event(event, generator)).collect::<Vec<_>>(),
     })

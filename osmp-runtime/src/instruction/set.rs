@@ -27,6 +27,7 @@ pub type CommandFuture = Pin<Box<dyn Future<Output = Result<Outcome, CommandErro
 /// static SCHEMA: InstructionSetSchema = InstructionSetSchema {
 ///     name: Cow::Borrowed("ping"),
 ///     description: Cow::Borrowed("Liveness checks."),
+///     long_description: Cow::Borrowed(""),
 ///     commands: Cow::Borrowed(&[CommandSchema {
 ///         name: Cow::Borrowed("ping"),
 ///         aliases: Cow::Borrowed(&[]),

@@ -10,7 +10,7 @@ use super::handler::ServerHandler;
 use super::{Server, ServerError, ServerRef, ServerShared};
 use crate::auth::{generate_key, Authenticator, RsaPrivateKey, Users};
 use crate::events::EventBus;
-use crate::instruction::{InstructionSet, Registry};
+use crate::instruction::{check_result_shapes, InstructionSet, Registry};
 use crate::limits::Limits;
 use crate::session::SessionConfig;
 use crate::standard::{StandardServer, StandardSet};
@@ -142,7 +142,14 @@ impl ServerBuilder {
     }
 
     /// Binds the listening socket.
+    ///
+    /// Fails, before binding, with [`ServerError::ResultShape`] naming the set and the
+    /// command when a command's result schema is not a JSON object (see
+    /// [`check_result_shapes`]).
     pub async fn build(mut self) -> Result<Server, ServerError> {
+        for set in &self.sets {
+            check_result_shapes(set.schema())?;
+        }
         let auth = self.authenticator()?;
         let tls = match self.tls {
             TlsMode::SelfSigned => Some(ServerTls::self_signed(self_signed_names(&self.bind))?),

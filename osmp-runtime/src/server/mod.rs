@@ -32,7 +32,7 @@ pub use builder::ServerBuilder;
 
 use crate::auth::Authenticator;
 use crate::events::EventBus;
-use crate::instruction::Registry;
+use crate::instruction::{Registry, ResultShapeError};
 use crate::limits::Limits;
 use crate::session::SessionConfig;
 use crate::transport::accept::Acceptor;
@@ -57,6 +57,9 @@ pub enum ServerError {
     /// The configuration is inconsistent.
     #[error("invalid server configuration: {0}")]
     Config(String),
+    /// An instruction set has a command whose result is not a JSON object.
+    #[error(transparent)]
+    ResultShape(#[from] ResultShapeError),
 }
 
 /// What every connection task shares.
