@@ -25,7 +25,7 @@ pub use crate::wire::{Payload, Response};
 
 use schemars::{JsonSchema, Schema, SchemaGenerator};
 use serde::de::DeserializeOwned;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 use crate::client::{Call, DecodeResponse, Subscription};
@@ -192,6 +192,36 @@ impl EventFields {
 impl Serialize for EventFields {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         self.0.serialize(serializer)
+    }
+}
+
+/// The data of an event declared with an argument list, as a typed subscription reads it
+/// field by field.
+#[derive(Debug)]
+pub struct EventDataIn(Map<String, Value>);
+
+impl EventDataIn {
+    /// Reads the data object.
+    pub fn read<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<EventDataIn, D::Error> {
+        Map::deserialize(deserializer).map(EventDataIn)
+    }
+
+    /// Takes out a field that is always present.
+    pub fn field<T: Decode, E: serde::de::Error>(&mut self, name: &'static str) -> Result<T, E> {
+        match self.0.remove(name) {
+            Some(value) => serde_json::from_value(value).map_err(|error| E::custom(format!("field `{name}`: {error}"))),
+            None => Err(E::missing_field(name)),
+        }
+    }
+
+    /// Takes out a field that may be absent or `null`.
+    pub fn optional_field<T: Decode, E: serde::de::Error>(&mut self, name: &'static str) -> Result<Option<T>, E> {
+        match self.0.remove(name) {
+            None | Some(Value::Null) => Ok(None),
+            Some(value) => {
+                serde_json::from_value(value).map(Some).map_err(|error| E::custom(format!("field `{name}`: {error}")))
+            }
+        }
     }
 }
 

@@ -332,6 +332,27 @@ impl Client {
         self.subscribe_with(&[event], Some(duration)).await
     }
 
+    /// Every event that arrives on the session from now on, whoever subscribed it at the
+    /// server: a subscription of this client, or an `event-subscribe` command sent with
+    /// [`call`](Self::call) (as an interactive shell does). It asks the server for nothing;
+    /// dropping it stops the local copy only.
+    ///
+    /// ```no_run
+    /// # async fn demo(client: osmp_runtime::client::Client) -> Result<(), osmp_runtime::session::CallError> {
+    /// let mut received = client.received_events();
+    /// client.call("event-subscribe", &serde_json::json!({"event": "*"})).await?;
+    /// while let Some(event) = received.next().await {
+    ///     println!("{}: {:?}", event.event, event.data);
+    /// }
+    /// # Ok(()) }
+    /// ```
+    pub fn received_events(&self) -> Subscription {
+        let shared = self.shared();
+        let (id, queue) = shared.router.new_subscriber();
+        shared.router.add_observer(id, &queue);
+        Subscription::observer(id, queue, Arc::downgrade(shared))
+    }
+
     /// Subscribes to several events at once, received through one [`Subscription`] in the
     /// order the server sent them (separate subscriptions each have their own queue, so
     /// reading them side by side can reorder events that came together).

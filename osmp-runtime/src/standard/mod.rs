@@ -16,7 +16,7 @@ mod wait;
 use serde_json::Value;
 
 pub use types::{
-    ActiveCmd, ActiveCmds, Apropos, AproposMatch, CommandHelp, CommandList, CommandSummary, Echo, EventInfo, EventList,
+    ActiveCmd, ActiveCmds, Apropos, AproposMatch, CommandHelp, CommandList, CommandSummary, Echo, EventInfo, EventList, SetHelp,
     Help, NameAndDescription, Time,
 };
 

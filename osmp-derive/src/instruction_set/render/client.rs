@@ -239,26 +239,39 @@ fn event_type(set: &SetDef, event: &EventDef) -> Option<TokenStream> {
     let p = set.header.private();
     let vis = &set.header.vis;
     let ident = event_struct_ident(set, event);
-    let serde_path = quote!(#p::serde).to_string().replace(' ', "");
     let doc = format!("The data of the event `{}`, as a typed client receives it.", event.name.value);
-    let fields = fields.iter().map(|field| {
+    let (fields_in, error) = (local("__fields"), local("__D"));
+    let declared = fields.iter().map(|field| {
         let (field_ident, ty, name) = (&field.ident, &field.ty, &field.name.value);
         let field_doc =
             if field.description.is_empty() { format!("The field `{name}`.") } else { field.description.clone() };
-        let default = field.optional.is_some().then(|| quote!(#[serde(default)]));
         quote! {
             #[doc = #field_doc]
-            #[serde(rename = #name)]
-            #default
             #vis #field_ident: #ty,
         }
     });
+    // Read field by field, each bounded at its type (`T` of `Option<T>`) rather than by
+    // serde's derive, so that a type lacking `Deserialize` is one error there.
+    let reads = fields.iter().map(|field| {
+        let (field_ident, name) = (&field.ident, &field.name.value);
+        let ty = field.value_ty();
+        let p_at = set.header.private_at(ty.span());
+        let read = if field.optional.is_some() { quote!(optional_field) } else { quote!(field) };
+        quote_spanned!(ty.span()=> #field_ident: #p_at::EventDataIn::#read::<#ty, #error::Error>(&mut #fields_in, #name)?,)
+    });
     Some(quote! {
         #[doc = #doc]
-        #[derive(#p::serde::Deserialize)]
-        #[serde(crate = #serde_path)]
         #vis struct #ident {
-            #(#fields)*
+            #(#declared)*
+        }
+
+        impl<'de> #p::serde::Deserialize<'de> for #ident {
+            fn deserialize<#error: #p::serde::Deserializer<'de>>(
+                deserializer: #error,
+            ) -> ::core::result::Result<Self, #error::Error> {
+                let mut #fields_in = #p::EventDataIn::read(deserializer)?;
+                ::core::result::Result::Ok(Self { #(#reads)* })
+            }
         }
     })
 }
