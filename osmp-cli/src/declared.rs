@@ -83,7 +83,10 @@ mod tests {
             unknown_param(["lamp-id", "brigthness"], &lamp).as_deref(),
             Some("unknown parameter `brigthness`; did you mean `brightness`?")
         );
-        assert_eq!(unknown_param(["Lamp-ID"], &lamp).as_deref(), Some("unknown parameter `Lamp-ID`; did you mean `lamp-id`?"));
+        assert_eq!(
+            unknown_param(["Lamp-ID"], &lamp).as_deref(),
+            Some("unknown parameter `Lamp-ID`; did you mean `lamp-id`?")
+        );
         assert_eq!(
             unknown_param(["colour"], &lamp).as_deref(),
             Some("unknown parameter `colour`; the command takes `lamp-id`, `on`, `brightness`")

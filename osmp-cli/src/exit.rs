@@ -106,7 +106,8 @@ fn tls_hint(cause: &std::io::Error, options: &ConnectionOptions) -> Option<Strin
         return Some("the server's certificate is outside its validity period: renew it".to_owned());
     }
     // A plain `ws://` server answers a TLS hello with HTTP, or hangs up.
-    if cause.kind() == std::io::ErrorKind::UnexpectedEof || text.contains("InvalidContentType") || text.contains("eof") {
+    if cause.kind() == std::io::ErrorKind::UnexpectedEof || text.contains("InvalidContentType") || text.contains("eof")
+    {
         return Some("is it an unencrypted server? then use ws://HOST:PORT".to_owned());
     }
     if !text.contains("certificate") {

@@ -347,9 +347,11 @@ pub fn set_detail(set: &SetHelp) -> String {
     text.push('\n');
     let header = ["COMMAND", "ALIASES", "DESCRIPTION"].map(str::to_owned).to_vec();
     let rows: Vec<Vec<String>> = std::iter::once(header)
-        .chain(set.commands.iter().map(|command| {
-            vec![command.command.clone(), command.aliases.join(", "), command.description.clone()]
-        }))
+        .chain(
+            set.commands
+                .iter()
+                .map(|command| vec![command.command.clone(), command.aliases.join(", "), command.description.clone()]),
+        )
         .collect();
     text.push_str(&table(&rows));
     text

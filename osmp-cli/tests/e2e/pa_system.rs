@@ -696,19 +696,25 @@ fn the_readmes_commands_work_as_written() {
         }
         let mut running = Background::spawn(shell);
         if line.contains("log-stream") {
-            // Its first messages are text fragments: a log line ends them. Stopping and
-            // starting the call logs, once the stream is there to see it.
+            // Its two `text` messages read as two lines (issue 14), not run together.
+            assert_eq!(running.line(), "Streaming logger(s) 'VD1' >= level INFO");
+            let cancel = running.line();
+            assert!(cancel.starts_with("Cancel cmd ") && cancel.ends_with(" to stop this stream."), "{cancel}");
+            // Stopping and starting the call logs, once the stream is there to see it.
             let deadline = Instant::now() + PATIENCE;
             for toggle in ["vcall-stop", "vcall-play"].iter().cycle() {
-                assert!(Instant::now() < deadline, "log-stream printed no line");
+                assert!(Instant::now() < deadline, "log-stream printed no log line");
                 run(&["call", &address, toggle, "call-id=evac"]).expect_code(0);
-                if running.line_within(Duration::from_millis(200)).is_some() {
+                if let Some(record) = running.line_within(Duration::from_millis(200)) {
+                    assert!(record.starts_with('{') && record.contains(r#""logger":"VD1""#), "{record}");
                     break;
                 }
             }
-        } else {
-            running.line();
+            // Ctrl-C cancels the call: exit 130, stopped by the user.
+            running.interrupt().expect_code(130);
+            continue;
         }
+        running.line();
         running.interrupt().expect_code(0);
     }
 }

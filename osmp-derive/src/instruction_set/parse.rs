@@ -12,10 +12,10 @@ use crate::internals::errors::Errors;
 use crate::internals::header::TraitHeader;
 use crate::internals::ir::{name_or_derived, written_name, FlattenDef, Name, OutputDef, ParamDef};
 use crate::internals::param;
-use crate::internals::suggest::closest;
 use crate::internals::shape::{
     arg_ident, check_trait_shape, is_shared_self, owned_type, reject_generics, reject_qualifiers, Nouns,
 };
+use crate::internals::suggest::closest;
 use crate::internals::types::{is_unit, last_segment_is, option_inner, result_args};
 
 const SET: Spec =
@@ -320,9 +320,8 @@ fn parse_output(sig: &Signature, errors: &Errors) -> Option<OutputDef<OutputKind
 fn non_object_shape(ty: &Type) -> Option<&'static str> {
     const SEQUENCES: &[&str] = &["Vec", "VecDeque", "LinkedList", "HashSet", "BTreeSet", "BinaryHeap", "IndexSet"];
     const STRINGS: &[&str] = &["String", "str", "char", "PathBuf", "OsString"];
-    const NUMBERS: &[&str] = &[
-        "u8", "u16", "u32", "u64", "u128", "usize", "i8", "i16", "i32", "i64", "i128", "isize", "f32", "f64",
-    ];
+    const NUMBERS: &[&str] =
+        &["u8", "u16", "u32", "u64", "u128", "usize", "i8", "i16", "i32", "i64", "i128", "isize", "f32", "f64"];
     const WRAPPERS: &[&str] = &["Option", "Box", "Arc", "Rc", "Cow"];
     match ty {
         Type::Array(_) | Type::Slice(_) => Some("an array"),
@@ -357,7 +356,8 @@ fn non_object_shape(ty: &Type) -> Option<&'static str> {
 }
 
 fn non_object_message(ty: &Type, shape: &str) -> String {
-    let ty = quote::quote!(#ty).to_string().replace(" < ", "<").replace(" >", ">").replace("< ", "<").replace(" ,", ",");
+    let ty =
+        quote::quote!(#ty).to_string().replace(" < ", "<").replace(" >", ">").replace("< ", "<").replace(" ,", ",");
     let text = if shape == "a string" {
         "; or, to answer with a text, return `Outcome::text(…)` from `-> Result<Outcome, CommandError>`"
     } else {

@@ -98,10 +98,7 @@ pub fn passed_param(param: &ParamDef) -> PassedParam {
         return PassedParam { ty: quote!(::core::option::Option<&#encoded>), value: quote!(#ident), encoded };
     }
     let (ty, value) = if as_ref {
-        (
-            quote!(impl ::core::convert::AsRef<#encoded>),
-            quote!(::core::convert::AsRef::<#encoded>::as_ref(&#ident)),
-        )
+        (quote!(impl ::core::convert::AsRef<#encoded>), quote!(::core::convert::AsRef::<#encoded>::as_ref(&#ident)))
     } else {
         (quote!(impl ::core::borrow::Borrow<#encoded>), quote!(::core::borrow::Borrow::<#encoded>::borrow(&#ident)))
     };

@@ -2,8 +2,9 @@
 //! cancels them, subscribes to events and answers the server's own commands.
 //!
 //! ```no_run
-//! use osmp_runtime::client::Client;
-//! use osmp_runtime::transport::tls::Fingerprint;
+//! # extern crate osmp_runtime as osmp;
+//! use osmp::client::Client;
+//! use osmp::transport::tls::Fingerprint;
 //!
 //! # async fn demo(fingerprint: Fingerprint) -> Result<(), Box<dyn std::error::Error>> {
 //! let client = Client::builder("wss://127.0.0.1:9000/osmp/v1").fingerprint(fingerprint).connect().await?;
@@ -11,6 +12,7 @@
 //! assert_eq!(echo.data.unwrap().get(), r#"{"token":"hi"}"#);
 //! # Ok(()) }
 //! ```
+//! # extern crate osmp_runtime as osmp;
 
 mod builder;
 mod call;
@@ -338,7 +340,7 @@ impl Client {
     /// dropping it stops the local copy only.
     ///
     /// ```no_run
-    /// # async fn demo(client: osmp_runtime::client::Client) -> Result<(), osmp_runtime::session::CallError> {
+    /// # async fn demo(client: osmp::client::Client) -> Result<(), osmp::session::CallError> {
     /// let mut received = client.received_events();
     /// client.call("event-subscribe", &serde_json::json!({"event": "*"})).await?;
     /// while let Some(event) = received.next().await {
@@ -346,6 +348,7 @@ impl Client {
     /// }
     /// # Ok(()) }
     /// ```
+    /// # extern crate osmp_runtime as osmp;
     pub fn received_events(&self) -> Subscription {
         let shared = self.shared();
         let (id, queue) = shared.router.new_subscriber();
@@ -358,7 +361,7 @@ impl Client {
     /// reading them side by side can reorder events that came together).
     ///
     /// ```no_run
-    /// # async fn demo(client: osmp_runtime::client::Client) -> Result<(), osmp_runtime::session::CallError> {
+    /// # async fn demo(client: osmp::client::Client) -> Result<(), osmp::session::CallError> {
     /// let mut changes = client.subscribe_each(&["vcall-status-changed", "vdevice-status-changed"]).await?;
     /// while let Some(event) = changes.next().await {
     ///     println!("{}: {:?}", event.event, event.data);

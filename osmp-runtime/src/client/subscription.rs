@@ -145,7 +145,8 @@ impl EventRouter {
 /// them); the session itself never waits for a subscriber.
 ///
 /// ```no_run
-/// # async fn demo(client: osmp_runtime::client::Client) -> Result<(), osmp_runtime::session::CallError> {
+/// # extern crate osmp_runtime as osmp;
+/// # async fn demo(client: osmp::client::Client) -> Result<(), osmp::session::CallError> {
 /// let mut changes = client.subscribe("vcall-status-changed").await?;
 /// while let Some(event) = changes.next().await {
 ///     println!("{}: {:?}", event.event, event.data);

@@ -13,8 +13,9 @@ use super::{CommandSchema, EventSchema, FieldSchema, InstructionSetSchema, JsonS
 /// The document for the given sets, in order.
 ///
 /// ```
-/// use osmp_runtime::instruction::export_schema;
-/// use osmp_runtime::standard::standard_schema;
+/// # extern crate osmp_runtime as osmp;
+/// use osmp::instruction::export_schema;
+/// use osmp::standard::standard_schema;
 ///
 /// let document = export_schema([standard_schema()]);
 /// let sets = document["instruction-sets"].as_array().unwrap();
@@ -30,6 +31,25 @@ pub fn export_schema<'a>(sets: impl IntoIterator<Item = &'a InstructionSetSchema
         "instruction-sets": sets,
         "$defs": Value::Object(generator.take_definitions(true)),
     })
+}
+
+/// A set serializes as the document [`export_schema`] writes for it alone, so that the
+/// obvious way of exporting a schema works:
+///
+/// ```
+/// # extern crate osmp_runtime as osmp;
+/// use osmp::standard::standard_schema;
+///
+/// let document = serde_json::to_value(standard_schema()).unwrap();
+/// assert_eq!(document, osmp::instruction::export_schema([standard_schema()]));
+/// assert_eq!(document["instruction-sets"][0]["name"], "standard");
+/// let text = serde_json::to_string_pretty(standard_schema()).unwrap();
+/// assert!(text.contains("\"osmp-version\": 1"));
+/// ```
+impl serde::Serialize for InstructionSetSchema {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        export_schema([self]).serialize(serializer)
+    }
 }
 
 fn export_set(set: &InstructionSetSchema, generator: &mut SchemaGenerator) -> Value {

@@ -18,8 +18,9 @@ use crate::wire::Payload;
 /// and say what was expected:
 ///
 /// ```
-/// use osmp_runtime::instruction::Params;
-/// use osmp_runtime::wire::Payload;
+/// # extern crate osmp_runtime as osmp;
+/// use osmp::instruction::Params;
+/// use osmp::wire::Payload;
 /// use serde_json::json;
 ///
 /// let data = Payload::from_value(&json!({"call-id": "evac", "priority": "high"}));
@@ -118,8 +119,9 @@ impl Params {
     /// (`parameter 'priority': expected integer, got string "high"`).
     ///
     /// ```
-    /// use osmp_runtime::instruction::Params;
-    /// use osmp_runtime::wire::Payload;
+    /// # extern crate osmp_runtime as osmp;
+    /// use osmp::instruction::Params;
+    /// use osmp::wire::Payload;
     /// use serde_json::json;
     ///
     /// #[derive(serde::Deserialize, schemars::JsonSchema)]
@@ -213,7 +215,13 @@ fn reason_of(error: &serde_json::Error) -> String {
 /// The error of parameter `name` whose value `raw` did not decode, `inside` it (empty for
 /// the value itself): what was expected when the value has the wrong JSON type altogether,
 /// serde's reason otherwise. Plain parameters and a parameter struct's members share it.
-fn param_error(name: &str, raw: &str, inside: &str, error: &serde_json::Error, expected: Option<String>) -> CommandError {
+fn param_error(
+    name: &str,
+    raw: &str,
+    inside: &str,
+    error: &serde_json::Error,
+    expected: Option<String>,
+) -> CommandError {
     let reason = reason_of(error);
     let actual = RawKind::of(raw);
     let message = match (&expected, inside) {

@@ -30,8 +30,9 @@ pub struct ResultShapeError {
 /// Checks every command of `set` whose result schema is known.
 ///
 /// ```
-/// use osmp_runtime::instruction::check_result_shapes;
-/// use osmp_runtime::standard::standard_schema;
+/// # extern crate osmp_runtime as osmp;
+/// use osmp::instruction::check_result_shapes;
+/// use osmp::standard::standard_schema;
 ///
 /// assert!(check_result_shapes(standard_schema()).is_ok());
 /// ```

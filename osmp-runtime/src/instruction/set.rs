@@ -19,8 +19,9 @@ pub type CommandFuture = Pin<Box<dyn Future<Output = Result<Outcome, CommandErro
 /// future.
 ///
 /// ```
+/// # extern crate osmp_runtime as osmp;
 /// use std::borrow::Cow;
-/// use osmp_runtime::instruction::*;
+/// use osmp::instruction::*;
 ///
 /// struct Ping;
 ///

@@ -128,8 +128,9 @@ impl ServerBuilder {
     /// queues, commands, events, logins (see [`Limits`] for each default and why).
     ///
     /// ```
-    /// use osmp_runtime::limits::Limits;
-    /// use osmp_runtime::server::Server;
+    /// # extern crate osmp_runtime as osmp;
+    /// use osmp::limits::Limits;
+    /// use osmp::server::Server;
     ///
     /// let mut limits = Limits::default();
     /// limits.connections.max_sessions = 100;

@@ -2,7 +2,8 @@
 //! asked, plain TCP) and serves the registered instruction sets.
 //!
 //! ```no_run
-//! use osmp_runtime::server::Server;
+//! # extern crate osmp_runtime as osmp;
+//! use osmp::server::Server;
 //!
 //! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
 //! let server = Server::builder().bind("127.0.0.1:9000").build().await?;

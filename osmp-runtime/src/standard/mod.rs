@@ -16,8 +16,8 @@ mod wait;
 use serde_json::Value;
 
 pub use types::{
-    ActiveCmd, ActiveCmds, Apropos, AproposMatch, CommandHelp, CommandList, CommandSummary, Echo, EventInfo, EventList, SetHelp,
-    Help, NameAndDescription, Time,
+    ActiveCmd, ActiveCmds, Apropos, AproposMatch, CommandHelp, CommandList, CommandSummary, Echo, EventInfo, EventList,
+    Help, NameAndDescription, SetHelp, Time,
 };
 
 pub use login::LoginMethod;

@@ -59,14 +59,18 @@ fn command_methods(set: &SetDef, command: &CommandDef) -> TokenStream {
     let p = set.header.private();
     let vis = &set.header.vis;
     let (method, start) = (&command.ident, format_ident!("start_{}", command.ident));
-    let (params_fn, decode_fn) = (format_ident!("__{}_params", command.ident), format_ident!("__{}_decode", command.ident));
+    let (params_fn, decode_fn) =
+        (format_ident!("__{}_params", command.ident), format_ident!("__{}_decode", command.ident));
     let name = &command.name.value;
     let docs = command.attrs.iter().filter(|attr| is_doc(attr));
     let passed = passed_args(command);
-    let args: Vec<TokenStream> = passed.iter().map(|(ident, passed)| {
-        let ty = &passed.ty;
-        quote!(#ident: #ty)
-    }).collect();
+    let args: Vec<TokenStream> = passed
+        .iter()
+        .map(|(ident, passed)| {
+            let ty = &passed.ty;
+            quote!(#ident: #ty)
+        })
+        .collect();
     let idents: Vec<&syn::Ident> = passed.iter().map(|(ident, _)| *ident).collect();
     let data = local("__data");
     let (result, decode) = result_and_decode(set, command);
