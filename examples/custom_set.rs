@@ -73,6 +73,11 @@ struct Serve {
 }
 
 async fn serve(args: Serve) -> Result<(), Box<dyn std::error::Error>> {
+    tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "warn".into()))
+        .with_writer(std::io::stderr)
+        .with_ansi(server_args::log_in_colour())
+        .init();
     let server = args.server.builder()?.instruction_set(HeatingServer::new(Building::default())).build().await?;
     args.server.announce(&server);
     let server = server.spawn();
