@@ -12,7 +12,6 @@
 //! assert_eq!(echo.data.unwrap().get(), r#"{"token":"hi"}"#);
 //! # Ok(()) }
 //! ```
-//! # extern crate osmp_runtime as osmp;
 
 mod builder;
 mod call;
@@ -340,6 +339,7 @@ impl Client {
     /// dropping it stops the local copy only.
     ///
     /// ```no_run
+    /// # extern crate osmp_runtime as osmp;
     /// # async fn demo(client: osmp::client::Client) -> Result<(), osmp::session::CallError> {
     /// let mut received = client.received_events();
     /// client.call("event-subscribe", &serde_json::json!({"event": "*"})).await?;
@@ -348,7 +348,6 @@ impl Client {
     /// }
     /// # Ok(()) }
     /// ```
-    /// # extern crate osmp_runtime as osmp;
     pub fn received_events(&self) -> Subscription {
         let shared = self.shared();
         let (id, queue) = shared.router.new_subscriber();
@@ -361,6 +360,7 @@ impl Client {
     /// reading them side by side can reorder events that came together).
     ///
     /// ```no_run
+    /// # extern crate osmp_runtime as osmp;
     /// # async fn demo(client: osmp::client::Client) -> Result<(), osmp::session::CallError> {
     /// let mut changes = client.subscribe_each(&["vcall-status-changed", "vdevice-status-changed"]).await?;
     /// while let Some(event) = changes.next().await {

@@ -124,7 +124,7 @@ impl Params {
     /// use osmp::wire::Payload;
     /// use serde_json::json;
     ///
-    /// #[derive(serde::Deserialize, schemars::JsonSchema)]
+    /// #[derive(Debug, serde::Deserialize, schemars::JsonSchema)]
     /// struct NewCall {
     ///     #[allow(dead_code)]
     ///     priority: Option<u8>,

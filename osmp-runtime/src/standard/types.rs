@@ -13,7 +13,9 @@ use crate::wire::{Nr, Timestamp};
 pub enum Help {
     /// With `cmd` naming an instruction set rather than a command (an extension of this
     /// implementation): the set's descriptions and its commands. Listed before `List`,
-    /// whose only field it also has, so that it decodes as itself.
+    /// whose only field it also has, so that it decodes as itself. Left out of the schema,
+    /// so that `help`'s return values are the specification's.
+    #[schemars(skip)]
     Set(SetHelp),
     /// Without `cmd`: every command.
     List(CommandList),
