@@ -1,11 +1,23 @@
 //! A domain instruction set in a few lines: define it, serve it, call it through its
 //! generated typed client. Run with `cargo run --example custom_set`.
+//!
+//! With `--serve` it keeps serving the set instead, for `osmp` to call (the demo server's
+//! flags apply: `--bind`, `--no-tls`, `--cert`/`--key`, …):
+//!
+//! ```text
+//! cargo run --example custom_set -- --serve --bind 127.0.0.1:9002 --no-tls
+//! osmp call ws://127.0.0.1:9002 setpoint-set room=lab celsius=21.5
+//! osmp call ws://127.0.0.1:9002 setpoint-get room=lab
+//! ```
 
 use osmp::prelude::*;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 use std::sync::Mutex;
+
+#[path = "support/server_args.rs"]
+mod server_args;
 
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 pub struct Setpoint {
@@ -49,15 +61,43 @@ impl Heating for Building {
     }
 }
 
+/// `--serve`: the set on its own, until Ctrl-C.
+#[derive(clap::Parser)]
+#[command(about = "The heating instruction set, served until Ctrl-C")]
+struct Serve {
+    /// Keep serving the set (for `osmp`) instead of calling it once.
+    #[arg(long)]
+    serve: bool,
+    #[command(flatten)]
+    server: server_args::ServerArgs,
+}
+
+async fn serve(args: Serve) -> Result<(), Box<dyn std::error::Error>> {
+    tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "warn".into()))
+        .with_writer(std::io::stderr)
+        .with_ansi(server_args::log_in_colour())
+        .init();
+    let server = args.server.builder()?.instruction_set(HeatingServer::new(Building::default())).build().await?;
+    args.server.announce(&server);
+    let server = server.spawn();
+    tokio::signal::ctrl_c().await?;
+    server.shutdown().await;
+    Ok(())
+}
+
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    if std::env::args().any(|arg| arg == "--serve") {
+        return serve(clap::Parser::parse()).await;
+    }
     let server = Server::builder().instruction_set(HeatingServer::new(Building::default())).build().await?.spawn();
     let fingerprint = server.fingerprint().expect("a TLS server");
     let client = Client::builder(server.url()).fingerprint(fingerprint).connect().await?;
     let heating = HeatingClient::new(&client);
 
     let mut changes = heating.subscribe_setpoint_changed().await?;
-    heating.setpoint_set(&Setpoint { room: "lab".into(), celsius: 21.5 }).await?;
+    heating.setpoint_set(Setpoint { room: "lab".into(), celsius: 21.5 }).await?;
     println!("lab is set to {} °C", heating.setpoint_get("lab").await?.celsius);
     if let Some(Ok(change)) = changes.next().await {
         println!("event setpoint-changed: {} → {} °C", change.room, change.celsius);

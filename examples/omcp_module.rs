@@ -87,7 +87,10 @@ impl SensorNet for Network {
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
     // Not in the test suite, whose process has one global subscriber of its own.
     #[cfg(not(test))]
-    tracing_subscriber::fmt().with_env_filter(tracing_subscriber::EnvFilter::from_default_env()).init();
+    tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::from_default_env())
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stdout()))
+        .init();
     let url = std::env::var("OMCP_AMQP_URL").unwrap_or_else(|_| osmp::omcp::broker::DEFAULT_URL.to_owned());
     let server = Server::builder(&url).module(SensorNetServer::new(Network::default())).build().await?.spawn();
     println!("module sensornet serving on queue {}", server.queue());

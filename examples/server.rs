@@ -37,6 +37,7 @@ async fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
     tracing_subscriber::fmt()
         .with_env_filter(tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "warn".into()))
         .with_writer(std::io::stderr)
+        .with_ansi(server_args::log_in_colour())
         .init();
 
     let server = args.server.builder()?.build().await?;

@@ -1,31 +1,23 @@
-//! # OSMP for Rust
-//!
-//! The Open System Management Protocol: JSON commands, progress streams, cancellation and
-//! server events over a secure WebSocket. This crate is the one dependency you need:
-//! it re-exports the runtime (server, client, session engine, standard instruction set)
-//! and the `#[instruction_set]` macro; with the cargo feature `omcp`, also `osmp::omcp` (the
-//! OSIRIS module communication protocol over RabbitMQ) and `#[module]`.
-//!
-//! ```no_run
-//! use osmp::prelude::*;
-//!
-//! # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
-//! let server = Server::builder().bind("127.0.0.1:0").build().await?.spawn();
-//! let client = Client::builder(server.url()).fingerprint(server.fingerprint().unwrap()).connect().await?;
-//! let time = client.call("time", &()).await?;
-//! println!("server time: {}", time.data.unwrap());
-//! server.shutdown().await;
-//! # Ok(()) }
-//! ```
+// The front page is the README: the guide, its examples compiled as this crate's doctests.
+#![doc = include_str!("../README.md")]
 #![deny(missing_docs)]
 #![forbid(unsafe_code)]
 
 // Every item has one home, its module; the prelude gathers what most programs need.
 pub use osmp_runtime::{auth, client, events, instruction, limits, server, session, standard, transport, wire};
 
-/// Turns an annotated trait into an OSMP instruction set: the trait with `Send` futures, `XClient`,
-/// `XServer<T>` (dispatch), `x_schema()` and `XEvents` (a typed event emitter).
 pub use osmp_runtime::instruction_set;
+
+/// serde, the version `osmp` is built with: derive through it (`#[derive(osmp::serde::Serialize)]`
+/// with `#[serde(crate = "osmp::serde")]`) to need no dependency of your own.
+pub use osmp_runtime::__private::serde;
+
+/// schemars, the version `osmp` is built with: derive through it
+/// (`#[derive(osmp::schemars::JsonSchema)]` with `#[schemars(crate = "osmp::schemars")]`).
+pub use osmp_runtime::__private::schemars;
+
+/// serde_json, the version `osmp` is built with (`osmp::serde_json::json!`).
+pub use osmp_runtime::__private::serde_json;
 
 /// What `#[instruction_set]` generates code against; not a public API.
 #[doc(hidden)]
@@ -46,10 +38,11 @@ pub use osmp_cluster as cluster;
 #[cfg(feature = "omcp")]
 pub use omcp::module;
 
-/// The README's code blocks, compiled as doctests so that it cannot drift from the API.
-#[doc = include_str!("../README.md")]
+/// The examples of the `#[instruction_set]` page, compiled here: the macro's own crate cannot
+/// use the macro.
+#[doc = include_str!("../osmp-derive/doc/instruction_set.md")]
 #[cfg(doctest)]
-pub struct ReadmeDoctests;
+pub struct InstructionSetDoctests;
 
 /// The names most programs need: `use osmp::prelude::*;`.
 pub mod prelude {

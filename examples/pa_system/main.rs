@@ -120,6 +120,7 @@ async fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
     // Every tracing event reaches Director's loggers; the console shows what they log.
     let console = tracing_subscriber::fmt::layer()
         .with_writer(std::io::stderr)
+        .with_ansi(server_args::log_in_colour())
         .with_filter(tracing_subscriber::filter::filter_fn(|meta| logging::logs().logs(meta.target(), meta.level())));
     tracing_subscriber::registry().with(logging::Bridge).with(console).init();
 

@@ -288,11 +288,8 @@ impl State {
     fn publish(&mut self, bus: &EventBus) {
         let calls = Vd1Events::new(bus);
         for change in self.calls.take_changes() {
-            let _ = calls.vcall_status_changed(&CallStatusChanged::now(
-                &change.call_id,
-                change.status,
-                change.last_started,
-            ));
+            let _ =
+                calls.vcall_status_changed(CallStatusChanged::now(&change.call_id, change.status, change.last_started));
         }
         let changes = self.devices.take_changes();
         if changes.is_empty() {

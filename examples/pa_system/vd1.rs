@@ -475,7 +475,7 @@ impl Vd1 for PaSystem {
         let mut state = self.lock();
         if event == "vcall-status-changed" {
             for call in state.calls.iter() {
-                let _ = events.vcall_status_changed(&CallStatusChanged::now(
+                let _ = events.vcall_status_changed(CallStatusChanged::now(
                     &call.definition.call_id,
                     call.status,
                     call.last_started,

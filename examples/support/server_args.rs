@@ -20,6 +20,13 @@ use std::path::PathBuf;
 use osmp::auth::{read_private_key, read_public_key, Users};
 use osmp::prelude::*;
 
+/// Whether the server's log lines (on stderr) get ANSI colours: on a terminal only, so that
+/// a log written to a file or piped stays plain text; `NO_COLOR` turns them off everywhere.
+pub fn log_in_colour() -> bool {
+    use std::io::IsTerminal;
+    std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|value| value.is_empty())
+}
+
 /// How a server listens and who may log in.
 #[derive(clap::Args)]
 pub struct ServerArgs {

@@ -185,7 +185,7 @@ pub fn unix_micros() -> u64 {
 
 fn emit_tick(cx: &CommandContext, seq: u64) -> Result<u64, CommandError> {
     let delivered = BenchEvents::new(cx.events())
-        .tick(&unix_micros(), &seq)
+        .tick(unix_micros(), seq)
         .map_err(|error| CommandError::internal(error.to_string()))?;
     Ok(delivered as u64)
 }

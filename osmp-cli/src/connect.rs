@@ -66,7 +66,7 @@ pub async fn connect(
     options: &ConnectionOptions,
     credentials: Option<Credentials>,
 ) -> Result<Client, Failure> {
-    let client = builder(url, options)?.connect().await.map_err(Failure::from_client)?;
+    let client = builder(url, options)?.connect().await.map_err(|error| Failure::from_client(error, options))?;
     if let Some(Credentials { user, password }) = credentials {
         client.login(&user, &password).await.map_err(|error| login_failure(&user, &error))?;
     }

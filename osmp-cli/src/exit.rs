@@ -3,6 +3,8 @@
 use osmp::session::CallError;
 use osmp::transport::ClientError;
 
+use crate::ConnectionOptions;
+
 /// What the process exits with.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 #[repr(u8)]
@@ -48,14 +50,15 @@ impl Failure {
         eprintln!("error: {}", self.message);
     }
 
-    /// A connection that could not be made.
-    pub fn from_client(error: ClientError) -> Failure {
+    /// A connection that could not be made, with a hint at what to do about it.
+    pub fn from_client(error: ClientError, options: &ConnectionOptions) -> Failure {
         let message = error.to_string();
-        match error {
+        match &error {
             ClientError::InvalidUrl { .. } => Failure::usage(message),
-            ClientError::TlsHandshake(_) if message.contains("certificate") => Failure::connection(format!(
-                "{message} (trust the server with --ca FILE or --fingerprint SHA256, or skip the check with --insecure)"
-            )),
+            ClientError::TlsHandshake(cause) => Failure::connection(match tls_hint(cause, options) {
+                Some(hint) => format!("{message} ({hint})"),
+                None => message,
+            }),
             _ => Failure::connection(message),
         }
     }
@@ -73,6 +76,50 @@ impl Failure {
             _ => Failure::connection(error.to_string()),
         }
     }
+}
+
+/// The command that makes a development certificate rustls accepts: a server (not a CA)
+/// certificate for the names clients use.
+const CERTIFICATE_RECIPE: &str = "openssl req -x509 -newkey rsa:2048 -nodes -days 365 -subj /CN=localhost \
+     -addext basicConstraints=critical,CA:FALSE -addext subjectAltName=DNS:localhost,IP:127.0.0.1 \
+     -keyout key.pem -out cert.pem";
+
+/// What to do about a failed TLS handshake, as far as its cause tells.
+fn tls_hint(cause: &std::io::Error, options: &ConnectionOptions) -> Option<String> {
+    let text = cause.to_string();
+    // rustls reports webpki's reasons in Debug form; say what they mean.
+    if text.contains("CaUsedAsEndEntity") {
+        return Some(format!(
+            "the server's certificate is a CA certificate (basicConstraints CA:TRUE, which `openssl req -x509` \
+             sets by default), and a CA certificate cannot identify a server: make a server certificate, for \
+             instance with `{CERTIFICATE_RECIPE}`, or sign one with that CA and give the CA with --ca"
+        ));
+    }
+    if text.contains("NotValidForName") || text.contains("not valid for name") {
+        return Some(
+            "the server's certificate does not name the host in the URL (its subjectAltName must list it): \
+             connect by a name it lists, or make it with -addext subjectAltName=DNS:HOST,IP:ADDRESS"
+                .to_owned(),
+        );
+    }
+    if text.contains("Expired") || text.contains("NotValidYet") {
+        return Some("the server's certificate is outside its validity period: renew it".to_owned());
+    }
+    // A plain `ws://` server answers a TLS hello with HTTP, or hangs up.
+    if cause.kind() == std::io::ErrorKind::UnexpectedEof || text.contains("InvalidContentType") || text.contains("eof")
+    {
+        return Some("is it an unencrypted server? then use ws://HOST:PORT".to_owned());
+    }
+    if !text.contains("certificate") {
+        return None;
+    }
+    Some(if options.ca.is_some() {
+        "the server's certificate is not signed by the CA given with --ca: give the certificate that signed it, \
+         or pin the server with --fingerprint SHA256"
+            .to_owned()
+    } else {
+        "trust the server with --ca FILE or --fingerprint SHA256, or skip the check with --insecure".to_owned()
+    })
 }
 
 /// The server's error text without its own `Error: ` prefix (we print `error: `).

@@ -5,6 +5,7 @@
 //! says what happened (see [`exit::Exit`]).
 
 mod connect;
+mod declared;
 mod exit;
 mod interrupt;
 mod output;
@@ -25,7 +26,8 @@ URL is wss://HOST:PORT[/osmp/v1] (ws:// for an unencrypted server); HOST:PORT al
 A wss:// server is verified against the system's roots unless --ca, --fingerprint or --insecure says otherwise.
 
 Exit codes: 0 OK, 1 the command answered ERROR, 2 usage error,
-            3 connection, TLS or authentication failure (or no answer in time), 130 interrupted.
+            3 connection, TLS or authentication failure (or no answer in time),
+            130 interrupted (Ctrl-C cancelled the command, or quit); `watch` ends with 0 on Ctrl-C, its normal end.
 
 Examples:
   osmp call wss://127.0.0.1:9000 echo token=hi --fingerprint AB:CD:…
@@ -80,7 +82,9 @@ pub enum Command {
 A VALUE is read as JSON when it is valid JSON (42, true, null, [1,2], {\"a\":1}), as a string otherwise;
 quote JSON strings for the shell to keep them strings: token='\"42\"'.
 --data gives the whole parameter object; KEY=VALUE pairs are merged into it and win.
-Ctrl-C cancels the command and waits for its response; a second Ctrl-C quits at once.
+Parameters the command does not declare (in its `help`) are refused with the closest declared name,
+since servers ignore unknown parameters; --unchecked sends them anyway.
+Ctrl-C cancels the command, waits for its response and exits 130; a second Ctrl-C quits at once.
 
 Examples:
   osmp call wss://host:9000 echo token=hi
@@ -97,6 +101,9 @@ Examples:
         /// The parameters as one JSON object.
         #[arg(long, value_name = "JSON", value_parser = params::parse_data)]
         data: Option<Map<String, Value>>,
+        /// Send parameters the command does not declare instead of refusing them.
+        #[arg(long)]
+        unchecked: bool,
     },
     /// List the server's commands, or describe one.
     Help {
@@ -131,11 +138,24 @@ A line is a command and its parameters, as for `osmp call`: `echo token=hi`, `wa
 Quote values with spaces: token='hello world'. `help [COMMAND]` and `apropos TERM` print tables;
 `exit`, `quit`, Ctrl-D or Ctrl-C at the prompt leave. Ctrl-C while a command runs cancels it.
 Tab completes command names and aliases, and parameter names after the command.
-When standard input is not a terminal, lines are read from it without editing (for scripts);
-the exit code is then the worst of the lines' (1 if a command answered ERROR).")]
+Events the session receives (after `event-subscribe event=NAME`) are printed as `watch` prints them,
+above the prompt. Parameters are checked as for `osmp call` (--unchecked to send them anyway).
+Lines typed on a terminal are kept in ~/.osmp_history (--history FILE elsewhere, --no-history not at all).
+When standard input is not a terminal, lines are read from it without editing or history (for scripts);
+the exit code is then the worst of the lines' (1 if a command answered ERROR; a command cancelled
+with Ctrl-C does not count).")]
     Shell {
         /// The server.
         url: String,
+        /// Send parameters a command does not declare instead of refusing them.
+        #[arg(long)]
+        unchecked: bool,
+        /// Keep the history of typed lines in this file instead of ~/.osmp_history.
+        #[arg(long, value_name = "FILE", conflicts_with = "no_history")]
+        history: Option<PathBuf>,
+        /// Keep no history of typed lines (nothing is read or written).
+        #[arg(long)]
+        no_history: bool,
     },
 }
 

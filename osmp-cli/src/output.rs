@@ -5,7 +5,7 @@ use std::io::Write;
 use std::time::Duration;
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
-use osmp::standard::{Apropos, CommandHelp, CommandSummary, Help};
+use osmp::standard::{Apropos, CommandHelp, CommandSummary, Help, SetHelp};
 use osmp::wire::{EventItem, Message, Nr, Payload, Response, StreamItem};
 use serde_json::{json, Value};
 
@@ -53,16 +53,11 @@ struct Bar {
 pub struct Output {
     json: bool,
     bar: Option<Bar>,
-    /// False after a text fragment that did not end its line.
-    at_line_start: bool,
-    /// The unfinished line of text fragments, held back while a progress bar is drawn on
-    /// the terminal (the bar would be drawn behind it).
-    pending: String,
 }
 
 impl Output {
     pub fn new(json: bool) -> Output {
-        Output { json, bar: None, at_line_start: true, pending: String::new() }
+        Output { json, bar: None }
     }
 
     pub fn is_json(&self) -> bool {
@@ -87,20 +82,11 @@ impl Output {
             eprintln!("error: cannot write the output: {error}");
             std::process::exit(1);
         }
-        if let Some(last) = text.chars().last() {
-            self.at_line_start = last == '\n';
-        }
     }
 
-    /// Writes a whole line, ending a pending text fragment first.
+    /// Writes a whole line.
     fn line(&mut self, text: &str) {
-        let mut line = std::mem::take(&mut self.pending);
-        if !line.is_empty() || !self.at_line_start {
-            line.push('\n');
-        }
-        line.push_str(text);
-        line.push('\n');
-        self.write(&line);
+        self.write(&format!("{text}\n"));
     }
 
     /// A remark for the user on stderr (not part of the output).
@@ -122,35 +108,17 @@ impl Output {
             StreamItem::Progress { value, total, message } => self.progress(*value, *total, message.as_deref()),
             StreamItem::ProgressIndeterminate { message } => self.spinner(message.as_deref()),
             StreamItem::ProgressComplete => self.end_progress(),
-            StreamItem::Text(text) => self.text(text),
+            // The specification's `text` items are whole messages ("Streaming logger(s)
+            // 'Director' >= level DEBUG", then "Cancel cmd 2 to stop this stream."): each
+            // is shown on a line of its own, as a `line` item is.
+            StreamItem::Text(text) => self.line(text.strip_suffix('\n').unwrap_or(text)),
             StreamItem::Line(line) => self.line(line),
             StreamItem::Data(data) => self.line(data.get()),
         }
     }
 
-    /// A text fragment: as it comes, or by whole lines while a bar is shown.
-    fn text(&mut self, text: &str) {
-        if !self.bar_visible() {
-            return self.write(text);
-        }
-        self.pending.push_str(text);
-        if let Some(end) = self.pending.rfind('\n') {
-            let rest = self.pending.split_off(end + 1);
-            let lines = std::mem::replace(&mut self.pending, rest);
-            self.write(&lines);
-        }
-    }
-
-    fn bar_visible(&self) -> bool {
-        self.bar.as_ref().is_some_and(|bar| !bar.bar.is_hidden())
-    }
-
     fn bar(&mut self, mode: BarMode) -> &ProgressBar {
         let mut fresh = self.bar.is_none().then(|| ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr()));
-        // A bar drawn on the terminal must not start behind an unfinished line.
-        if fresh.as_ref().is_some_and(|bar| !bar.is_hidden()) && !self.at_line_start {
-            self.write("\n");
-        }
         let bar = self.bar.get_or_insert_with(|| Bar {
             bar: fresh.take().unwrap_or_else(ProgressBar::hidden),
             mode: BarMode::Spinner,
@@ -205,18 +173,11 @@ impl Output {
         if let Some(bar) = self.bar.take() {
             bar.bar.finish_and_clear();
         }
-        if !self.pending.is_empty() {
-            let pending = std::mem::take(&mut self.pending);
-            self.write(&pending);
-        }
     }
 
-    /// The command's stream is over: the bar goes, a pending text fragment ends its line.
+    /// The command's stream is over: the bar goes.
     pub fn end_stream(&mut self) {
         self.end_progress();
-        if !self.at_line_start && !self.json {
-            self.write("\n");
-        }
     }
 
     /// An OK response.
@@ -229,6 +190,7 @@ impl Output {
             Render::Help => data.and_then(|data| data.decode::<Help>().ok()).map(|help| match help {
                 Help::List(list) => command_table(&list.commands),
                 Help::Detail(detail) => command_detail(&detail),
+                Help::Set(set) => set_detail(&set),
             }),
             Render::Apropos => data.and_then(|data| data.decode::<Apropos>().ok()).map(|found| {
                 let rows: Vec<CommandSummary> = found
@@ -281,18 +243,23 @@ impl Output {
 
     /// A received event.
     pub fn event(&mut self, item: &EventItem) {
-        let data = item.data.as_ref().map(Payload::to_value);
-        if self.json {
-            let mut message = json!({"type": "event", "id": item.event});
-            if let Some(data) = data {
-                message["data"] = data;
-            }
-            return self.line(&message.to_string());
+        self.line(&event_text(item, self.json));
+    }
+}
+
+/// An event as one line (without its newline): `NAME DATA` for people, the message as JSON
+/// for scripts.
+pub fn event_text(item: &EventItem, json: bool) -> String {
+    if json {
+        let mut message = json!({"type": "event", "id": item.event});
+        if let Some(data) = &item.data {
+            message["data"] = data.to_value();
         }
-        match item.data.as_ref() {
-            Some(data) => self.line(&format!("{} {}", item.event, data.get())),
-            None => self.line(&item.event),
-        }
+        return message.to_string();
+    }
+    match &item.data {
+        Some(data) => format!("{} {}", item.event, data.get()),
+        None => item.event.clone(),
     }
 }
 
@@ -363,6 +330,31 @@ pub fn command_table(commands: &[CommandSummary]) -> String {
         }))
         .collect();
     table(&rows)
+}
+
+/// One instruction set, as `help SET` answers it: its descriptions, then its commands.
+pub fn set_detail(set: &SetHelp) -> String {
+    let mut text = table(&[
+        vec!["SET".to_owned(), set.instruction_set.clone()],
+        vec!["DESCRIPTION".to_owned(), set.description.clone()],
+    ]);
+    let long = set.long_description.trim();
+    if !long.is_empty() {
+        text.push('\n');
+        text.push_str(long);
+        text.push('\n');
+    }
+    text.push('\n');
+    let header = ["COMMAND", "ALIASES", "DESCRIPTION"].map(str::to_owned).to_vec();
+    let rows: Vec<Vec<String>> = std::iter::once(header)
+        .chain(
+            set.commands
+                .iter()
+                .map(|command| vec![command.command.clone(), command.aliases.join(", "), command.description.clone()]),
+        )
+        .collect();
+    text.push_str(&table(&rows));
+    text
 }
 
 /// The set a command belongs to, with its version when the set declares one (0 is the default).

@@ -7,6 +7,7 @@ use osmp::client::Client;
 use serde_json::{json, Value};
 
 use crate::connect::{self, Credentials};
+use crate::declared::check_params;
 use crate::exit::{Exit, Failure};
 use crate::interrupt::Interrupts;
 use crate::output::{Output, Render};
@@ -16,6 +17,11 @@ use crate::{params, shell, Cli, Command, ConnectionOptions};
 const CLOSE_GRACE: Duration = Duration::from_secs(1);
 
 pub fn main(cli: Cli) -> Result<Exit, Failure> {
+    if let Command::Help { url, command: None } = &cli.command {
+        if let Some(exit) = subcommand_help(url) {
+            return Ok(exit);
+        }
+    }
     // Asked before Ctrl-C is taken over, so that Ctrl-C still aborts the password prompt.
     let credentials = connect::credentials(&cli.connection)?;
     let runtime = tokio::runtime::Builder::new_multi_thread()
@@ -29,9 +35,11 @@ pub fn main(cli: Cli) -> Result<Exit, Failure> {
     let mut output = Output::new(cli.json);
     let options = &cli.connection;
 
-    if let Command::Shell { url } = &cli.command {
+    if let Command::Shell { url, unchecked, history, no_history } = &cli.command {
+        let history = if *no_history { None } else { history.clone().or_else(shell::default_history_file) };
+        let shell_options = shell::ShellOptions { unchecked: *unchecked, history };
         let client = runtime.block_on(connect(url, options, credentials, &mut interrupts))?;
-        return shell::run(&runtime, &client, url, &mut output, &mut interrupts);
+        return shell::run(&runtime, &client, url, &shell_options, &mut output, &mut interrupts);
     }
     runtime.block_on(async {
         let url = match &cli.command {
@@ -44,8 +52,11 @@ pub fn main(cli: Cli) -> Result<Exit, Failure> {
         };
         let client = connect(url, options, credentials, &mut interrupts).await?;
         let result = match cli.command {
-            Command::Call { command, params, data, .. } => {
+            Command::Call { command, params, data, unchecked, .. } => {
                 let params = params::merge(data, params);
+                if !unchecked {
+                    check_params(&client, &command, &params).await?;
+                }
                 call(&client, &command, &params, Render::for_command(&command), &mut output, &mut interrupts).await
             }
             Command::Help { command, .. } => {
@@ -65,6 +76,19 @@ pub fn main(cli: Cli) -> Result<Exit, Failure> {
         let _ = tokio::time::timeout(CLOSE_GRACE, client.close()).await;
         result
     })
+}
+
+/// `osmp help call`, as git and cargo understand it: a subcommand's name where a server's
+/// URL goes prints that subcommand's help instead of connecting to a host named `call`.
+fn subcommand_help(url: &str) -> Option<Exit> {
+    let mut cli = <Cli as clap::CommandFactory>::command();
+    // Gives each subcommand its full name (`osmp call`) for its usage line.
+    cli.build();
+    let name = cli.get_subcommands().map(|sub| sub.get_name().to_owned()).find(|name| name == url)?;
+    eprintln!("note: `osmp help URL [COMMAND]` describes a server's commands; this is `osmp {name} --help`:\n");
+    let subcommand = cli.find_subcommand_mut(&name)?;
+    let _ = subcommand.print_long_help();
+    Some(Exit::Ok)
 }
 
 /// Connects (and logs in); Ctrl-C meanwhile quits.
@@ -119,7 +143,8 @@ pub async fn call(
     match call.response().await {
         Ok(response) => {
             output.response(&response, render);
-            Ok(Exit::Ok)
+            // Stopped by the user: a script must not take it for done.
+            Ok(if cancelling { Exit::Interrupted } else { Exit::Ok })
         }
         Err(error) => {
             if let Some(response) = error.response() {

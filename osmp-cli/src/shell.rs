@@ -1,15 +1,20 @@
 //! `osmp shell`: one connection, many commands.
 //!
-//! On a terminal, lines are edited with rustyline (history in `~/.osmp_history`, Tab
-//! completes command names and aliases from `help`, then parameter names from
-//! `help COMMAND`). Ctrl-C or Ctrl-D at the prompt quits; while a command runs, the terminal
-//! is back in its normal mode, so Ctrl-C is a signal and cancels the command.
+//! On a terminal, lines are edited with rustyline (history in `~/.osmp_history` unless
+//! `--history`/`--no-history` say otherwise, Tab completes command names and aliases from
+//! `help`, then parameter names from `help COMMAND`). Ctrl-C or Ctrl-D at the prompt quits;
+//! while a command runs, the terminal is back in its normal mode, so Ctrl-C is a signal and
+//! cancels the command.
 //!
 //! Otherwise (a pipe, a file), lines are read as they are, without editing or prompt, and
 //! the exit code is the worst of the lines'.
+//!
+//! Either way, every event the session receives (subscribed with `event-subscribe`) is
+//! printed as `watch` prints it: on a terminal through rustyline's external printer, which
+//! puts it above the prompt and redraws the line being typed.
 
 use std::collections::HashMap;
-use std::io::{BufRead, IsTerminal};
+use std::io::{BufRead, IsTerminal, Write};
 use std::path::PathBuf;
 use std::sync::Mutex;
 use std::time::Duration;
@@ -22,13 +27,14 @@ use rustyline::highlight::Highlighter;
 use rustyline::hint::Hinter;
 use rustyline::history::DefaultHistory;
 use rustyline::validate::Validator;
-use rustyline::{CompletionType, Config, Context, Editor, Helper};
-use serde_json::{json, Map, Value};
+use rustyline::{CompletionType, Config, Context, Editor, ExternalPrinter, Helper};
+use serde_json::{Map, Value};
 use tokio::runtime::Runtime;
 
+use crate::declared::{check_params, param_names};
 use crate::exit::{Exit, Failure};
 use crate::interrupt::Interrupts;
-use crate::output::{Output, Render};
+use crate::output::{event_text, Output, Render};
 use crate::params::{parse_data, parse_key_value, split_words};
 use crate::run;
 
@@ -77,18 +83,42 @@ fn parse_line(line: &str) -> Result<Line, String> {
     Ok(Line::Call { command: command.clone(), params: crate::params::merge(Some(data), pairs) })
 }
 
+/// What the command line says about the shell.
+pub struct ShellOptions {
+    /// Send parameters a command does not declare.
+    pub unchecked: bool,
+    /// Where typed lines are kept; `None`: nowhere.
+    pub history: Option<PathBuf>,
+}
+
 pub fn run(
     runtime: &Runtime,
     client: &Client,
     url: &str,
+    options: &ShellOptions,
     output: &mut Output,
     interrupts: &mut Interrupts,
 ) -> Result<Exit, Failure> {
     if std::io::stdin().is_terminal() {
-        interactive(runtime, client, url, output, interrupts)
+        interactive(runtime, client, url, options, output, interrupts)
     } else {
-        runtime.block_on(scripted(client, output, interrupts))
+        // Events go to stdout a line at a time, as the output does.
+        print_events(runtime, client, output.is_json(), |line| {
+            let mut stdout = std::io::stdout().lock();
+            let _ = stdout.write_all(line.as_bytes()).and_then(|()| stdout.flush());
+        });
+        runtime.block_on(scripted(client, options, output, interrupts))
     }
+}
+
+/// Prints every event the session receives, from a task of its own, until the client closes.
+fn print_events(runtime: &Runtime, client: &Client, json: bool, mut print: impl FnMut(String) + Send + 'static) {
+    let mut received = client.received_events();
+    runtime.spawn(async move {
+        while let Some(item) = received.next().await {
+            print(format!("{}\n", event_text(&item, json)));
+        }
+    });
 }
 
 /// Runs one line. `Ok(None)` asks to quit; failures of the line are reported here and
@@ -97,6 +127,7 @@ pub fn run(
 async fn run_line(
     client: &Client,
     line: &str,
+    options: &ShellOptions,
     output: &mut Output,
     interrupts: &mut Interrupts,
 ) -> Result<Option<Exit>, Failure> {
@@ -109,7 +140,15 @@ async fn run_line(
             return Ok(Some(Exit::Usage));
         }
     };
+    if !options.unchecked && Render::for_command(&command) == Render::Generic {
+        if let Err(failure) = check_params(client, &command, &params).await {
+            failure.report();
+            return Ok(Some(failure.code));
+        }
+    }
     match run::call(client, &command, &params, Render::for_command(&command), output, interrupts).await {
+        // Cancelling with Ctrl-C is how a shell user stops a command: the shell goes on.
+        Ok(Exit::Interrupted) => Ok(Some(Exit::Ok)),
         Ok(exit) => Ok(Some(exit)),
         Err(failure) if failure.code == Exit::Interrupted => Err(failure),
         Err(failure) if failure.code == Exit::Connection && !client.is_connected() => Err(failure),
@@ -121,7 +160,12 @@ async fn run_line(
 }
 
 /// Lines from a pipe or file: no prompt, no editing. Ctrl-C between commands quits.
-async fn scripted(client: &Client, output: &mut Output, interrupts: &mut Interrupts) -> Result<Exit, Failure> {
+async fn scripted(
+    client: &Client,
+    options: &ShellOptions,
+    output: &mut Output,
+    interrupts: &mut Interrupts,
+) -> Result<Exit, Failure> {
     let (sender, mut lines) = tokio::sync::mpsc::unbounded_channel();
     // A thread of its own: a blocked read must not keep the runtime from shutting down.
     std::thread::spawn(move || {
@@ -139,7 +183,7 @@ async fn scripted(client: &Client, output: &mut Output, interrupts: &mut Interru
         };
         let Some(line) = line else { break };
         let line = line.map_err(|error| Failure::usage(format!("cannot read standard input: {error}")))?;
-        match run_line(client, &line, output, interrupts).await? {
+        match run_line(client, &line, options, output, interrupts).await? {
             Some(exit) => worst = worst.max(exit),
             None => break,
         }
@@ -151,6 +195,7 @@ fn interactive(
     runtime: &Runtime,
     client: &Client,
     url: &str,
+    options: &ShellOptions,
     output: &mut Output,
     interrupts: &mut Interrupts,
 ) -> Result<Exit, Failure> {
@@ -165,8 +210,13 @@ fn interactive(
     let mut editor: Editor<ShellHelper, DefaultHistory> =
         Editor::with_config(config).map_err(|error| Failure::usage(format!("cannot edit lines: {error}")))?;
     editor.set_helper(Some(helper));
-    let history = history_file();
-    if let Some(file) = &history {
+    let mut printer =
+        editor.create_external_printer().map_err(|error| Failure::usage(format!("cannot print events: {error}")))?;
+    print_events(runtime, client, output.is_json(), move |line| {
+        let _ = printer.print(line);
+    });
+    let history = &options.history;
+    if let Some(file) = history {
         let _ = editor.load_history(file);
     }
     eprintln!("connected to {url}; `help` lists the commands, Tab completes, Ctrl-D quits");
@@ -178,7 +228,7 @@ fn interactive(
                     let _ = editor.add_history_entry(line.as_str());
                 }
                 interrupts.clear();
-                match runtime.block_on(run_line(client, &line, output, interrupts)) {
+                match runtime.block_on(run_line(client, &line, options, output, interrupts)) {
                     Ok(Some(_)) => {}
                     Ok(None) => break Ok(Exit::Ok),
                     Err(failure) => break Err(failure),
@@ -188,14 +238,14 @@ fn interactive(
             Err(error) => break Err(Failure::usage(format!("cannot read a line: {error}"))),
         }
     };
-    if let Some(file) = &history {
+    if let Some(file) = history {
         let _ = editor.save_history(file);
     }
     result
 }
 
 /// `~/.osmp_history`.
-fn history_file() -> Option<PathBuf> {
+pub fn default_history_file() -> Option<PathBuf> {
     let home = std::env::var_os("HOME").or_else(|| std::env::var_os("USERPROFILE"))?;
     Some(PathBuf::from(home).join(".osmp_history"))
 }
@@ -217,17 +267,6 @@ async fn command_names(client: &Client) -> Vec<String> {
     names
 }
 
-/// Parameter names of a command, from `help COMMAND`.
-async fn param_names(client: &Client, command: &str) -> Vec<String> {
-    let params = json!({ "cmd": command });
-    match tokio::time::timeout(COMPLETION_PATIENCE, client.call_as::<Help, _>("help", &params)).await {
-        Ok(Ok(Help::Detail(detail))) => {
-            detail.mandatory_params.into_iter().chain(detail.optional_params).map(|param| param.name).collect()
-        }
-        _ => Vec::new(),
-    }
-}
-
 /// Completes the command name in the first word, `NAME=` in the others.
 struct ShellHelper {
     names: Vec<String>,
@@ -242,7 +281,7 @@ impl ShellHelper {
         let mut cache = self.params.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
         cache
             .entry(command.to_owned())
-            .or_insert_with(|| self.runtime.block_on(param_names(&self.client, command)))
+            .or_insert_with(|| self.runtime.block_on(param_names(&self.client, command)).unwrap_or_default())
             .clone()
     }
 }
@@ -286,6 +325,7 @@ impl Helper for ShellHelper {}
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::json;
 
     fn call(command: &str, params: Value) -> Line {
         Line::Call { command: command.to_owned(), params }

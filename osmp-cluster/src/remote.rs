@@ -50,6 +50,7 @@ fn schema_of(set: &Value) -> InstructionSetSchema {
     InstructionSetSchema {
         name: text(set, "name"),
         description: text(set, "description"),
+        long_description: text(set, "long-description"),
         commands: items(set, "commands").map(command_of).collect(),
         events: items(set, "events").map(event_of).collect(),
     }

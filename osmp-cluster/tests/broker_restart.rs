@@ -129,7 +129,10 @@ async fn a_broker_restart_loses_only_what_it_must_and_counts_it() {
     // counted what it missed.
     let not_published = origin_cluster.stats().events_not_published;
     println!("emitted {last}, received remotely {received}, lost {lost}, not published {not_published}");
-    assert!(lost > 0 && lost.abs_diff(not_published) <= not_published / 2 + 50, "lost {lost}, not published {not_published}");
+    assert!(
+        lost > 0 && lost.abs_diff(not_published) <= not_published / 2 + 50,
+        "lost {lost}, not published {not_published}"
+    );
     assert_eq!(local.0.load(Ordering::SeqCst), last, "every beat reached the local subscriber");
 
     remote.shutdown().await;

@@ -31,17 +31,9 @@ mod module;
 
 use proc_macro::TokenStream;
 
-/// Turns an annotated trait into an OSMP instruction set.
-///
-/// Arguments: `name = "…"` (the set's name, default: the trait's name in kebab case),
-/// `version = N` (default version of its commands, default 0), `requires = "…"` (default
-/// permission of its commands and events), `crate = "…"` (path of the runtime in generated
-/// code, default `::osmp`).
-///
-/// Inside the trait, `#[command(name, alias, aliases, version, requires, stream)]` marks
-/// commands (`async fn` taking `&self`, optional), `#[event(name, requires)]` events (a `fn`
-/// without receiver), `#[param(name, doc)]` names and documents an argument, and
-/// `#[flatten]` makes one argument the struct of all parameters (or the whole event data).
+// The page users read (re-exported by the runtime and the `osmp` facade, whose doctests
+// compile its examples: this crate cannot use its own macro).
+#[doc = include_str!("../doc/instruction_set.md")]
 #[proc_macro_attribute]
 pub fn instruction_set(args: TokenStream, item: TokenStream) -> TokenStream {
     instruction_set::expand(args.into(), item.into()).into()

@@ -18,6 +18,4 @@ pub mod wire;
 #[doc(hidden)]
 pub mod __private;
 
-/// Turns an annotated trait into an OSMP instruction set: dispatch, schema and a typed
-/// event emitter. See the `osmp-derive` crate for the attributes it accepts.
 pub use osmp_derive::instruction_set;

@@ -7,8 +7,9 @@
 //! `SessionConfig`, not here.
 //!
 //! ```
+//! # extern crate osmp_runtime as osmp;
 //! use std::time::Duration;
-//! use osmp_runtime::limits::Limits;
+//! use osmp::limits::Limits;
 //!
 //! let mut limits = Limits::default();
 //! limits.connections.max_sessions = 500;

@@ -365,6 +365,7 @@ impl TestSet {
             schema: InstructionSetSchema {
                 name: Cow::Borrowed(name),
                 description: Cow::Borrowed("A set written by hand for the tests."),
+                long_description: Cow::Borrowed(""),
                 commands: Cow::Owned(Vec::new()),
                 events: Cow::Owned(Vec::new()),
             },

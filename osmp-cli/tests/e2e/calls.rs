@@ -103,3 +103,44 @@ fn bad_usage_exits_2() {
         assert!(!out.stderr.is_empty(), "osmp {args:?} says why");
     }
 }
+
+#[test]
+fn a_parameter_the_command_does_not_declare_is_refused_with_the_closest_one() {
+    let server = TestServer::plain();
+    let url = server.url();
+    let out = run(&["call", &url, "count", "to=2", "t0=3"]).expect_code(2);
+    assert_eq!(out.stderr, "error: unknown parameter `t0`; did you mean `to`? (--unchecked sends it anyway)\n");
+    assert_eq!(out.stdout, "", "nothing was sent");
+    let out = run(&["call", &url, "echo", "colour=red"]).expect_code(2);
+    assert_eq!(
+        out.stderr,
+        "error: unknown parameter `colour`; the command takes `token` (--unchecked sends it anyway)\n"
+    );
+
+    // The server ignores what it does not know, as the specification asks.
+    let out = run(&["--json", "call", &url, "echo", "token=1", "colour=red", "--unchecked"]).expect_code(0);
+    assert_eq!(response_data(&out), json!({"token": 1}));
+    // Declared ones pass, by alias of the command too.
+    run(&["call", &url, "show", "a=1", "b=2"]).expect_code(0);
+    run(&["call", &url, "?", "cmd=echo"]).expect_code(0);
+}
+
+#[test]
+fn help_with_a_subcommand_name_prints_that_subcommands_help() {
+    let out = run(&["help", "call"]).expect_code(0);
+    assert!(out.stdout.starts_with("Call a command"), "{}", out.stdout);
+    assert!(out.stdout.contains("Usage: osmp call"), "{}", out.stdout);
+    assert!(out.stderr.contains("this is `osmp call --help`"), "{}", out.stderr);
+    let out = run(&["help", "shell"]).expect_code(0);
+    assert!(out.stdout.contains("--no-history"), "{}", out.stdout);
+}
+
+#[test]
+fn help_of_a_set_shows_its_long_description_and_commands() {
+    let server = TestServer::plain();
+    let out = run(&["help", &server.url(), "lab"]).expect_code(0);
+    assert!(out.stdout.starts_with("SET          lab\nDESCRIPTION  The lab of the tests.\n"), "{}", out.stdout);
+    assert!(out.stdout.contains("\nIt counts, fails, shows and holds.\n"), "the long description: {}", out.stdout);
+    assert!(out.stdout.lines().any(|line| line.starts_with("count ")), "{}", out.stdout);
+    assert!(!out.stdout.contains("echo"), "only the set's commands: {}", out.stdout);
+}

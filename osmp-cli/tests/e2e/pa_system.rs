@@ -481,7 +481,8 @@ fn log_stream_prints_log_lines_until_ctrl_c_then_the_cancelled_response() {
     assert!(line["date-time"].is_string() && line["thread"].is_u64(), "{started}");
     assert_eq!(stream.json()["data"]["text"], "call Connected call=cli-log-stream");
 
-    let out = stream.interrupt().expect_code(0);
+    // 130: the user stopped it (issue 14); the cancelled response is still printed.
+    let out = stream.interrupt().expect_code(130);
     let lines = out.json_lines();
     let (response, streamed) = lines.split_last().expect("lines");
     assert_eq!(streamed.len(), 4, "{}", out.stdout);
@@ -696,19 +697,25 @@ fn the_readmes_commands_work_as_written() {
         }
         let mut running = Background::spawn(shell);
         if line.contains("log-stream") {
-            // Its first messages are text fragments: a log line ends them. Stopping and
-            // starting the call logs, once the stream is there to see it.
+            // Its two `text` messages read as two lines (issue 14), not run together.
+            assert_eq!(running.line(), "Streaming logger(s) 'VD1' >= level INFO");
+            let cancel = running.line();
+            assert!(cancel.starts_with("Cancel cmd ") && cancel.ends_with(" to stop this stream."), "{cancel}");
+            // Stopping and starting the call logs, once the stream is there to see it.
             let deadline = Instant::now() + PATIENCE;
             for toggle in ["vcall-stop", "vcall-play"].iter().cycle() {
-                assert!(Instant::now() < deadline, "log-stream printed no line");
+                assert!(Instant::now() < deadline, "log-stream printed no log line");
                 run(&["call", &address, toggle, "call-id=evac"]).expect_code(0);
-                if running.line_within(Duration::from_millis(200)).is_some() {
+                if let Some(record) = running.line_within(Duration::from_millis(200)) {
+                    assert!(record.starts_with('{') && record.contains(r#""logger":"VD1"#), "{record}");
                     break;
                 }
             }
-        } else {
-            running.line();
+            // Ctrl-C cancels the call: exit 130, stopped by the user.
+            running.interrupt().expect_code(130);
+            continue;
         }
+        running.line();
         running.interrupt().expect_code(0);
     }
 }

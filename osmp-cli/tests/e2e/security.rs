@@ -85,3 +85,32 @@ fn an_untrusted_certificate_exits_3() {
     let out = run(&["--ca", "/nonexistent/ca.pem", "call", &url, "echo"]).expect_code(3);
     assert!(out.stderr.contains("/nonexistent/ca.pem"), "{}", out.stderr);
 }
+
+#[test]
+fn a_tls_client_against_a_plain_server_is_told_to_use_ws() {
+    let server = TestServer::plain();
+    let address = server.url().trim_start_matches("ws://").trim_end_matches("/osmp/v1").to_owned();
+    for args in [vec!["--insecure", "call", &address, "echo"], vec!["call", &address, "echo"]] {
+        let out = run(&args).expect_code(3);
+        assert!(out.stderr.starts_with("error: TLS handshake failed"), "{}", out.stderr);
+        assert!(out.stderr.contains("use ws://HOST:PORT"), "{}", out.stderr);
+    }
+}
+
+#[test]
+fn a_ca_certificate_used_by_a_server_is_explained() {
+    // What `openssl req -x509 -newkey … -subj /CN=localhost` makes: basicConstraints CA:TRUE.
+    let key = rcgen::KeyPair::generate().expect("a key");
+    let mut params = rcgen::CertificateParams::new(vec!["127.0.0.1".to_owned()]).expect("parameters");
+    params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
+    let certificate = params.self_signed(&key).expect("a certificate");
+    let tls = ServerTls::from_pem(certificate.pem().as_bytes(), key.serialize_pem().as_bytes()).expect("an identity");
+    let server = TestServer::start(|builder| builder.tls(tls));
+    let ca = TempFile::with("ca-as-server.pem", &certificate.pem());
+
+    let out = run(&["--ca", ca.path(), "call", &server.url(), "echo"]).expect_code(3);
+    assert!(out.stderr.contains("is a CA certificate"), "{}", out.stderr);
+    assert!(out.stderr.contains("basicConstraints=critical,CA:FALSE"), "how to make one: {}", out.stderr);
+    assert!(!out.stderr.contains("trust the server with --ca"), "--ca was given: {}", out.stderr);
+    assert_eq!(out.stderr.lines().count(), 1, "{}", out.stderr);
+}

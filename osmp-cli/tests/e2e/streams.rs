@@ -74,13 +74,14 @@ fn ctrl_c_during_a_command_cancels_it_and_prints_the_cancelled_response() {
     let server = TestServer::plain();
     let child = start(&server, &["call", &server.url(), "hold"], 1);
     interrupt(&child);
-    let out = finish(child).expect_code(0);
+    // 130: stopped by the user, which a script must be able to tell from done (issue 14).
+    let out = finish(child).expect_code(130);
     assert_eq!(out.stdout, "Cancelled\n");
     assert!(out.stderr.contains("cancelling hold"), "{}", out.stderr);
 
     let child = start(&server, &["--json", "call", &server.url(), "hold"], 2);
     interrupt(&child);
-    let out = finish(child).expect_code(0);
+    let out = finish(child).expect_code(130);
     let lines = out.json_lines();
     assert_eq!(lines.len(), 1, "{}", out.stdout);
     assert_eq!(lines[0]["type"], "response");

@@ -25,8 +25,12 @@ use serde_json::{json, Value};
 /// Every wait in the tests is bounded by this.
 pub const PATIENCE: Duration = Duration::from_secs(20);
 
-/// A domain set for the tests: a command with every kind of stream message, one that
-/// fails, one that shows its parameters, one that ignores cancellation, and an event.
+/// The lab of the tests.
+///
+/// It counts, fails, shows and holds.
+///
+/// (A domain set for the tests: a command with every kind of stream message, one that
+/// fails, one that shows its parameters, one that ignores cancellation, and an event.)
 #[osmp::instruction_set(name = "lab", version = 2)]
 pub trait Lab {
     /// Counts to a number, streaming every kind of stream message.

@@ -15,6 +15,7 @@ use crate::internals::param;
 use crate::internals::shape::{
     arg_ident, check_trait_shape, is_shared_self, owned_type, reject_generics, reject_qualifiers, Nouns,
 };
+use crate::internals::suggest::closest;
 use crate::internals::types::{is_unit, last_segment_is, option_inner, result_args};
 
 const SET: Spec =
@@ -31,9 +32,32 @@ const FLATTEN: Spec = Spec { attr: "flatten", keys: &[], repeatable: &[] };
 /// trait it emits.
 pub const HELPER_ATTRS: &[&str] = &["command", "event", "param", "flatten"];
 
-/// Whether an attribute is one of ours (`#[command]`, `#[param]`, …).
+/// Whether an attribute is one of ours (`#[command]`, `#[param]`, …), or a misspelling of
+/// one (reported, and removed like the others so that rustc does not report it again).
 pub fn is_helper(attr: &Attribute) -> bool {
-    HELPER_ATTRS.iter().any(|name| attr.path().is_ident(name))
+    HELPER_ATTRS.iter().any(|name| attr.path().is_ident(name)) || misspelled_helper(attr).is_some()
+}
+
+/// The helper attribute a plain attribute was probably meant to be (`#[commmand]`).
+fn misspelled_helper(attr: &Attribute) -> Option<&'static str> {
+    let ident = attr.path().get_ident()?.to_string();
+    if HELPER_ATTRS.contains(&ident.as_str()) {
+        return None;
+    }
+    closest(&ident, HELPER_ATTRS.iter().copied())
+}
+
+/// Reports misspelled helper attributes among `attrs`; whether there was one.
+fn report_misspelled_helpers(attrs: &[Attribute], errors: &Errors) -> bool {
+    let mut found = false;
+    for attr in attrs {
+        if let Some(meant) = misspelled_helper(attr) {
+            let written = attr.path().get_ident().map(ToString::to_string).unwrap_or_default();
+            errors.spanned(attr.path(), format!("unknown attribute `#[{written}]`; did you mean `#[{meant}]`?"));
+            found = true;
+        }
+    }
+    found
 }
 
 /// What the set gives its commands and events unless they say otherwise.
@@ -62,6 +86,9 @@ fn parse_items(item: &ItemTrait, defaults: &Defaults, errors: &Errors) -> (Vec<C
     let mut events = Vec::new();
     for trait_item in &item.items {
         match trait_item {
+            TraitItem::Fn(method) if report_misspelled_helpers(&method.attrs, errors) => {
+                // What the method was meant to be is unknown: its other errors would mislead.
+            }
             TraitItem::Fn(method) => match helper(&method.attrs, "event") {
                 Some(attr) => events.extend(parse_event(method, attr, defaults, errors)),
                 None => commands.extend(parse_command(method, defaults, errors)),
@@ -278,9 +305,69 @@ fn parse_output(sig: &Signature, errors: &Errors) -> Option<OutputDef<OutputKind
     } else if last_segment_is(ok, "Outcome") {
         OutputKind::Outcome
     } else {
+        if let Some(shape) = non_object_shape(ok) {
+            errors.spanned(ok, non_object_message(ok, shape));
+        }
         OutputKind::Data
     };
     Some(OutputDef { ty: (**ty).clone(), ok: ok.clone(), err: err.cloned(), kind })
+}
+
+/// What a result type plainly is when that is not a JSON object: sequences, strings,
+/// numbers, booleans and tuples (also behind `Option`, `Box`, `Arc`, `Rc`). Other types
+/// (structs, maps, enums, `serde_json::Value`) are checked by the server at start-up from
+/// their JSON Schema.
+fn non_object_shape(ty: &Type) -> Option<&'static str> {
+    const SEQUENCES: &[&str] = &["Vec", "VecDeque", "LinkedList", "HashSet", "BTreeSet", "BinaryHeap", "IndexSet"];
+    const STRINGS: &[&str] = &["String", "str", "char", "PathBuf", "OsString"];
+    const NUMBERS: &[&str] =
+        &["u8", "u16", "u32", "u64", "u128", "usize", "i8", "i16", "i32", "i64", "i128", "isize", "f32", "f64"];
+    const WRAPPERS: &[&str] = &["Option", "Box", "Arc", "Rc", "Cow"];
+    match ty {
+        Type::Array(_) | Type::Slice(_) => Some("an array"),
+        Type::Tuple(tuple) if !tuple.elems.is_empty() => Some("an array"),
+        Type::Reference(reference) => non_object_shape(&reference.elem),
+        Type::Paren(inner) => non_object_shape(&inner.elem),
+        Type::Group(inner) => non_object_shape(&inner.elem),
+        Type::Path(path) if path.qself.is_none() => {
+            let last = path.path.segments.last()?;
+            let name = last.ident.to_string();
+            if WRAPPERS.contains(&name.as_str()) {
+                let syn::PathArguments::AngleBracketed(args) = &last.arguments else { return None };
+                return args.args.iter().find_map(|arg| match arg {
+                    syn::GenericArgument::Type(inner) => non_object_shape(inner),
+                    _ => None,
+                });
+            }
+            if SEQUENCES.contains(&name.as_str()) {
+                Some("an array")
+            } else if STRINGS.contains(&name.as_str()) {
+                Some("a string")
+            } else if NUMBERS.contains(&name.as_str()) || name.starts_with("NonZero") {
+                Some("a number")
+            } else if name == "bool" {
+                Some("a boolean")
+            } else {
+                None
+            }
+        }
+        _ => None,
+    }
+}
+
+fn non_object_message(ty: &Type, shape: &str) -> String {
+    let ty =
+        quote::quote!(#ty).to_string().replace(" < ", "<").replace(" >", ">").replace("< ", "<").replace(" ,", ",");
+    let text = if shape == "a string" {
+        "; or, to answer with a text, return `Outcome::text(…)` from `-> Result<Outcome, CommandError>`"
+    } else {
+        ""
+    };
+    format!(
+        "a command's result is the response's `data`, a JSON object, but `{ty}` is {shape}: return a struct \
+         with a named field instead, like `#[derive(Serialize, Deserialize, JsonSchema)] struct Answer {{ value: \
+         {ty} }}` and `-> Result<Answer, CommandError>`{text} (`Option<Answer>` answers without data when `None`)"
+    )
 }
 
 fn parse_command_args(sig: &Signature, errors: &Errors) -> Option<Vec<ArgDef>> {
@@ -334,6 +421,7 @@ fn parse_data_arg(
     flatten: &mut Option<FlattenDef>,
     errors: &Errors,
 ) -> Option<DataArg> {
+    report_misspelled_helpers(&arg.attrs, errors);
     for attr in arg.attrs.iter().filter(|attr| attr.path().is_ident("command") || attr.path().is_ident("event")) {
         errors.spanned(attr, "this attribute applies to a method, not to an argument");
     }

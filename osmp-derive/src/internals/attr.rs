@@ -177,7 +177,12 @@ fn unknown_key(spec: &Spec, key: &str) -> String {
         return format!("unknown argument `{key}`: `#[{}]` takes no arguments", spec.attr);
     }
     let expected: Vec<String> = spec.keys.iter().map(|key| format!("`{key}`")).collect();
-    format!("unknown argument `{key}` of `#[{}]`, expected one of {}", spec.attr, expected.join(", "))
+    format!(
+        "unknown argument `{key}` of `#[{}]`, expected one of {}{}",
+        spec.attr,
+        expected.join(", "),
+        super::suggest::did_you_mean(key, spec.keys.iter().copied())
+    )
 }
 
 fn parse_value<T: syn::parse::Parse>(value: &TokenStream, key: &str, errors: &Errors) -> Option<T> {

@@ -12,6 +12,7 @@ pub mod item;
 pub mod param;
 pub mod server;
 pub mod shape;
+pub mod suggest;
 pub mod tokens;
 pub mod trait_def;
 pub mod types;

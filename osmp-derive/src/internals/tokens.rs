@@ -66,6 +66,55 @@ fn borrowed(ty: &syn::Type) -> TokenStream {
     }
 }
 
+/// How a generated method of an instruction set (a typed client's command, an event
+/// emitter's event) takes a parameter or field it only serializes: owned values and
+/// references alike.
+pub struct PassedParam {
+    /// The argument's type: `impl AsRef<str>` for `String`, `impl AsRef<[T]>` for `Vec<T>`,
+    /// `impl Borrow<T>` otherwise; for an optional one `Option<&str>`, `Option<&[T]>` or
+    /// `Option<&T>` (an `impl Trait` inside the `Option` would leave `None` without a type).
+    pub ty: TokenStream,
+    /// The type serialized: `str`, `[T]` or `T`.
+    pub encoded: TokenStream,
+    /// An expression of type `&encoded` (for a required one) or `Option<&encoded>`.
+    pub value: TokenStream,
+}
+
+/// How `param`, named `ident` in the generated method, is passed (see [`PassedParam`]).
+pub fn passed_param(param: &ParamDef) -> PassedParam {
+    let ident = &param.ident;
+    let (ty, optional) = match &param.optional {
+        Some(inner) => (inner, true),
+        None => (&param.ty, false),
+    };
+    // `String` and `Vec<T>` are passed as what they dereference to, so that `"lab"`,
+    // `&name`, `name` and `["a".to_owned()]` all fit.
+    let (encoded, as_ref) = match last_segment(ty) {
+        Some((name, None)) if name == "String" => (quote!(str), true),
+        Some((name, Some(element))) if name == "Vec" => (quote!([#element]), true),
+        _ => (quote!(#ty), false),
+    };
+    if optional {
+        return PassedParam { ty: quote!(::core::option::Option<&#encoded>), value: quote!(#ident), encoded };
+    }
+    let (ty, value) = if as_ref {
+        (quote!(impl ::core::convert::AsRef<#encoded>), quote!(::core::convert::AsRef::<#encoded>::as_ref(&#ident)))
+    } else {
+        (quote!(impl ::core::borrow::Borrow<#encoded>), quote!(::core::borrow::Borrow::<#encoded>::borrow(&#ident)))
+    };
+    PassedParam { ty, encoded, value }
+}
+
+/// How a whole value (a parameter struct, an event's `#[flatten]` data) named `ident` is
+/// passed: `impl Borrow<T>`.
+pub fn passed_whole(ident: &Ident, ty: &syn::Type) -> PassedParam {
+    PassedParam {
+        ty: quote!(impl ::core::borrow::Borrow<#ty>),
+        encoded: quote!(#ty),
+        value: quote!(::core::borrow::Borrow::<#ty>::borrow(&#ident)),
+    }
+}
+
 /// The last path segment's name and its single type argument, if any.
 fn last_segment(ty: &syn::Type) -> Option<(String, Option<&syn::Type>)> {
     let syn::Type::Path(path) = ty else {

@@ -43,7 +43,8 @@ struct Account {
 /// User accounts: who may log in, how, and with which roles.
 ///
 /// ```
-/// use osmp_runtime::auth::Users;
+/// # extern crate osmp_runtime as osmp;
+/// use osmp::auth::Users;
 ///
 /// let mut users = Users::new();
 /// users.add_password("operator", "s3cret").unwrap();

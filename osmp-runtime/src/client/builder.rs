@@ -142,9 +142,10 @@ impl ClientBuilder {
     /// it, to avoid loops).
     ///
     /// ```no_run
-    /// # async fn demo() -> Result<(), osmp_runtime::transport::ClientError> {
-    /// use osmp_runtime::client::Client;
-    /// use osmp_runtime::instruction::Outcome;
+    /// # extern crate osmp_runtime as osmp;
+    /// # async fn demo() -> Result<(), osmp::transport::ClientError> {
+    /// use osmp::client::Client;
+    /// use osmp::instruction::Outcome;
     ///
     /// let client = Client::builder("wss://127.0.0.1:9000/osmp/v1")
     ///     .insecure()

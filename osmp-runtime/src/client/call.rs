@@ -12,8 +12,9 @@ use crate::wire::{Nr, Response, StreamItem};
 /// response still arrives); dropping the handle before the response cancels too.
 ///
 /// ```no_run
-/// # async fn demo(client: osmp_runtime::client::Client) -> Result<(), osmp_runtime::session::CallError> {
-/// use osmp_runtime::wire::StreamItem;
+/// # extern crate osmp_runtime as osmp;
+/// # async fn demo(client: osmp::client::Client) -> Result<(), osmp::session::CallError> {
+/// use osmp::wire::StreamItem;
 ///
 /// let mut call = client.start("wait", &serde_json::json!({"seconds": 2})).await?;
 /// while let Some(item) = call.next().await {

@@ -2,8 +2,9 @@
 //! cancels them, subscribes to events and answers the server's own commands.
 //!
 //! ```no_run
-//! use osmp_runtime::client::Client;
-//! use osmp_runtime::transport::tls::Fingerprint;
+//! # extern crate osmp_runtime as osmp;
+//! use osmp::client::Client;
+//! use osmp::transport::tls::Fingerprint;
 //!
 //! # async fn demo(fingerprint: Fingerprint) -> Result<(), Box<dyn std::error::Error>> {
 //! let client = Client::builder("wss://127.0.0.1:9000/osmp/v1").fingerprint(fingerprint).connect().await?;
@@ -351,12 +352,35 @@ impl Client {
         self.subscribe_with(&[event], Some(duration)).await
     }
 
+    /// Every event that arrives on the session from now on, whoever subscribed it at the
+    /// server: a subscription of this client, or an `event-subscribe` command sent with
+    /// [`call`](Self::call) (as an interactive shell does). It asks the server for nothing;
+    /// dropping it stops the local copy only.
+    ///
+    /// ```no_run
+    /// # extern crate osmp_runtime as osmp;
+    /// # async fn demo(client: osmp::client::Client) -> Result<(), osmp::session::CallError> {
+    /// let mut received = client.received_events();
+    /// client.call("event-subscribe", &serde_json::json!({"event": "*"})).await?;
+    /// while let Some(event) = received.next().await {
+    ///     println!("{}: {:?}", event.event, event.data);
+    /// }
+    /// # Ok(()) }
+    /// ```
+    pub fn received_events(&self) -> Subscription {
+        let shared = self.shared();
+        let (id, queue) = shared.router.new_subscriber();
+        shared.router.add_observer(id, &queue);
+        Subscription::observer(id, queue, Arc::downgrade(shared))
+    }
+
     /// Subscribes to several events at once, received through one [`Subscription`] in the
     /// order the server sent them (separate subscriptions each have their own queue, so
     /// reading them side by side can reorder events that came together).
     ///
     /// ```no_run
-    /// # async fn demo(client: osmp_runtime::client::Client) -> Result<(), osmp_runtime::session::CallError> {
+    /// # extern crate osmp_runtime as osmp;
+    /// # async fn demo(client: osmp::client::Client) -> Result<(), osmp::session::CallError> {
     /// let mut changes = client.subscribe_each(&["vcall-status-changed", "vdevice-status-changed"]).await?;
     /// while let Some(event) = changes.next().await {
     ///     println!("{}: {:?}", event.event, event.data);

@@ -20,13 +20,21 @@ type Subscribers = Vec<(u64, Arc<LossyQueue<EventItem>>, Option<Instant>)>;
 /// subscribers receive everything.
 pub(crate) struct EventRouter {
     subscribers: Mutex<HashMap<String, Subscribers>>,
+    /// Local-only subscribers of every event that arrives, whoever subscribed it at the
+    /// server ([`Client::received_events`](super::Client::received_events)).
+    observers: Mutex<Vec<(u64, Arc<LossyQueue<EventItem>>)>>,
     next_id: std::sync::atomic::AtomicU64,
     capacity: usize,
 }
 
 impl EventRouter {
     pub(crate) fn new(capacity: usize) -> EventRouter {
-        EventRouter { subscribers: Mutex::new(HashMap::new()), next_id: Default::default(), capacity }
+        EventRouter {
+            subscribers: Mutex::new(HashMap::new()),
+            observers: Mutex::new(Vec::new()),
+            next_id: Default::default(),
+            capacity,
+        }
     }
 
     /// A new subscriber's id and queue, not yet registered for any event.
@@ -68,7 +76,19 @@ impl EventRouter {
         last
     }
 
+    /// Registers a local-only subscriber of every event that arrives.
+    pub(crate) fn add_observer(&self, id: u64, queue: &Arc<LossyQueue<EventItem>>) {
+        lock(&self.observers).push((id, queue.clone()));
+    }
+
+    pub(crate) fn remove_observer(&self, id: u64) {
+        lock(&self.observers).retain(|(other, _)| *other != id);
+    }
+
     pub(crate) fn route(&self, item: &EventItem) {
+        for (_, queue) in lock(&self.observers).iter() {
+            queue.push(item.clone());
+        }
         let subscribers = lock(&self.subscribers);
         let named = subscribers.get(&item.event.to_ascii_lowercase()).into_iter().flatten();
         let all = subscribers.get("*").into_iter().flatten();
@@ -111,6 +131,9 @@ impl EventRouter {
         for (_, queue, _) in lock(&self.subscribers).values().flatten() {
             queue.close();
         }
+        for (_, queue) in lock(&self.observers).iter() {
+            queue.close();
+        }
     }
 }
 
@@ -122,7 +145,8 @@ impl EventRouter {
 /// them); the session itself never waits for a subscriber.
 ///
 /// ```no_run
-/// # async fn demo(client: osmp_runtime::client::Client) -> Result<(), osmp_runtime::session::CallError> {
+/// # extern crate osmp_runtime as osmp;
+/// # async fn demo(client: osmp::client::Client) -> Result<(), osmp::session::CallError> {
 /// let mut changes = client.subscribe("vcall-status-changed").await?;
 /// while let Some(event) = changes.next().await {
 ///     println!("{}: {:?}", event.event, event.data);
@@ -131,6 +155,8 @@ impl EventRouter {
 /// ```
 pub struct Subscription {
     events: Vec<String>,
+    /// Whether it receives every event that arrives without having subscribed any.
+    observer: bool,
     id: u64,
     queue: Arc<LossyQueue<EventItem>>,
     client: Weak<ClientShared>,
@@ -140,7 +166,12 @@ impl Subscription {
     /// A subscription to no event yet: [`ClientShared`] registers it for each event before
     /// asking the server, and dropping it undoes every registration made so far.
     pub(crate) fn new(id: u64, queue: Arc<LossyQueue<EventItem>>, client: Weak<ClientShared>) -> Subscription {
-        Subscription { events: Vec::new(), id, queue, client }
+        Subscription { events: Vec::new(), observer: false, id, queue, client }
+    }
+
+    /// A local-only subscription of every event that arrives.
+    pub(crate) fn observer(id: u64, queue: Arc<LossyQueue<EventItem>>, client: Weak<ClientShared>) -> Subscription {
+        Subscription { events: Vec::new(), observer: true, id, queue, client }
     }
 
     pub(crate) fn registered(&mut self, event: &str) {
@@ -180,6 +211,9 @@ impl Drop for Subscription {
         let Some(client) = self.client.upgrade() else {
             return;
         };
+        if self.observer {
+            client.router.remove_observer(self.id);
+        }
         for event in &self.events {
             if client.router.remove(event, self.id) {
                 client.unsubscribe_in_background(event);

@@ -38,7 +38,8 @@ impl From<StreamError> for CommandError {
 /// stream output, notice cancellation, ask the client and publish events:
 ///
 /// ```no_run
-/// # use osmp_runtime::instruction::{CommandContext, CommandError, Outcome};
+/// # extern crate osmp_runtime as osmp;
+/// # use osmp::instruction::{CommandContext, CommandError, Outcome};
 /// async fn copy_files(cx: CommandContext, files: Vec<String>) -> Result<Outcome, CommandError> {
 ///     let total = files.len() as u64;
 ///     for (done, file) in files.iter().enumerate() {

@@ -38,7 +38,8 @@ pub enum ErrorKind {
 /// what went wrong:
 ///
 /// ```
-/// use osmp_runtime::instruction::{CommandError, ErrorKind};
+/// # extern crate osmp_runtime as osmp;
+/// use osmp::instruction::{CommandError, ErrorKind};
 ///
 /// fn find_call(id: &str) -> Result<(), CommandError> {
 ///     Err(CommandError::new(format!("No such call: {id}")))

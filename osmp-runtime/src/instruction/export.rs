@@ -135,8 +135,9 @@ fn rename_reference(value: &mut Value, from: &str, to: &str) {
 /// The document for the given sets, in order.
 ///
 /// ```
-/// use osmp_runtime::instruction::export_schema;
-/// use osmp_runtime::standard::standard_schema;
+/// # extern crate osmp_runtime as osmp;
+/// use osmp::instruction::export_schema;
+/// use osmp::standard::standard_schema;
 ///
 /// let document = export_schema([standard_schema()]);
 /// let sets = document["instruction-sets"].as_array().unwrap();
@@ -154,10 +155,30 @@ pub fn export_schema<'a>(sets: impl IntoIterator<Item = &'a InstructionSetSchema
     })
 }
 
+/// A set serializes as the document [`export_schema`] writes for it alone, so that the
+/// obvious way of exporting a schema works:
+///
+/// ```
+/// # extern crate osmp_runtime as osmp;
+/// use osmp::standard::standard_schema;
+///
+/// let document = serde_json::to_value(standard_schema()).unwrap();
+/// assert_eq!(document, osmp::instruction::export_schema([standard_schema()]));
+/// assert_eq!(document["instruction-sets"][0]["name"], "standard");
+/// let text = serde_json::to_string_pretty(standard_schema()).unwrap();
+/// assert!(text.contains("\"osmp-version\": 1"));
+/// ```
+impl serde::Serialize for InstructionSetSchema {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        export_schema([self]).serialize(serializer)
+    }
+}
+
 fn export_set(set: &InstructionSetSchema, generator: &mut SchemaGenerator) -> Value {
     json!({
         "name": set.name,
         "description": set.description,
+        "long-description": set.long_description,
         "commands": set.commands.iter().map(|command| export_command(command, generator)).collect::<Vec<_>>(),
         "events": set.events.iter().map(|event| export_event(event, generator)).collect::<Vec<_>>(),
     })
@@ -276,6 +297,7 @@ mod tests {
         let schema = InstructionSetSchema {
             name: Cow::Borrowed(name),
             description: Cow::Borrowed(""),
+            long_description: Cow::Borrowed(""),
             commands: Cow::Owned(Vec::new()),
             events: Cow::Owned(Vec::new()),
         };

@@ -11,7 +11,8 @@ use crate::wire::{Payload, Status};
 /// returns data, `event-subscribe` only a text, `vcall-play` neither.
 ///
 /// ```
-/// use osmp_runtime::instruction::Outcome;
+/// # extern crate osmp_runtime as osmp;
+/// use osmp::instruction::Outcome;
 /// use serde_json::json;
 ///
 /// let text = Outcome::text("Subscribed 2 events.");

@@ -9,7 +9,7 @@ use serde::de::DeserializeOwned;
 use serde_json::value::RawValue;
 use serde_json::{Map, Value};
 
-use super::CommandError;
+use super::{CommandError, JsonSchemaFn};
 use crate::wire::Payload;
 
 /// The parameters of one command: the members of its `data` object.
@@ -18,8 +18,9 @@ use crate::wire::Payload;
 /// and say what was expected:
 ///
 /// ```
-/// use osmp_runtime::instruction::Params;
-/// use osmp_runtime::wire::Payload;
+/// # extern crate osmp_runtime as osmp;
+/// use osmp::instruction::Params;
+/// use osmp::wire::Payload;
 /// use serde_json::json;
 ///
 /// let data = Payload::from_value(&json!({"call-id": "evac", "priority": "high"}));
@@ -78,43 +79,97 @@ impl Params {
 
     /// Takes out a parameter that must be present (and not `null`).
     pub fn required<T: DeserializeOwned + JsonSchema>(&mut self, name: &str) -> Result<T, CommandError> {
-        match self.take(name) {
-            Some(raw) if raw != "null" => decode_param(name, raw),
-            _ => Err(CommandError::invalid_params(format!("missing mandatory parameter '{name}'"))),
-        }
+        self.required_with(name, Some(T::json_schema))
     }
 
     /// Takes out a parameter that may be absent; `null` counts as absent.
     pub fn optional<T: DeserializeOwned + JsonSchema>(&mut self, name: &str) -> Result<Option<T>, CommandError> {
+        self.optional_with(name, Some(T::json_schema))
+    }
+
+    /// [`required`](Self::required) for a set that keeps the parameter's JSON Schema in its
+    /// table ([`ParamSchema::schema`](super::ParamSchema::schema)): the schema says what was
+    /// expected when the value has the wrong JSON type; without one, serde's message does.
+    pub fn required_with<T: DeserializeOwned>(
+        &mut self,
+        name: &str,
+        schema: Option<JsonSchemaFn>,
+    ) -> Result<T, CommandError> {
         match self.take(name) {
-            Some(raw) if raw != "null" => decode_param(name, raw).map(Some),
+            Some(raw) if raw != "null" => decode_param(name, raw, schema),
+            _ => Err(CommandError::invalid_params(format!("missing mandatory parameter '{name}'"))),
+        }
+    }
+
+    /// [`optional`](Self::optional) with the parameter's schema, as for
+    /// [`required_with`](Self::required_with).
+    pub fn optional_with<T: DeserializeOwned>(
+        &mut self,
+        name: &str,
+        schema: Option<JsonSchemaFn>,
+    ) -> Result<Option<T>, CommandError> {
+        match self.take(name) {
+            Some(raw) if raw != "null" => decode_param(name, raw, schema).map(Some),
             _ => Ok(None),
         }
     }
 
     /// Decodes all parameters as one struct (a command declared with a parameter struct).
     pub fn into_struct<T: DeserializeOwned>(self) -> Result<T, CommandError> {
+        self.into_struct_with(None)
+    }
+
+    /// [`into_struct`](Self::into_struct) with the struct's JSON Schema
+    /// ([`CommandSchema::params_schema`](super::CommandSchema::params_schema)): a member of
+    /// the wrong JSON type is then reported in the words a plain parameter's is
+    /// (`parameter 'priority': expected integer, got string "high"`).
+    ///
+    /// ```
+    /// # extern crate osmp_runtime as osmp;
+    /// use osmp::instruction::Params;
+    /// use osmp::wire::Payload;
+    /// use serde_json::json;
+    ///
+    /// #[derive(Debug, serde::Deserialize, schemars::JsonSchema)]
+    /// struct NewCall {
+    ///     #[allow(dead_code)]
+    ///     priority: Option<u8>,
+    /// }
+    ///
+    /// let data = Payload::from_value(&json!({"priority": "high"}));
+    /// let params = Params::from_data(Some(&data)).unwrap();
+    /// let error = params.into_struct_with::<NewCall>(Some(<NewCall as schemars::JsonSchema>::json_schema)).unwrap_err();
+    /// assert_eq!(error.to_string(), r#"parameter 'priority': expected integer, got string "high""#);
+    /// ```
+    pub fn into_struct_with<T: DeserializeOwned>(self, schema: Option<JsonSchemaFn>) -> Result<T, CommandError> {
         let text = self.text.as_ref().map_or("{}", Payload::get);
         let mut deserializer = serde_json::Deserializer::from_str(text);
         serde_path_to_error::deserialize(&mut deserializer).map_err(|error| {
             let path = error.path().to_string();
-            let inner = error.into_inner().to_string();
-            let inner = inner.split(" at line ").next().unwrap_or(&inner).to_owned();
-            if let Some(field) = missing_field(&inner) {
+            let inner = error.into_inner();
+            let reason = reason_of(&inner);
+            if let Some(field) = missing_field(&reason) {
                 let name = if path == "." { field.to_owned() } else { format!("{path}.{field}") };
-                CommandError::invalid_params(format!("missing mandatory parameter '{name}'"))
-            } else if path == "." {
-                CommandError::invalid_params(format!("invalid parameters: {inner}"))
-            } else {
-                CommandError::invalid_params(format!("parameter '{path}': {inner}"))
+                return CommandError::invalid_params(format!("missing mandatory parameter '{name}'"));
             }
+            if path == "." {
+                return CommandError::invalid_params(format!("invalid parameters: {reason}"));
+            }
+            let Some(schema) = schema else {
+                // Hand-written sets without a schema keep serde's words and the whole path.
+                return CommandError::invalid_params(format!("parameter '{path}': {reason}"));
+            };
+            // `priority`, `zones[0]`, `call.id`: the parameter, then where inside it.
+            let split = path.find(['.', '[']).unwrap_or(path.len());
+            let (name, inside) = (&path[..split], path[split..].trim_start_matches('.'));
+            let expected = if inside.is_empty() { expected_member_type(schema, name) } else { None };
+            param_error(name, self.raw(name).unwrap_or(""), inside, &inner, expected)
         })
     }
 
     /// A parameter's value, without taking it out.
     pub fn get(&self, name: &str) -> Option<Value> {
-        let range = self.members.iter().find(|(member, _)| member == name)?.1.clone();
-        serde_json::from_str(&self.text.as_ref()?.get()[range]).ok()
+        serde_json::from_str(self.raw(name)?).ok()
     }
 
     /// Whether no parameters are left.
@@ -125,6 +180,12 @@ impl Params {
     /// The names of the parameters not taken out yet.
     pub fn remaining(&self) -> impl Iterator<Item = &str> {
         self.members.iter().map(|(name, _)| name.as_str())
+    }
+
+    /// A member's raw JSON text, without taking it out.
+    fn raw(&self, name: &str) -> Option<&str> {
+        let range = self.members.iter().find(|(member, _)| member == name)?.1.clone();
+        Some(&self.text.as_ref()?.get()[range])
     }
 
     /// Removes a member and returns its raw JSON text.
@@ -140,36 +201,62 @@ fn missing_field(message: &str) -> Option<&str> {
     message.strip_prefix("missing field `")?.split('`').next()
 }
 
-fn decode_param<T: DeserializeOwned + JsonSchema>(name: &str, raw: &str) -> Result<T, CommandError> {
+fn decode_param<T: DeserializeOwned>(name: &str, raw: &str, schema: Option<JsonSchemaFn>) -> Result<T, CommandError> {
     let mut deserializer = serde_json::Deserializer::from_str(raw);
     serde_path_to_error::deserialize(&mut deserializer).map_err(|error| {
         let path = error.path().to_string();
-        let inner = error.into_inner();
-        // serde_json locates errors in the parameter's own text; the position says nothing
-        // to the client.
-        let reason = inner.to_string();
-        let reason = reason.split(" at line ").next().unwrap_or(&reason);
+        let inside = if path == "." { "" } else { path.as_str() };
         // Only on this error path is anything described: the value's kind and a preview.
-        let actual = RawKind::of(raw);
-        let expected = expected_type::<T>();
-        let message = match (&expected, path.as_str()) {
-            // The value has the wrong JSON type altogether: say what was wanted.
-            (Some(expected), ".")
-                if inner.classify() == serde_json::error::Category::Data && !actual.matches(expected) =>
-            {
-                format!("parameter '{name}': expected {expected}, got {}", actual.describe(raw))
-            }
-            (_, ".") => format!("parameter '{name}': {reason}"),
-            (_, inner_path) => format!("parameter '{name}': at '{inner_path}': {reason}"),
-        };
-        CommandError::invalid_params(message)
+        param_error(name, raw, inside, error.inner(), schema.and_then(expected_type))
     })
 }
 
-/// The JSON type a Rust type expects, read from its JSON Schema.
-fn expected_type<T: JsonSchema>() -> Option<String> {
-    let schema = schemars::SchemaGenerator::default().into_root_schema_for::<T>();
-    let schema = schema.as_value();
+/// serde_json locates errors in the parameter's own text; the position says nothing to the
+/// client.
+fn reason_of(error: &serde_json::Error) -> String {
+    let reason = error.to_string();
+    reason.split(" at line ").next().unwrap_or(&reason).to_owned()
+}
+
+/// The error of parameter `name` whose value `raw` did not decode, `inside` it (empty for
+/// the value itself): what was expected when the value has the wrong JSON type altogether,
+/// serde's reason otherwise. Plain parameters and a parameter struct's members share it.
+fn param_error(
+    name: &str,
+    raw: &str,
+    inside: &str,
+    error: &serde_json::Error,
+    expected: Option<String>,
+) -> CommandError {
+    let reason = reason_of(error);
+    let actual = RawKind::of(raw);
+    let message = match (&expected, inside) {
+        (Some(expected), "") if error.classify() == serde_json::error::Category::Data && !actual.matches(expected) => {
+            format!("parameter '{name}': expected {expected}, got {}", actual.describe(raw))
+        }
+        (_, "") => format!("parameter '{name}': {reason}"),
+        (_, inside) => format!("parameter '{name}': at '{inside}': {reason}"),
+    };
+    CommandError::invalid_params(message)
+}
+
+/// The JSON type a schema expects (`integer`, `string or array`), `null` left out.
+fn expected_type(schema: JsonSchemaFn) -> Option<String> {
+    let mut generator = schemars::SchemaGenerator::default();
+    let schema = schema(&mut generator).to_value();
+    type_of(resolve(&schema, generator.definitions()))
+}
+
+/// The JSON type the member `name` of a struct's schema expects.
+fn expected_member_type(schema: JsonSchemaFn, name: &str) -> Option<String> {
+    let mut generator = schemars::SchemaGenerator::default();
+    let schema = schema(&mut generator).to_value();
+    let definitions = generator.definitions();
+    let member = resolve(&schema, definitions).get("properties")?.get(name)?;
+    type_of(resolve(member, definitions))
+}
+
+fn type_of(schema: &Value) -> Option<String> {
     match schema.get("type")? {
         Value::String(kind) => Some(kind.clone()),
         Value::Array(kinds) => {
@@ -177,6 +264,15 @@ fn expected_type<T: JsonSchema>() -> Option<String> {
             Some(kinds.join(" or "))
         }
         _ => None,
+    }
+}
+
+/// Follows a `$ref` (`#/$defs/Name`) into the generator's definitions.
+fn resolve<'a>(schema: &'a Value, definitions: &'a Map<String, Value>) -> &'a Value {
+    let name = schema.get("$ref").and_then(Value::as_str).and_then(|reference| reference.rsplit('/').next());
+    match name.and_then(|name| definitions.get(name)) {
+        Some(definition) => resolve(definition, definitions),
+        None => schema,
     }
 }
 
@@ -287,5 +383,35 @@ mod tests {
         let error = params(json!({"call-id": "x", "priority": "high"})).into_struct::<Create>().unwrap_err();
         assert!(error.to_string().starts_with("parameter 'priority': invalid type: string \"high\""), "{error}");
         assert!(params(json!({"call-id": "x"})).into_struct::<Create>().is_ok());
+    }
+
+    #[test]
+    fn struct_members_are_reported_in_the_words_of_plain_parameters() {
+        #[derive(Deserialize, JsonSchema, Debug)]
+        #[serde(rename_all = "kebab-case")]
+        #[allow(dead_code)]
+        struct Create {
+            call_id: String,
+            priority: Option<u8>,
+            zones: Option<Vec<u8>>,
+        }
+        let schema = Some(<Create as JsonSchema>::json_schema as JsonSchemaFn);
+        let as_struct = |value: Value| params(value).into_struct_with::<Create>(schema).unwrap_err().to_string();
+        let plain = |value: Value, name: &str| {
+            let mut p = params(value);
+            match name {
+                "priority" => p.optional::<u8>(name).map(|_| ()),
+                _ => p.optional::<Vec<u8>>(name).map(|_| ()),
+            }
+            .unwrap_err()
+            .to_string()
+        };
+        let wrong = json!({"call-id": "x", "priority": "high"});
+        assert_eq!(as_struct(wrong.clone()), r#"parameter 'priority': expected integer, got string "high""#);
+        assert_eq!(as_struct(wrong.clone()), plain(wrong, "priority"));
+        let inside = json!({"call-id": "x", "zones": [1, "a"]});
+        assert_eq!(as_struct(inside.clone()), plain(inside, "zones"));
+        assert!(as_struct(json!({"call-id": "x", "zones": [1, "a"]})).starts_with("parameter 'zones': at '[1]': "));
+        assert_eq!(as_struct(json!({"priority": 1})), "missing mandatory parameter 'call-id'");
     }
 }

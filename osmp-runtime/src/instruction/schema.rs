@@ -15,8 +15,10 @@ pub type JsonSchemaFn = fn(&mut schemars::SchemaGenerator) -> schemars::Schema;
 pub struct InstructionSetSchema {
     /// The set's name as shown in `help` (`standard`, `vd1`, …).
     pub name: Cow<'static, str>,
-    /// One-line description.
+    /// First paragraph of its documentation.
     pub description: Cow<'static, str>,
+    /// The rest of its documentation (empty when there is none).
+    pub long_description: Cow<'static, str>,
     /// The commands, in declaration order.
     pub commands: Cow<'static, [CommandSchema]>,
     /// The events, in declaration order.

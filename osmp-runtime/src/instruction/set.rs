@@ -19,14 +19,16 @@ pub type CommandFuture = Pin<Box<dyn Future<Output = Result<Outcome, CommandErro
 /// future.
 ///
 /// ```
+/// # extern crate osmp_runtime as osmp;
 /// use std::borrow::Cow;
-/// use osmp_runtime::instruction::*;
+/// use osmp::instruction::*;
 ///
 /// struct Ping;
 ///
 /// static SCHEMA: InstructionSetSchema = InstructionSetSchema {
 ///     name: Cow::Borrowed("ping"),
 ///     description: Cow::Borrowed("Liveness checks."),
+///     long_description: Cow::Borrowed(""),
 ///     commands: Cow::Borrowed(&[CommandSchema {
 ///         name: Cow::Borrowed("ping"),
 ///         aliases: Cow::Borrowed(&[]),

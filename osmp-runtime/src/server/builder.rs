@@ -12,7 +12,7 @@ use super::sets::ServedSets;
 use super::{Server, ServerError, ServerRef, ServerShared};
 use crate::auth::{generate_key, Authenticator, RsaPrivateKey, Users};
 use crate::events::EventBus;
-use crate::instruction::InstructionSet;
+use crate::instruction::{check_result_shapes, InstructionSet};
 use crate::limits::Limits;
 use crate::session::SessionConfig;
 use crate::standard::{StandardServer, StandardSet};
@@ -132,8 +132,9 @@ impl ServerBuilder {
     /// queues, commands, events, logins (see [`Limits`] for each default and why).
     ///
     /// ```
-    /// use osmp_runtime::limits::Limits;
-    /// use osmp_runtime::server::Server;
+    /// # extern crate osmp_runtime as osmp;
+    /// use osmp::limits::Limits;
+    /// use osmp::server::Server;
     ///
     /// let mut limits = Limits::default();
     /// limits.connections.max_sessions = 100;
@@ -153,7 +154,14 @@ impl ServerBuilder {
     }
 
     /// Binds the listening socket (and joins the cluster, if one is given).
+    ///
+    /// Fails, before binding, with [`ServerError::ResultShape`] naming the set and the
+    /// command when a command's result schema is not a JSON object (see
+    /// [`check_result_shapes`]).
     pub async fn build(mut self) -> Result<Server, ServerError> {
+        for set in &self.sets {
+            check_result_shapes(set.schema())?;
+        }
         let auth = self.authenticator()?;
         let tls = match self.tls {
             TlsMode::SelfSigned => Some(ServerTls::self_signed(self_signed_names(&self.bind))?),

@@ -5,7 +5,7 @@ use std::sync::Arc;
 use super::sets::ServedSets;
 use crate::auth::Authenticator;
 use crate::events::EventBus;
-use crate::instruction::{CommandContext, CommandError, CommandFuture, Params};
+use crate::instruction::{CommandContext, CommandError, CommandFuture, CommandSchema, Params};
 use crate::session::{IncomingCommand, PeerHandler, Session};
 
 pub(crate) struct ServerHandler {
@@ -38,6 +38,7 @@ impl PeerHandler for ServerHandler {
             Ok(params) => params,
             Err(error) => return ready(Err(error)),
         };
+        log_unknown_params(found.schema(), &params);
         let cx = CommandContext::new(
             session.clone(),
             command.nr,
@@ -47,6 +48,18 @@ impl PeerHandler for ServerHandler {
             self.events.clone(),
         );
         found.set().call(found.index(), params, cx)
+    }
+}
+
+/// Parameters the command does not declare are ignored, as the specification asks of every
+/// peer; a debug line helps whoever wonders why `brigthness=30` changed nothing. Sets that
+/// declare no parameters (written by hand, reading `Params` themselves) are not second-guessed.
+fn log_unknown_params(schema: &CommandSchema, params: &Params) {
+    if schema.params.is_empty() || !tracing::enabled!(tracing::Level::DEBUG) {
+        return;
+    }
+    for name in params.remaining().filter(|name| !schema.params.iter().any(|param| param.name == *name)) {
+        tracing::debug!(command = %schema.name, parameter = name, "unknown parameter ignored");
     }
 }
 

@@ -2,7 +2,8 @@
 //! asked, plain TCP) and serves the registered instruction sets.
 //!
 //! ```no_run
-//! use osmp_runtime::server::Server;
+//! # extern crate osmp_runtime as osmp;
+//! use osmp::server::Server;
 //!
 //! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
 //! let server = Server::builder().bind("127.0.0.1:9000").build().await?;
@@ -35,7 +36,7 @@ pub use builder::ServerBuilder;
 
 use crate::auth::Authenticator;
 use crate::events::EventBus;
-use crate::instruction::{InstructionSet, Registry};
+use crate::instruction::{InstructionSet, Registry, ResultShapeError};
 use crate::limits::Limits;
 use crate::session::{Identity, SessionConfig};
 use crate::transport::accept::Acceptor;
@@ -63,6 +64,9 @@ pub enum ServerError {
     /// The configuration is inconsistent.
     #[error("invalid server configuration: {0}")]
     Config(String),
+    /// An instruction set has a command whose result is not a JSON object.
+    #[error(transparent)]
+    ResultShape(#[from] ResultShapeError),
 }
 
 /// A snapshot of what a server holds, against its [`Limits`].

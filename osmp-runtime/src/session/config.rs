@@ -7,8 +7,9 @@ use std::time::Duration;
 /// The timers of a session.
 ///
 /// ```
+/// # extern crate osmp_runtime as osmp;
 /// use std::time::Duration;
-/// use osmp_runtime::session::SessionConfig;
+/// use osmp::session::SessionConfig;
 ///
 /// let mut config = SessionConfig::default();
 /// config.event_batch_window = Duration::from_millis(50);

@@ -17,7 +17,8 @@ impl Identity {
     /// Whether the identity holds a permission.
     ///
     /// ```
-    /// use osmp_runtime::session::Identity;
+    /// # extern crate osmp_runtime as osmp;
+    /// use osmp::session::Identity;
     ///
     /// let operator = Identity { name: "jon".into(), roles: ["operator".to_owned()].into() };
     /// assert!(operator.holds("operator") && !operator.holds("service"));

@@ -1,6 +1,6 @@
 //! `help [cmd]`: lists every command, or describes one in detail.
 
-use super::types::{CommandHelp, CommandList, CommandSummary, Help, NameAndDescription};
+use super::types::{CommandHelp, CommandList, CommandSummary, Help, NameAndDescription, SetHelp};
 use crate::instruction::{CommandContext, CommandError, RegisteredCommand};
 
 pub(super) fn run(cx: &CommandContext, cmd: Option<String>) -> Result<Help, CommandError> {
@@ -10,11 +10,21 @@ pub(super) fn run(cx: &CommandContext, cmd: Option<String>) -> Result<Help, Comm
     let permitted = |command: &RegisteredCommand<'_>| cx.session().is_permitted(command.schema().requires.as_deref());
     match cmd {
         None => Ok(Help::List(CommandList { commands: registry.commands().filter(permitted).map(summary).collect() })),
-        Some(name) => {
-            let command =
-                registry.resolve(&name).filter(permitted).ok_or_else(|| CommandError::command_not_found(&name))?;
-            Ok(Help::Detail(detail(&command)))
-        }
+        Some(name) => match registry.resolve(&name).filter(permitted) {
+            Some(command) => Ok(Help::Detail(detail(&command))),
+            // Not a command: the name of an instruction set describes the set.
+            None => {
+                let set = registry.sets().iter().map(|set| set.schema()).find(|set| set.name == name);
+                let set = set.ok_or_else(|| CommandError::command_not_found(&name))?;
+                let commands = registry.commands().filter(|c| c.set_name() == set.name).filter(permitted);
+                Ok(Help::Set(SetHelp {
+                    instruction_set: set.name.to_string(),
+                    description: set.description.to_string(),
+                    long_description: set.long_description.to_string(),
+                    commands: commands.map(summary).collect(),
+                }))
+            }
+        },
     }
 }
 

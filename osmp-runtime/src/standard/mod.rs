@@ -17,7 +17,7 @@ use serde_json::Value;
 
 pub use types::{
     ActiveCmd, ActiveCmds, Apropos, AproposMatch, CommandHelp, CommandList, CommandSummary, Echo, EventInfo, EventList,
-    Help, NameAndDescription, Time,
+    Help, NameAndDescription, SetHelp, Time,
 };
 
 pub use login::LoginMethod;

@@ -7,14 +7,34 @@ use serde_json::Value;
 
 use crate::wire::{Nr, Timestamp};
 
-/// What `help` answers: the list of commands, or one command in detail.
+/// What `help` answers: the list of commands, one command in detail, or one instruction set.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(untagged)]
 pub enum Help {
+    /// With `cmd` naming an instruction set rather than a command (an extension of this
+    /// implementation): the set's descriptions and its commands. Listed before `List`,
+    /// whose only field it also has, so that it decodes as itself. Left out of the schema,
+    /// so that `help`'s return values are the specification's.
+    #[schemars(skip)]
+    Set(SetHelp),
     /// Without `cmd`: every command.
     List(CommandList),
     /// With `cmd`: that command in detail.
     Detail(CommandHelp),
+}
+
+/// One instruction set: its documentation and the commands of it a session may run.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub struct SetHelp {
+    /// Name of the instruction set
+    pub instruction_set: String,
+    /// Short description of the instruction set
+    pub description: String,
+    /// Longer more detailed description of the instruction set
+    pub long_description: String,
+    /// Its commands
+    pub commands: Vec<CommandSummary>,
 }
 
 /// Every command the server offers.

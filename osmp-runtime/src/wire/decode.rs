@@ -52,7 +52,8 @@ impl Message {
     /// Reads one message from JSON text.
     ///
     /// ```
-    /// use osmp_runtime::wire::{Message, Command};
+    /// # extern crate osmp_runtime as osmp;
+    /// use osmp::wire::{Message, Command};
     ///
     /// let message = Message::decode(r#"{"nr":17,"type":"cmd","id":"echo","data":{"token":"hi"}}"#).unwrap();
     /// let Message::Cmd(Command { nr, id, data }) = message else { panic!("not a command") };

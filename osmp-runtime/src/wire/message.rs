@@ -64,7 +64,8 @@ impl Message {
     /// Queues are bounded in bytes with it, without serializing anything twice.
     ///
     /// ```
-    /// use osmp_runtime::wire::{Message, Payload, Response, Status};
+    /// # extern crate osmp_runtime as osmp;
+    /// use osmp::wire::{Message, Payload, Response, Status};
     ///
     /// let data = Payload::from_json(r#"{"token":"hi"}"#).unwrap();
     /// let response = Message::Response(Response {

@@ -16,7 +16,8 @@ use serde_json::Value;
 /// A JSON value carried in a message's `data` field.
 ///
 /// ```
-/// use osmp_runtime::wire::Payload;
+/// # extern crate osmp_runtime as osmp;
+/// use osmp::wire::Payload;
 /// use serde_json::json;
 ///
 /// let payload = Payload::from_serialize(&json!({"token": "hi"})).unwrap();

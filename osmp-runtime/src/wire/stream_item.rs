@@ -10,7 +10,8 @@ use super::Payload;
 /// What one stream message carries, read by its conventional shape.
 ///
 /// ```
-/// use osmp_runtime::wire::{Payload, StreamItem};
+/// # extern crate osmp_runtime as osmp;
+/// use osmp::wire::{Payload, StreamItem};
 /// use serde_json::json;
 ///
 /// let progress = StreamItem::progress(3, 10);

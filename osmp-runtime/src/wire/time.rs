@@ -14,7 +14,8 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 /// A point in time, written in the reference's format.
 ///
 /// ```
-/// use osmp_runtime::wire::Timestamp;
+/// # extern crate osmp_runtime as osmp;
+/// use osmp::wire::Timestamp;
 ///
 /// let t: Timestamp = "2017-09-05T09:35:36.2418162+02:00".parse().unwrap();
 /// assert_eq!(t.to_string(), "2017-09-05T09:35:36.2418162+02:00");
@@ -137,8 +138,9 @@ pub struct InvalidTimeout(pub String);
 /// duration (`PT5M`) or a date-time (the reference client's `DateTime? timeout`).
 ///
 /// ```
+/// # extern crate osmp_runtime as osmp;
 /// use std::time::Duration;
-/// use osmp_runtime::wire::{parse_timeout, Timeout};
+/// use osmp::wire::{parse_timeout, Timeout};
 /// use serde_json::json;
 ///
 /// assert_eq!(parse_timeout(&json!(90)).unwrap(), Timeout::After(Duration::from_secs(90)));
@@ -171,8 +173,9 @@ pub fn parse_timeout(value: &serde_json::Value) -> Result<Timeout, InvalidTimeou
 /// reads for `event-subscribe`'s `timeout`.
 ///
 /// ```
+/// # extern crate osmp_runtime as osmp;
 /// use std::time::Duration;
-/// use osmp_runtime::wire::format_timespan;
+/// use osmp::wire::format_timespan;
 ///
 /// assert_eq!(format_timespan(Duration::from_secs(90)), "00:01:30");
 /// assert_eq!(format_timespan(Duration::from_millis(93_784_500)), "1.02:03:04.5000000");

@@ -1,9 +1,10 @@
 //! `Vd1Client`: one typed method per command over the runtime's client, a `start_…` twin
 //! that returns a handle (stream, cancel), and a `subscribe_…` method per event.
 //!
-//! Arguments are borrowed (the client only serializes them), with the borrowed forms
-//! Rust programs expect: `&str` for `String`, `&[T]` for `Vec<T>`, `Option<&T>` for
-//! optional parameters.
+//! Arguments are taken by value or by reference alike (the client only serializes them):
+//! `impl AsRef<str>` for `String`, `impl AsRef<[T]>` for `Vec<T>`, `impl Borrow<T>` for
+//! any other `T` and a parameter struct; optional parameters as `Option<&str>`,
+//! `Option<&[T]>`, `Option<&T>`, so that `None` needs no type.
 
 use heck::ToUpperCamelCase;
 use proc_macro2::TokenStream;
@@ -14,7 +15,7 @@ use crate::instruction_set::ir::{ArgDef, CommandDef, EventData, EventDef, Output
 use crate::internals::client;
 use crate::internals::docs::is_doc;
 use crate::internals::ir::ParamDef;
-use crate::internals::tokens::{borrowed_param, local};
+use crate::internals::tokens::{local, passed_param, passed_whole, PassedParam};
 
 pub fn render(set: &SetDef) -> TokenStream {
     if !set.header.client {
@@ -51,15 +52,27 @@ pub fn render(set: &SetDef) -> TokenStream {
 }
 
 /// `fn vcall_create(…) -> Result<T, CallError>` and `fn start_vcall_create(…) -> TypedCall`.
+///
+/// Both build their parameters with one hidden helper and decode the result with another,
+/// so that a type lacking `Serialize` or `Deserialize` is reported once, not per method.
 fn command_methods(set: &SetDef, command: &CommandDef) -> TokenStream {
     let p = set.header.private();
     let vis = &set.header.vis;
     let (method, start) = (&command.ident, format_ident!("start_{}", command.ident));
+    let (params_fn, decode_fn) =
+        (format_ident!("__{}_params", command.ident), format_ident!("__{}_decode", command.ident));
     let name = &command.name.value;
     let docs = command.attrs.iter().filter(|attr| is_doc(attr));
-    let args = client_args(command);
+    let passed = passed_args(command);
+    let args: Vec<TokenStream> = passed
+        .iter()
+        .map(|(ident, passed)| {
+            let ty = &passed.ty;
+            quote!(#ident: #ty)
+        })
+        .collect();
+    let idents: Vec<&syn::Ident> = passed.iter().map(|(ident, _)| *ident).collect();
     let data = local("__data");
-    let build = build_data(set, command, &data);
     let (result, decode) = result_and_decode(set, command);
     let stream = match &command.stream {
         Some(ty) => quote!(#ty),
@@ -69,52 +82,65 @@ fn command_methods(set: &SetDef, command: &CommandDef) -> TokenStream {
     let wrap = match &command.stream {
         Some(ty) => {
             let p_at = set.header.private_at(ty.span());
-            quote_spanned!(ty.span()=> #p_at::TypedCall::<#result, #ty>::new)
+            quote_spanned!(ty.span()=> #p_at::typed_call::<#result, #ty>)
         }
         None => quote!(#p::TypedCall::new),
+    };
+    let (params_helper, params) = if passed.is_empty() {
+        (TokenStream::new(), quote!(&()))
+    } else {
+        let build = build_data(set, command, &data);
+        let helper = quote! {
+            #[doc(hidden)]
+            fn #params_fn(#(#args),*) -> ::core::result::Result<#p::CallParams, #p::CallError> {
+                #build
+                ::core::result::Result::Ok(#data)
+            }
+        };
+        (helper, quote!(&Self::#params_fn(#(#idents),*)?))
     };
     let start_doc = format!(
         "Starts `{name}` and returns a handle: read its stream with `next`, its result with `response`, \
          cancel it with `cancel` or by dropping the handle."
     );
     quote! {
+        #params_helper
+
+        #[doc(hidden)]
+        fn #decode_fn(command: &str, response: #p::Response) -> ::core::result::Result<#result, #p::CallError> {
+            (#decode)(command, response)
+        }
+
         #(#docs)*
         #vis async fn #method(&self #(, #args)*) -> ::core::result::Result<#result, #p::CallError> {
-            #build
-            let response = self.client.call(#name, &#data).await?;
-            (#decode)(#name, response)
+            let response = self.client.call(#name, #params).await?;
+            Self::#decode_fn(#name, response)
         }
 
         #[doc = #start_doc]
         #vis async fn #start(&self #(, #args)*) -> ::core::result::Result<#p::TypedCall<#result, #stream>, #p::CallError> {
-            #build
-            let call = self.client.start(#name, &#data).await?;
-            ::core::result::Result::Ok(#wrap(call, #decode))
+            let call = self.client.start(#name, #params).await?;
+            ::core::result::Result::Ok(#wrap(call, Self::#decode_fn))
         }
     }
 }
 
-/// The client's arguments: borrowed forms of the trait's parameter types.
-fn client_args(command: &CommandDef) -> Vec<TokenStream> {
+/// The client's arguments, each with how it is passed: a parameter struct or a parameter by
+/// value or by reference, an optional one as an `Option` of a reference.
+fn passed_args(command: &CommandDef) -> Vec<(&syn::Ident, PassedParam)> {
     command
         .args
         .iter()
         .filter_map(|arg| match arg {
             ArgDef::Context { .. } => None,
-            ArgDef::Param(param) => {
-                let (ident, ty) = (&param.ident, borrowed_param(param));
-                Some(quote!(#ident: #ty))
-            }
-            ArgDef::Flatten(flatten) => {
-                let (ident, ty) = (&flatten.ident, &flatten.ty);
-                Some(quote!(#ident: &#ty))
-            }
+            ArgDef::Param(param) => Some((&param.ident, passed_param(param))),
+            ArgDef::Flatten(flatten) => Some((&flatten.ident, passed_whole(&flatten.ident, &flatten.ty))),
         })
         .collect()
 }
 
-/// `let __data = …;`: the parameter struct itself, or an object of the given parameters
-/// (optional ones left out when `None`).
+/// `let __data = …;`: the parameters of the parameter struct, or an object of the given
+/// parameters (optional ones left out when `None`).
 fn build_data(set: &SetDef, command: &CommandDef, data: &syn::Ident) -> TokenStream {
     let p = set.header.private();
     let name = &command.name.value;
@@ -122,10 +148,11 @@ fn build_data(set: &SetDef, command: &CommandDef, data: &syn::Ident) -> TokenStr
         ArgDef::Flatten(flatten) => Some(flatten),
         _ => None,
     }) {
-        let (ident, ty) = (&flatten.ident, &flatten.ty);
-        // Through a function bounded at the type, so a missing `Serialize` is reported there.
+        let ty = &flatten.ty;
+        let value = passed_whole(&flatten.ident, ty).value;
+        // Bounded at the type, so a missing `Serialize` is reported there.
         let p_at = set.header.private_at(ty.span());
-        return quote_spanned!(ty.span()=> let #data = #p_at::serializable::<#ty>(#ident););
+        return quote_spanned!(ty.span()=> let #data = #p_at::CallParams::from_struct::<#ty>(#name, #value)?;);
     }
     let params: Vec<&ParamDef> = command
         .args
@@ -135,16 +162,16 @@ fn build_data(set: &SetDef, command: &CommandDef, data: &syn::Ident) -> TokenStr
             _ => None,
         })
         .collect();
-    if params.is_empty() {
-        return quote!(let #data = (););
-    }
     // Spanned at each parameter's type, so a type that is not `Serialize` is reported there.
     let adds = params.iter().map(|param| {
-        let (ident, field) = (&param.ident, &param.name.value);
+        let field = &param.name.value;
+        let PassedParam { encoded, value, .. } = passed_param(param);
+        let ty = param.value_ty();
+        let p_at = set.header.private_at(ty.span());
         if param.optional.is_some() {
-            quote_spanned!(param.ty.span()=> let #data = #data.optional(#field, #ident)?;)
+            quote_spanned!(ty.span()=> let #data = #p_at::CallParams::optional::<#encoded>(#data, #field, #value)?;)
         } else {
-            quote_spanned!(param.ty.span()=> let #data = #data.param(#field, &#ident)?;)
+            quote_spanned!(ty.span()=> let #data = #p_at::CallParams::param::<#encoded>(#data, #field, #value)?;)
         }
     });
     quote! {
@@ -198,7 +225,7 @@ fn subscribe_method(set: &SetDef, event: &EventDef) -> TokenStream {
         EventData::Fields(_) => event.ident.span(),
     };
     let p_at = set.header.private_at(span);
-    let wrap = quote_spanned!(span=> #p_at::TypedSubscription::<#data>::new);
+    let wrap = quote_spanned!(span=> #p_at::typed_subscription::<#data>);
     let doc = format!("Subscribes the event `{name}` until the session ends; dropping the subscription unsubscribes.");
     quote! {
         #[doc = #doc]
@@ -216,26 +243,39 @@ fn event_type(set: &SetDef, event: &EventDef) -> Option<TokenStream> {
     let p = set.header.private();
     let vis = &set.header.vis;
     let ident = event_struct_ident(set, event);
-    let serde_path = quote!(#p::serde).to_string().replace(' ', "");
     let doc = format!("The data of the event `{}`, as a typed client receives it.", event.name.value);
-    let fields = fields.iter().map(|field| {
+    let (fields_in, error) = (local("__fields"), local("__D"));
+    let declared = fields.iter().map(|field| {
         let (field_ident, ty, name) = (&field.ident, &field.ty, &field.name.value);
         let field_doc =
             if field.description.is_empty() { format!("The field `{name}`.") } else { field.description.clone() };
-        let default = field.optional.is_some().then(|| quote!(#[serde(default)]));
         quote! {
             #[doc = #field_doc]
-            #[serde(rename = #name)]
-            #default
             #vis #field_ident: #ty,
         }
     });
+    // Read field by field, each bounded at its type (`T` of `Option<T>`) rather than by
+    // serde's derive, so that a type lacking `Deserialize` is one error there.
+    let reads = fields.iter().map(|field| {
+        let (field_ident, name) = (&field.ident, &field.name.value);
+        let ty = field.value_ty();
+        let p_at = set.header.private_at(ty.span());
+        let read = if field.optional.is_some() { quote!(optional_field) } else { quote!(field) };
+        quote_spanned!(ty.span()=> #field_ident: #p_at::EventDataIn::#read::<#ty, #error::Error>(&mut #fields_in, #name)?,)
+    });
     Some(quote! {
         #[doc = #doc]
-        #[derive(#p::serde::Deserialize)]
-        #[serde(crate = #serde_path)]
         #vis struct #ident {
-            #(#fields)*
+            #(#declared)*
+        }
+
+        impl<'de> #p::serde::Deserialize<'de> for #ident {
+            fn deserialize<#error: #p::serde::Deserializer<'de>>(
+                deserializer: #error,
+            ) -> ::core::result::Result<Self, #error::Error> {
+                let mut #fields_in = #p::EventDataIn::read(deserializer)?;
+                ::core::result::Result::Ok(Self { #(#reads)* })
+            }
         }
     })
 }

@@ -7,7 +7,7 @@ use syn::spanned::Spanned;
 use super::events_ident;
 use crate::instruction_set::ir::{EventData, EventDef, SetDef};
 use crate::internals::docs::with_note;
-use crate::internals::tokens::{allow_dead_code, borrowed_param, local};
+use crate::internals::tokens::{allow_dead_code, local, passed_param, passed_whole, PassedParam};
 
 pub fn render(set: &SetDef) -> TokenStream {
     // A set without events gets no emitter rather than an empty one.
@@ -69,20 +69,23 @@ fn method(set: &SetDef, event: &EventDef) -> TokenStream {
     let (args, build) = match &event.data {
         EventData::Flatten(flatten) => {
             let (arg, ty) = (&flatten.ident, &flatten.ty);
-            let build = quote!(let #data = #arg;);
-            (vec![quote!(#arg: &#ty)], build)
+            let PassedParam { ty: passed, value, .. } = passed_whole(arg, ty);
+            (vec![quote!(#arg: #passed)], quote!(let #data = #value;))
         }
         EventData::Fields(fields) => {
             let args = fields.iter().map(|field| {
-                let (arg, ty) = (&field.ident, borrowed_param(field));
+                let (arg, ty) = (&field.ident, passed_param(field).ty);
                 quote!(#arg: #ty)
             });
-            // Each field is serialized where its type was declared, so a type that is not
-            // `Serialize` is reported there.
+            // Each field is serialized where its type was declared (`T` of `Option<T>`), so a
+            // type that is not `Serialize` is reported there.
             let adds = fields.iter().map(|field| {
-                let (arg, ty, field_name) = (&field.ident, &field.ty, &field.name.value);
+                let field_name = &field.name.value;
+                let PassedParam { encoded, value, .. } = passed_param(field);
+                let ty = field.value_ty();
                 let p_at = set.header.private_at(ty.span());
-                quote_spanned!(ty.span()=> let #data = #p_at::EventFields::field(#data, #field_name, &#arg)?;)
+                let add = if field.optional.is_some() { quote!(event_optional_field) } else { quote!(event_field) };
+                quote_spanned!(ty.span()=> let #data = #p_at::#add::<#encoded>(#data, #field_name, #value)?;)
             });
             (args.collect(), quote!(let #data = #p::EventFields::new(); #(#adds)*))
         }
@@ -93,7 +96,7 @@ fn method(set: &SetDef, event: &EventDef) -> TokenStream {
         EventData::Flatten(flatten) => {
             let ty = &flatten.ty;
             let p_at = set.header.private_at(ty.span());
-            quote_spanned!(ty.span()=> #p_at::EventTarget::emit::<#ty>(&self.target, #name, #data))
+            quote_spanned!(ty.span()=> #p_at::emit_event::<#ty>(&self.target, #name, #data))
         }
         EventData::Fields(_) => quote!(#p::EventTarget::emit(&self.target, #name, &#data)),
     };

@@ -12,7 +12,7 @@ use syn::spanned::Spanned;
 use super::optional_cow;
 use crate::instruction_set::ir::{ArgDef, CommandDef, EventData, EventDef, OutputKind, SetDef};
 use crate::internals::ir::ParamDef;
-use crate::internals::tokens::{allow_dead_code, json_schema_fn};
+use crate::internals::tokens::{allow_dead_code, local};
 
 pub fn render(set: &SetDef) -> TokenStream {
     let p = set.header.private();
@@ -20,7 +20,7 @@ pub fn render(set: &SetDef) -> TokenStream {
     let schema_fn = set.header.schema_fn_ident();
     let allow = allow_dead_code(vis);
     let name = &set.header.name.value;
-    let description = &set.header.docs.description;
+    let (description, long_description) = (&set.header.docs.description, &set.header.docs.long_description);
     let commands = set.commands.iter().map(|command| command_schema(set, command));
     let events = set.events.iter().map(|event| event_schema(set, event));
     let doc = format!(
@@ -35,6 +35,7 @@ pub fn render(set: &SetDef) -> TokenStream {
             static SCHEMA: #p::LazyLock<#p::InstructionSetSchema> = #p::LazyLock::new(|| #p::InstructionSetSchema {
                 name: #p::Cow::Borrowed(#name),
                 description: #p::Cow::Borrowed(#description),
+                long_description: #p::Cow::Borrowed(#long_description),
                 commands: #p::Cow::Owned(::std::vec![#(#commands),*]),
                 events: #p::Cow::Owned(::std::vec![#(#events),*]),
             });
@@ -55,7 +56,7 @@ fn command_schema(set: &SetDef, command: &CommandDef) -> TokenStream {
     let params_json_schema = params_json_schema(set, command);
     let stream_schema = match &command.stream {
         Some(ty) => {
-            let schema = json_schema_fn(&set.header, ty);
+            let schema = schema_fn(set, ty);
             quote!(::core::option::Option::Some(#schema))
         }
         None => quote!(::core::option::Option::None),
@@ -106,7 +107,7 @@ fn params_schema(set: &SetDef, command: &CommandDef) -> TokenStream {
         let name = &param.name.value;
         let description = &param.description;
         let required = param.optional.is_none();
-        let schema = json_schema_fn(&set.header, param.value_ty());
+        let schema = schema_fn(set, param.value_ty());
         quote! {
             #p::ParamSchema {
                 name: #p::Cow::Borrowed(#name),
@@ -130,7 +131,7 @@ fn returns_schema(set: &SetDef, command: &CommandDef) -> (TokenStream, TokenStre
             let ty = &command.output.ok;
             let p_at = set.header.private_at(ty.span());
             let fields = quote_spanned!(ty.span()=> #p_at::fields_of::<#ty>());
-            let schema = json_schema_fn(&set.header, ty);
+            let schema = schema_fn(set, ty);
             (quote!(#p::Cow::Owned(#fields)), quote!(::core::option::Option::Some(#schema)))
         }
     }
@@ -144,7 +145,7 @@ fn params_json_schema(set: &SetDef, command: &CommandDef) -> TokenStream {
         _ => None,
     });
     if let Some(flatten) = flatten {
-        return json_schema_fn(&set.header, &flatten.ty);
+        return schema_fn(set, &flatten.ty);
     }
     let params: Vec<ParamDef> = command
         .args
@@ -168,7 +169,7 @@ fn event_schema(set: &SetDef, event: &EventDef) -> TokenStream {
             let ty = &flatten.ty;
             let p_at = set.header.private_at(ty.span());
             let fields = quote_spanned!(ty.span()=> #p_at::fields_of::<#ty>());
-            (quote!(#p::Cow::Owned(#fields)), json_schema_fn(&set.header, ty))
+            (quote!(#p::Cow::Owned(#fields)), schema_fn(set, ty))
         }
         EventData::Fields(fields) => (field_list(set, fields), object_schema_fn(set, fields)),
     };
@@ -193,22 +194,36 @@ fn field_list(set: &SetDef, fields: &[ParamDef]) -> TokenStream {
     quote!(#p::Cow::Owned(::std::vec![#(#entries),*]))
 }
 
-/// A function that builds the object schema of an event declared with an argument list
-/// (a `fn` item, since the schema table holds function pointers).
+/// The function that builds the object schema of plain parameters or of an event declared
+/// with an argument list: a closure without captures, so that its type checks belong to
+/// the schema function and a type lacking `JsonSchema` is reported once.
 fn object_schema_fn(set: &SetDef, fields: &[ParamDef]) -> TokenStream {
     let p = set.header.private();
+    let generator = local("__generator");
     let entries = fields.iter().map(|field| {
         let (name, description) = (&field.name.value, &field.description);
         let required = field.optional.is_none();
-        let ty = &field.ty;
+        // At the type a parameter is decoded as (`T` of `Option<T>`), like every other
+        // use of it, so that all of them are one error.
+        let ty = field.value_ty();
         let p_at = set.header.private_at(ty.span());
-        let subschema = quote_spanned!(ty.span()=> #p_at::schemars::SchemaGenerator::subschema_for::<#ty>);
+        let subschema = match &field.optional {
+            Some(_) => quote_spanned!(ty.span()=> #p_at::optional_subschema_of::<#ty>),
+            None => quote_spanned!(ty.span()=> #p_at::subschema_of::<#ty>),
+        };
         quote!(#p::ObjectField { name: #name, description: #description, required: #required, schema: #subschema })
     });
     quote! {{
-        fn schema(generator: &mut #p::schemars::SchemaGenerator) -> #p::schemars::Schema {
-            #p::object_schema(generator, &[#(#entries),*])
-        }
+        let schema: #p::JsonSchemaFn = |#generator: &mut #p::schemars::SchemaGenerator| {
+            #p::object_schema(#generator, &[#(#entries),*])
+        };
         schema
     }}
+}
+
+/// `<T as JsonSchema>::json_schema` through `__private`, reported at `T` when it does not
+/// implement it.
+fn schema_fn(set: &SetDef, ty: &syn::Type) -> TokenStream {
+    let p = set.header.private_at(ty.span());
+    quote_spanned!(ty.span()=> #p::schema_of::<#ty>)
 }

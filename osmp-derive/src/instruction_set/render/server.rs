@@ -60,7 +60,7 @@ fn arm(set: &SetDef, index: usize, command: &CommandDef) -> TokenStream {
     let (params, value) = (local("__params"), local("__value"));
     let has_params = command.args.iter().any(|arg| matches!(arg, ArgDef::Param(_)));
     let mutable_params = has_params.then(|| quote!(let mut #params = #params;));
-    let decode = command.args.iter().map(|arg| decode(set, arg));
+    let decode = command.args.iter().map(|arg| decode(set, index, arg));
     let call_args = command.args.iter().map(|arg| match arg {
         ArgDef::Context { ident, .. } => ident,
         ArgDef::Param(param) => &param.ident,
@@ -98,22 +98,26 @@ fn arm(set: &SetDef, index: usize, command: &CommandDef) -> TokenStream {
     )
 }
 
-/// `let <arg> = …;` for one argument.
-fn decode(set: &SetDef, arg: &ArgDef) -> TokenStream {
+/// `let <arg> = …;` for one argument of the command at `index`, whose schema describes the
+/// parameters in errors.
+fn decode(set: &SetDef, index: usize, arg: &ArgDef) -> TokenStream {
     let (params, cx) = (local("__params"), local("__cx"));
+    let schema_fn = set.header.schema_fn_ident();
+    let index = proc_macro2::Literal::usize_unsuffixed(index);
+    let command = quote!(&#schema_fn().commands[#index]);
     let (ident, taken) = match arg {
         ArgDef::Context { ident, .. } => return quote!(let #ident = #cx;),
         ArgDef::Param(param) => {
             let ty = param.value_ty();
             let name = &param.name.value;
-            let take = if param.optional.is_some() { quote!(optional) } else { quote!(required) };
+            let take = if param.optional.is_some() { quote!(optional_param) } else { quote!(required_param) };
             let p = set.header.private_at(ty.span());
-            (&param.ident, quote_spanned!(ty.span()=> #p::Params::#take::<#ty>(&mut #params, #name)))
+            (&param.ident, quote_spanned!(ty.span()=> #p::#take::<#ty>(&mut #params, #command, #name)))
         }
         ArgDef::Flatten(flatten) => {
             let ty = &flatten.ty;
             let p = set.header.private_at(ty.span());
-            (&flatten.ident, quote_spanned!(ty.span()=> #p::Params::into_struct::<#ty>(#params)))
+            (&flatten.ident, quote_spanned!(ty.span()=> #p::params_struct::<#ty>(#params, #command)))
         }
     };
     let_decoded(&set.header, ident, taken)
