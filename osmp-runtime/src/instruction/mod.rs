@@ -13,6 +13,7 @@ mod params;
 mod registry;
 mod schema;
 mod set;
+mod tailored;
 pub(crate) mod type_schema;
 
 #[cfg(test)]
@@ -26,3 +27,4 @@ pub use params::Params;
 pub use registry::{RegisteredCommand, RegisteredEvent, Registry};
 pub use schema::{CommandSchema, EventSchema, FieldSchema, InstructionSetSchema, JsonSchemaFn, ParamSchema};
 pub use set::{CommandFuture, InstructionSet};
+pub(crate) use tailored::Tailored;

@@ -1,5 +1,6 @@
 //! Configuring a server.
 
+use std::path::PathBuf;
 use std::sync::Arc;
 
 use tokio::net::TcpListener;
@@ -10,10 +11,10 @@ use super::handler::ServerHandler;
 use super::{Server, ServerError, ServerRef, ServerShared};
 use crate::auth::{generate_key, Authenticator, RsaPrivateKey, Users};
 use crate::events::EventBus;
-use crate::instruction::{InstructionSet, Registry};
+use crate::instruction::{InstructionSet, Registry, Tailored};
 use crate::limits::Limits;
 use crate::session::SessionConfig;
-use crate::standard::{StandardServer, StandardSet};
+use crate::standard::{FileRoot, StandardServer, StandardSet, FILE_COMMANDS};
 use crate::transport::accept::Acceptor;
 use crate::transport::tls::ServerTls;
 
@@ -43,6 +44,7 @@ pub struct ServerBuilder {
     users: Option<Users>,
     require_auth: bool,
     rsa_key: Option<RsaPrivateKey>,
+    files: Option<PathBuf>,
 }
 
 impl ServerBuilder {
@@ -56,6 +58,7 @@ impl ServerBuilder {
             users: None,
             require_auth: false,
             rsa_key: None,
+            files: None,
         }
     }
 
@@ -77,6 +80,33 @@ impl ServerBuilder {
     /// 2048-bit key is generated when the server is built with users.
     pub fn rsa_key(mut self, key: RsaPrivateKey) -> ServerBuilder {
         self.rsa_key = Some(key);
+        self
+    }
+
+    /// Offers the standard set's file commands (`download-part`, `upload-part`,
+    /// `find-files`), confined to the folder `root`. Without it (the default) they are not
+    /// registered at all: `help` does not list them and calling one is answered like any
+    /// unknown command.
+    ///
+    /// Every path a client names is resolved beneath `root`: absolute paths, `..` and
+    /// symbolic links leading out are refused, only regular files are read, and an upload
+    /// replaces its destination atomically when its last part has arrived. On a server with
+    /// [`users`](Self::users), `download-part` and `find-files` require the permission
+    /// `files.read` and `upload-part` requires `files.write`; without accounts every session
+    /// may use them. Transfers are bounded by [`Limits::files`]. `build` fails when `root` is
+    /// not a folder.
+    ///
+    /// ```
+    /// use osmp_runtime::server::Server;
+    ///
+    /// # tokio::runtime::Runtime::new().unwrap().block_on(async {
+    /// let logs = std::env::temp_dir();
+    /// let server = Server::builder().no_tls().files(&logs).build().await.unwrap();
+    /// assert!(server.registry().resolve("download-part").is_some());
+    /// # });
+    /// ```
+    pub fn files(mut self, root: impl Into<PathBuf>) -> ServerBuilder {
+        self.files = Some(root.into());
         self
     }
 
@@ -144,6 +174,7 @@ impl ServerBuilder {
     /// Binds the listening socket.
     pub async fn build(mut self) -> Result<Server, ServerError> {
         let auth = self.authenticator()?;
+        let standard = self.standard_set(auth.as_ref())?;
         let tls = match self.tls {
             TlsMode::SelfSigned => Some(ServerTls::self_signed(self_signed_names(&self.bind))?),
             TlsMode::Identity(identity) => Some(identity),
@@ -155,8 +186,7 @@ impl ServerBuilder {
         let local_addr =
             listener.local_addr().map_err(|source| ServerError::Bind { addr: self.bind.clone(), source })?;
 
-        let standard = StandardServer::new(StandardSet::new(auth.clone()));
-        let sets = std::iter::once(Arc::new(standard) as Arc<dyn InstructionSet>).chain(self.sets);
+        let sets = std::iter::once(standard).chain(self.sets);
         let registry = Arc::new(Registry::new(sets));
         let events = EventBus::new(registry.event_names());
         let limits = Arc::new(self.limits);
@@ -176,6 +206,26 @@ impl ServerBuilder {
 }
 
 impl ServerBuilder {
+    /// The standard set; its file commands only with a root folder, and requiring their
+    /// permissions only when there are accounts that can hold them.
+    fn standard_set(&self, auth: Option<&Arc<Authenticator>>) -> Result<Arc<dyn InstructionSet>, ServerError> {
+        let mut set = StandardSet::new(auth.cloned());
+        if let Some(root) = &self.files {
+            let opened = FileRoot::open(root, self.limits.files.clone()).map_err(|error| {
+                ServerError::Config(format!("cannot serve files from '{}': {error}", root.display()))
+            })?;
+            set = set.with_files(opened);
+        }
+        let mut tailored = Tailored::new(Arc::new(StandardServer::new(set)));
+        if self.files.is_none() {
+            tailored = tailored.without(&FILE_COMMANDS);
+        }
+        if auth.is_none() {
+            tailored = tailored.open_to_all(&FILE_COMMANDS);
+        }
+        Ok(Arc::new(tailored))
+    }
+
     /// Authentication, when accounts are configured.
     fn authenticator(&mut self) -> Result<Option<Arc<Authenticator>>, ServerError> {
         let Some(users) = self.users.take() else {
