@@ -7,6 +7,7 @@ mod auth;
 mod cancellation;
 mod concurrency;
 mod events;
+mod files;
 mod hostile;
 mod http;
 mod keepalive_and_timeouts;

@@ -90,7 +90,8 @@ impl Tables {
         path: &RelativePath,
         max_transfers: usize,
     ) -> Result<(), CommandError> {
-        let uploading = self.uploads.iter().any(|(other, upload)| &upload.path == path && other != key);
+        // `key`'s own transfer was removed by the caller (part 0 restarts it).
+        let uploading = self.uploads.values().any(|upload| &upload.path == path);
         let downloading = self.downloads.values().any(|download| &download.path == path);
         match direction {
             Direction::Download if uploading => {

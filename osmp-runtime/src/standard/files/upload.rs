@@ -29,6 +29,16 @@ pub(super) async fn part(root: &Arc<FileRoot>, cx: &CommandContext, part: Upload
     let path = RelativePath::parse(&filename)
         .filter(|path| !path.split().1.starts_with(TEMP_PREFIX))
         .ok_or_else(|| texts::invalid_filename(&filename))?;
+    let transfers = Transfers::of(cx.session())?;
+    if total_parts == 0 && part_nr == 0 && content.trim().is_empty() {
+        // An empty file, as download-part describes one: zero parts. (The reference answers
+        // "ERROR: content is empty" here and cannot upload an empty file.)
+        let mut tables = transfers.lock().await;
+        tables.uploads.remove(&filename);
+        tables.admit(Direction::Upload, &filename, &path, root.limits().max_transfers)?;
+        let temp = create(root, &path, &filename).await?;
+        return commit(temp, &filename).await.map(|()| Outcome::text("OK"));
+    }
     // Steps 2 and 3.
     if content.trim().is_empty() {
         return Err(texts::content_empty());
@@ -36,7 +46,6 @@ pub(super) async fn part(root: &Arc<FileRoot>, cx: &CommandContext, part: Upload
     if total_parts <= 0 || total_parts < part_nr {
         return Err(texts::incorrect_total_parts(total_parts));
     }
-    let transfers = Transfers::of(cx.session())?;
     let mut tables = transfers.lock().await;
     // Step 4: part 0 starts (or restarts) the upload; a restart deletes the earlier
     // temporary file. Nothing of the destination is touched yet.
@@ -94,7 +103,8 @@ async fn write_part(
     upload.received += 1;
     if upload.received == upload.total_parts {
         let upload = tables.uploads.remove(filename).ok_or_else(texts::buffer_not_found)?;
-        commit(upload, filename).await?;
+        let temp = upload.temp.ok_or_else(|| texts::io_failed(&"the upload is in an unknown state"))?;
+        commit(temp, filename).await?;
     }
     Ok(Outcome::text("OK"))
 }
@@ -143,8 +153,7 @@ async fn create(root: &Arc<FileRoot>, path: &RelativePath, filename: &str) -> Re
 }
 
 /// The last part has arrived: flush and rename over the destination.
-async fn commit(upload: Upload, filename: &str) -> Result<(), CommandError> {
-    let temp = upload.temp.ok_or_else(|| texts::io_failed(&"the upload is in an unknown state"))?;
+async fn commit(temp: TempFile, filename: &str) -> Result<(), CommandError> {
     match blocking(move || temp.commit()).await {
         Ok(Ok(())) => Ok(()),
         Ok(Err(CommitError::Refused)) => Err(texts::invalid_filename(filename)),
