@@ -11,6 +11,7 @@
 //! --user-key NAME:KEYFILE     an account with a public key (repeatable)
 //! --grant NAME:ROLES          roles of an account (repeatable)
 //! --rsa-key FILE              the RSA key announced for password login
+//! --files DIR                 offer download-part, upload-part and find-files inside DIR
 //! ```
 
 use std::path::PathBuf;
@@ -48,6 +49,10 @@ pub struct ServerArgs {
     /// The RSA key announced for password login (PEM or .NET XML); generated when omitted.
     #[arg(long, value_name = "FILE")]
     rsa_key: Option<PathBuf>,
+    /// Offer the file commands (download-part, upload-part, find-files), confined to this folder.
+    /// With accounts, they need the roles files.read (download, find) and files.write (upload).
+    #[arg(long, value_name = "DIR")]
+    files: Option<PathBuf>,
 }
 
 impl ServerArgs {
@@ -69,6 +74,9 @@ impl ServerArgs {
         if let Some(file) = &self.rsa_key {
             builder = builder.rsa_key(read_private_key(file)?);
         }
+        if let Some(root) = &self.files {
+            builder = builder.files(root);
+        }
         Ok(builder)
     }
 
@@ -77,6 +85,9 @@ impl ServerArgs {
     pub fn announce(&self, server: &Server) {
         if let (Some(fingerprint), None) = (server.fingerprint(), &self.cert) {
             println!("self-signed certificate, SHA-256 fingerprint {fingerprint}");
+        }
+        if let Some(root) = &self.files {
+            println!("serving files from {}", root.display());
         }
         println!("listening on {}", server.url());
     }
