@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
-use osmp::client::{Client, TransferError, TransferSummary};
+use osmp::client::{Client, TransferError, TransferProgress, TransferSummary};
 use osmp::wire::StreamItem;
 use serde_json::json;
 
@@ -24,11 +24,7 @@ pub async fn download(
 ) -> Result<Exit, Failure> {
     let local = local_path(remote, local);
     let bar = transfer_bar();
-    let shown = bar.clone();
-    let transfer = client.standard().download(remote, &local).on_progress(move |progress| {
-        shown.set_length(progress.total_bytes);
-        shown.set_position(progress.bytes);
-    });
+    let transfer = client.standard().download(remote, &local).on_progress(shows_on(&bar));
     let summary = run(transfer, &bar, interrupts).await?;
     report(output, "downloaded", remote, &local, summary);
     Ok(Exit::Ok)
@@ -50,11 +46,7 @@ pub async fn upload(
             .ok_or_else(|| Failure::usage(format!("{} names no file", local.display())))?,
     };
     let bar = transfer_bar();
-    let shown = bar.clone();
-    let transfer = client.standard().upload(local, &remote).on_progress(move |progress| {
-        shown.set_length(progress.total_bytes);
-        shown.set_position(progress.bytes);
-    });
+    let transfer = client.standard().upload(local, &remote).on_progress(shows_on(&bar));
     let summary = run(transfer, &bar, interrupts).await?;
     report(output, "uploaded", &remote, local, summary);
     Ok(Exit::Ok)
@@ -101,6 +93,15 @@ fn transfer_bar() -> ProgressBar {
     bar.set_style(ProgressStyle::with_template(template).unwrap_or_else(|_| ProgressStyle::default_bar()));
     bar.enable_steady_tick(Duration::from_millis(200));
     bar
+}
+
+/// A progress callback that moves `bar`.
+fn shows_on(bar: &ProgressBar) -> impl FnMut(&TransferProgress) + Send + 'static {
+    let bar = bar.clone();
+    move |progress| {
+        bar.set_length(progress.total_bytes);
+        bar.set_position(progress.bytes);
+    }
 }
 
 fn report(output: &mut Output, done: &str, remote: &str, local: &Path, summary: TransferSummary) {
