@@ -13,6 +13,7 @@
 //! --rsa-key FILE              the RSA key announced for password login
 //! --cluster AMQP_URL          join the cluster meeting at this RabbitMQ (feature `cluster`)
 //! --node-name NAME            this node's name in the cluster
+//! --files DIR                 offer download-part, upload-part and find-files inside DIR
 //! ```
 
 use std::path::PathBuf;
@@ -57,6 +58,10 @@ pub struct ServerArgs {
     /// The RSA key announced for password login (PEM or .NET XML); generated when omitted.
     #[arg(long, value_name = "FILE")]
     rsa_key: Option<PathBuf>,
+    /// Offer the file commands (download-part, upload-part, find-files), confined to this folder.
+    /// With accounts, they need the roles files.read (download, find) and files.write (upload).
+    #[arg(long, value_name = "DIR")]
+    files: Option<PathBuf>,
     /// Join the cluster whose nodes meet at this RabbitMQ broker (amqp://user:password@host:port/vhost):
     /// clients of any node use every node's commands and hear every node's events. Needs the
     /// cargo feature `cluster`.
@@ -86,6 +91,9 @@ impl ServerArgs {
         if let Some(file) = &self.rsa_key {
             builder = builder.rsa_key(read_private_key(file)?);
         }
+        if let Some(root) = &self.files {
+            builder = builder.files(root);
+        }
         if let Some(url) = &self.cluster {
             builder = join(builder, url, &self.node_name)?;
         }
@@ -97,6 +105,9 @@ impl ServerArgs {
     pub fn announce(&self, server: &Server) {
         if let (Some(fingerprint), None) = (server.fingerprint(), &self.cert) {
             println!("self-signed certificate, SHA-256 fingerprint {fingerprint}");
+        }
+        if let Some(root) = &self.files {
+            println!("serving files from {}", root.display());
         }
         println!("listening on {}", server.url());
     }

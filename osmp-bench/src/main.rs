@@ -5,7 +5,7 @@
 //! with identical clients over loopback. Prints one table; asserts nothing.
 //!
 //! ```text
-//! osmp-bench [--quick] [--only 1x1,16x16,64x4,1000x1,memory,fanout,stream] [--servers baseline,jsonrpsee,osmp]
+//! osmp-bench [--quick] [--only 1x1,16x16,64x4,1000x1,memory,fanout,stream,transfer] [--servers baseline,jsonrpsee,osmp]
 //! ```
 #![forbid(unsafe_code)]
 
@@ -13,6 +13,7 @@ mod extra;
 mod load;
 mod serve;
 mod sys;
+mod transfer;
 
 use std::fmt::Write as _;
 use std::time::{Duration, Instant};
@@ -50,7 +51,7 @@ fn excerpt(text: &str) -> &str {
 }
 
 const USAGE: &str = "usage: osmp-bench [--quick] [--only SCENARIO,...] [--servers KIND,...]
-  scenarios: 1x1 16x16 64x4 1000x1 memory fanout stream (default: all)
+  scenarios: 1x1 16x16 64x4 1000x1 memory fanout stream transfer (default: all)
   servers:   baseline jsonrpsee osmp (default: all)";
 
 struct Options {
@@ -266,6 +267,24 @@ async fn run(options: &Options) -> Result<(), String> {
                 rate,
                 result.server_cpu.as_secs_f64() * 1e6 / result.messages.max(1) as f64,
                 ratio(Some(rate), baseline_rate)
+            );
+        }
+        println!();
+    }
+
+    if options.wants("transfer") && options.servers.contains(&Kind::Osmp) {
+        let size = if options.quick { 16 << 20 } else { 64 << 20 };
+        println!("## file transfer (osmp, in process, loopback): {} MiB in 64 KiB parts", size >> 20);
+        println!("{:<30} {:>10} {:>10} {:>8}", "transfer", "MiB/s", "seconds", "×copy");
+        let results = transfer::run(size).await.map_err(|e| format!("transfer: {e}"))?;
+        let copy = results.first().map(transfer::TransferResult::mib_per_second);
+        for result in &results {
+            println!(
+                "{:<30} {:>10.1} {:>10.3} {:>8}",
+                result.what,
+                result.mib_per_second(),
+                result.elapsed.as_secs_f64(),
+                ratio(Some(result.mib_per_second()), copy)
             );
         }
         println!();

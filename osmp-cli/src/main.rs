@@ -1,12 +1,14 @@
 //! `osmp`: the command-line client for OSMP servers.
 //!
-//! One subcommand per job (`call`, `help`, `apropos`, `watch`, `schema`, `shell`), each taking
+//! One subcommand per job (`call`, `help`, `apropos`, `watch`, `schema`, `shell`, `download`,
+//! `upload`, `find`), each taking
 //! the server's URL first. Human output by default, JSON lines with `--json`; the exit code
 //! says what happened (see [`exit::Exit`]).
 
 mod connect;
 mod declared;
 mod exit;
+mod files;
 mod interrupt;
 mod output;
 mod params;
@@ -34,7 +36,9 @@ Examples:
   osmp --insecure call 127.0.0.1:9000 wait seconds=2.5
   osmp --insecure help 127.0.0.1:9000 event-subscribe
   osmp --insecure --json watch 127.0.0.1:9000 '*'
-  OSMP_PASSWORD=secret osmp --insecure --user jon shell 127.0.0.1:9000";
+  OSMP_PASSWORD=secret osmp --insecure --user jon shell 127.0.0.1:9000
+  osmp --insecure download 127.0.0.1:9000 logs/app.log
+  osmp --insecure upload 127.0.0.1:9000 firmware.bin updates/firmware.bin";
 
 /// The command-line client for OSMP servers: call commands, follow their progress, watch events.
 #[derive(Debug, Parser)]
@@ -156,6 +160,43 @@ with Ctrl-C does not count).")]
         /// Keep no history of typed lines (nothing is read or written).
         #[arg(long)]
         no_history: bool,
+    },
+    /// Download a file from the server's file folder (download-part), with a progress bar.
+    #[command(after_help = "\
+REMOTE is relative to the folder the server serves files from (its --files DIR).
+LOCAL defaults to REMOTE's file name in the current folder; a folder keeps that name inside it.
+The file is written to a temporary file and renamed when complete; an existing LOCAL is replaced.
+Ctrl-C stops the download and leaves LOCAL as it was.")]
+    Download {
+        /// The server.
+        url: String,
+        /// The file on the server.
+        remote: String,
+        /// Where to save it.
+        local: Option<PathBuf>,
+    },
+    /// Upload a file into the server's file folder (upload-part), with a progress bar.
+    #[command(after_help = "\
+REMOTE is relative to the folder the server serves files from; its folder must exist there.
+REMOTE defaults to LOCAL's file name. The server replaces REMOTE only when the last part has arrived.
+Ctrl-C stops the upload; the server discards what it received.")]
+    Upload {
+        /// The server.
+        url: String,
+        /// The file to send.
+        local: PathBuf,
+        /// Where to put it on the server.
+        remote: Option<String>,
+    },
+    /// List the files and folders of the server's file folder whose name matches FILTER (find-files).
+    #[command(
+        after_help = "FILTER matches file names with * (any run of characters) and ? (one character); all when omitted."
+    )]
+    Find {
+        /// The server.
+        url: String,
+        /// A wildcard pattern, such as '*.log'.
+        filter: Option<String>,
     },
 }
 

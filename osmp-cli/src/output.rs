@@ -89,6 +89,16 @@ impl Output {
         self.write(&format!("{text}\n"));
     }
 
+    /// One line of output as it is.
+    pub fn text_line(&mut self, text: &str) {
+        self.line(text);
+    }
+
+    /// One JSON value as a line.
+    pub fn json_line(&mut self, value: &serde_json::Value) {
+        self.line(&value.to_string());
+    }
+
     /// A remark for the user on stderr (not part of the output).
     pub fn note(&mut self, text: &str) {
         match &self.bar {

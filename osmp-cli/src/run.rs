@@ -11,7 +11,7 @@ use crate::declared::check_params;
 use crate::exit::{Exit, Failure};
 use crate::interrupt::Interrupts;
 use crate::output::{Output, Render};
-use crate::{params, shell, Cli, Command, ConnectionOptions};
+use crate::{files, params, shell, Cli, Command, ConnectionOptions};
 
 /// How long a closing client waits for the server's close frame.
 const CLOSE_GRACE: Duration = Duration::from_secs(1);
@@ -47,7 +47,10 @@ pub fn main(cli: Cli) -> Result<Exit, Failure> {
             | Command::Help { url, .. }
             | Command::Apropos { url, .. }
             | Command::Watch { url, .. }
-            | Command::Schema { url } => url,
+            | Command::Schema { url }
+            | Command::Download { url, .. }
+            | Command::Upload { url, .. }
+            | Command::Find { url, .. } => url,
             Command::Shell { .. } => unreachable!("handled above"),
         };
         let client = connect(url, options, credentials, &mut interrupts).await?;
@@ -70,6 +73,13 @@ pub fn main(cli: Cli) -> Result<Exit, Failure> {
                 call(&client, "schema", &Value::Null, Render::DataOnly, &mut output, &mut interrupts).await
             }
             Command::Watch { events, .. } => watch(&client, &events, &mut output, &mut interrupts).await,
+            Command::Download { remote, local, .. } => {
+                files::download(&client, &remote, local, &mut output, &mut interrupts).await
+            }
+            Command::Upload { local, remote, .. } => {
+                files::upload(&client, &local, remote, &mut output, &mut interrupts).await
+            }
+            Command::Find { filter, .. } => files::find(&client, filter.as_deref(), &mut output, &mut interrupts).await,
             Command::Shell { .. } => unreachable!("handled above"),
         };
         // A close frame rather than a dropped connection; not worth waiting long for.

@@ -36,6 +36,9 @@ pub struct Limits {
     pub events: EventLimits,
     /// Logins: how many failures are tolerated.
     pub login: LoginLimits,
+    /// File transfers of the standard set (`download-part`, `upload-part`): part and file
+    /// sizes, transfers per session, idle transfers.
+    pub files: FileLimits,
 }
 
 /// Limits on connections and sessions.
@@ -294,6 +297,42 @@ impl Default for LoginLimits {
             max_tracked_addresses: 100_000,
             concurrent_checks: std::thread::available_parallelism().map_or(2, usize::from),
             max_waiting_checks: 64,
+        }
+    }
+}
+
+/// Limits on the file transfers of the standard set (`download-part`, `upload-part`), which
+/// a server offers only when it is given a root folder (`ServerBuilder::files`).
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct FileLimits {
+    /// Largest decoded part of an upload, in bytes; a larger part answers ERROR and abandons
+    /// the upload. Default 3 MiB: as much as the default message size (4 MiB) can carry in
+    /// base64, so any part a reference client sends through a default server is accepted,
+    /// and no part makes the server hold more than that at once.
+    pub max_part_size: usize,
+    /// Largest file an upload may write, in bytes; the part that would exceed it answers
+    /// ERROR and abandons the upload (its temporary file is deleted). Default 1 GiB: a
+    /// firmware image fits, a client cannot fill the disk with one upload.
+    pub max_file_size: u64,
+    /// Transfers (downloads and uploads together) a session may have open at once; one more
+    /// answers `ERROR "Too many transfers in progress."`. Default 16: each holds an open file
+    /// (and an upload a temporary file), so this bounds what one session holds.
+    pub max_transfers: usize,
+    /// A transfer that receives no part for this long is abandoned: its file is closed and an
+    /// upload's temporary file deleted. Default 10 min: far longer than any pause between
+    /// two parts of a working client, short enough that a forgotten transfer does not hold
+    /// a file for the whole session.
+    pub idle_timeout: Duration,
+}
+
+impl Default for FileLimits {
+    fn default() -> FileLimits {
+        FileLimits {
+            max_part_size: 3 << 20,
+            max_file_size: 1 << 30,
+            max_transfers: 16,
+            idle_timeout: Duration::from_secs(600),
         }
     }
 }

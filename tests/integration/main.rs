@@ -12,6 +12,7 @@ mod bounds;
 mod cancellation;
 mod concurrency;
 mod events;
+mod files;
 mod hostile;
 mod http;
 mod keepalive_and_timeouts;

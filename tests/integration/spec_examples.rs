@@ -19,7 +19,7 @@ use crate::support::*;
 /// The nine commands of the standard set, as the specification's table lists them
 /// (login and logout aside, see `login_with_password_as_in_protocol_md`).
 /// The specification's standard commands, and `schema`, this implementation's extension.
-const STANDARD_COMMANDS: [&str; 12] = [
+const STANDARD_COMMANDS: [&str; 14] = [
     "help",
     "apropos",
     "echo",
@@ -32,6 +32,8 @@ const STANDARD_COMMANDS: [&str; 12] = [
     "login",
     "logout",
     "schema",
+    "memory",
+    "cpu-usage",
 ];
 
 /// Checks the reference's date-time format: ISO 8601, seven fractional digits, an offset.

@@ -7,6 +7,7 @@ mod support;
 mod calls;
 mod discovery;
 mod events;
+mod files;
 mod pa_system;
 mod security;
 mod shell;

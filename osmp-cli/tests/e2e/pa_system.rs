@@ -719,3 +719,23 @@ fn the_readmes_commands_work_as_written() {
         running.interrupt().expect_code(0);
     }
 }
+
+/// `pa_system --files DIR`: an operator fetches a log file and pushes a configuration file
+/// with `osmp`, and cannot reach outside the folder.
+#[test]
+fn with_files_an_operator_fetches_a_log_and_pushes_a_file() {
+    let root = crate::files::Folder::new("pa-root");
+    let local = crate::files::Folder::new("pa-local");
+    std::fs::create_dir(root.join("logs")).unwrap();
+    std::fs::write(root.join("logs/vd1.log"), b"2026-11-21 10:00:00 INFO amplifier ok\n").unwrap();
+    let pa = Pa::start(&["--no-tls", "--files", root.str()]);
+    run(&["download", &pa.url(), "logs/vd1.log", local.str()]).expect_code(0);
+    assert_eq!(std::fs::read(local.join("vd1.log")).unwrap(), b"2026-11-21 10:00:00 INFO amplifier ok\n");
+    let config = local.join("zones.json");
+    std::fs::write(&config, b"{\"zones\":[\"Lobby\"]}").unwrap();
+    run(&["upload", &pa.url(), config.to_str().unwrap()]).expect_code(0);
+    assert_eq!(std::fs::read(root.join("zones.json")).unwrap(), b"{\"zones\":[\"Lobby\"]}");
+    let out = run(&["download", &pa.url(), "/etc/passwd", local.join("passwd").to_str().unwrap()]).expect_code(1);
+    assert!(out.stderr.contains("invalide filename: /etc/passwd"), "{}", out.stderr);
+    assert!(!local.join("passwd").exists());
+}

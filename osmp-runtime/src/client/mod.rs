@@ -19,6 +19,7 @@ mod connect;
 mod handler;
 mod login;
 mod subscription;
+mod transfer;
 mod typed;
 
 use std::collections::HashMap;
@@ -33,6 +34,7 @@ pub use builder::{ClientBuilder, ReconnectPolicy};
 pub use call::Call;
 pub use handler::PeerCommand;
 pub use subscription::Subscription;
+pub use transfer::{FileTransfer, TransferError, TransferProgress, TransferSummary};
 pub use typed::{decode_response, keep_response, DecodeResponse, EventDecodeError, TypedCall, TypedSubscription};
 
 use crate::limits::Limits;

@@ -14,6 +14,7 @@ mod registry;
 mod result_shape;
 mod schema;
 mod set;
+mod tailored;
 pub(crate) mod type_schema;
 
 #[cfg(test)]
@@ -29,3 +30,4 @@ pub use registry::{RegisteredCommand, RegisteredEvent, Registry};
 pub use result_shape::{check_result_shapes, ResultShapeError};
 pub use schema::{CommandSchema, EventSchema, FieldSchema, InstructionSetSchema, JsonSchemaFn, ParamSchema};
 pub use set::{CommandFuture, InstructionSet};
+pub(crate) use tailored::Tailored;

@@ -1,5 +1,6 @@
 //! Configuring a server.
 
+use std::path::PathBuf;
 use std::sync::Arc;
 
 use tokio::net::TcpListener;
@@ -12,10 +13,10 @@ use super::sets::ServedSets;
 use super::{Server, ServerError, ServerRef, ServerShared};
 use crate::auth::{generate_key, Authenticator, RsaPrivateKey, Users};
 use crate::events::EventBus;
-use crate::instruction::{check_result_shapes, InstructionSet};
+use crate::instruction::{check_result_shapes, InstructionSet, Tailored};
 use crate::limits::Limits;
 use crate::session::SessionConfig;
-use crate::standard::{StandardServer, StandardSet};
+use crate::standard::{FileRoot, StandardServer, StandardSet, FILE_COMMANDS};
 use crate::transport::accept::Acceptor;
 use crate::transport::tls::ServerTls;
 
@@ -46,6 +47,7 @@ pub struct ServerBuilder {
     require_auth: bool,
     rsa_key: Option<RsaPrivateKey>,
     cluster: Option<Box<dyn Membership>>,
+    files: Option<PathBuf>,
 }
 
 impl ServerBuilder {
@@ -60,6 +62,7 @@ impl ServerBuilder {
             require_auth: false,
             rsa_key: None,
             cluster: None,
+            files: None,
         }
     }
 
@@ -81,6 +84,33 @@ impl ServerBuilder {
     /// 2048-bit key is generated when the server is built with users.
     pub fn rsa_key(mut self, key: RsaPrivateKey) -> ServerBuilder {
         self.rsa_key = Some(key);
+        self
+    }
+
+    /// Offers the standard set's file commands (`download-part`, `upload-part`,
+    /// `find-files`), confined to the folder `root`. Without it (the default) they are not
+    /// registered at all: `help` does not list them and calling one is answered like any
+    /// unknown command.
+    ///
+    /// Every path a client names is resolved beneath `root`: absolute paths, `..` and
+    /// symbolic links leading out are refused, only regular files are read, and an upload
+    /// replaces its destination atomically when its last part has arrived. On a server with
+    /// [`users`](Self::users), `download-part` and `find-files` require the permission
+    /// `files.read` and `upload-part` requires `files.write`; without accounts every session
+    /// may use them. Transfers are bounded by [`Limits::files`]. `build` fails when `root` is
+    /// not a folder.
+    ///
+    /// ```
+    /// use osmp_runtime::server::Server;
+    ///
+    /// # tokio::runtime::Runtime::new().unwrap().block_on(async {
+    /// let logs = std::env::temp_dir();
+    /// let server = Server::builder().no_tls().files(&logs).build().await.unwrap();
+    /// assert!(server.registry().resolve("download-part").is_some());
+    /// # });
+    /// ```
+    pub fn files(mut self, root: impl Into<PathBuf>) -> ServerBuilder {
+        self.files = Some(root.into());
         self
     }
 
@@ -163,6 +193,7 @@ impl ServerBuilder {
             check_result_shapes(set.schema())?;
         }
         let auth = self.authenticator()?;
+        let standard = self.standard_set(auth.as_ref())?;
         let tls = match self.tls {
             TlsMode::SelfSigned => Some(ServerTls::self_signed(self_signed_names(&self.bind))?),
             TlsMode::Identity(identity) => Some(identity),
@@ -174,8 +205,7 @@ impl ServerBuilder {
         let local_addr =
             listener.local_addr().map_err(|source| ServerError::Bind { addr: self.bind.clone(), source })?;
 
-        let standard = StandardServer::new(StandardSet::new(auth.clone()));
-        let sets = std::iter::once(Arc::new(standard) as Arc<dyn InstructionSet>).chain(self.sets);
+        let sets = std::iter::once(standard).chain(self.sets);
         let sets = Arc::new(ServedSets::new(sets.collect()));
         let events = EventBus::new(sets.registry().event_names());
         let limits = Arc::new(self.limits);
@@ -203,6 +233,26 @@ impl ServerBuilder {
 }
 
 impl ServerBuilder {
+    /// The standard set; its file commands only with a root folder, and requiring their
+    /// permissions only when there are accounts that can hold them.
+    fn standard_set(&self, auth: Option<&Arc<Authenticator>>) -> Result<Arc<dyn InstructionSet>, ServerError> {
+        let mut set = StandardSet::new(auth.cloned());
+        if let Some(root) = &self.files {
+            let opened = FileRoot::open(root, self.limits.files.clone()).map_err(|error| {
+                ServerError::Config(format!("cannot serve files from '{}': {error}", root.display()))
+            })?;
+            set = set.with_files(opened);
+        }
+        let mut tailored = Tailored::new(Arc::new(StandardServer::new(set)));
+        if self.files.is_none() {
+            tailored = tailored.without(&FILE_COMMANDS);
+        }
+        if auth.is_none() {
+            tailored = tailored.open_to_all(&FILE_COMMANDS);
+        }
+        Ok(Arc::new(tailored))
+    }
+
     /// Authentication, when accounts are configured.
     fn authenticator(&mut self) -> Result<Option<Arc<Authenticator>>, ServerError> {
         let Some(users) = self.users.take() else {

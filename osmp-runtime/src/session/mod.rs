@@ -15,6 +15,7 @@ mod calls;
 mod config;
 mod engine;
 mod identity;
+mod locals;
 mod lossy;
 mod outbound;
 #[cfg(test)]
@@ -46,6 +47,7 @@ pub(crate) use reply::{IntoReply, Reply};
 
 use active::ActiveCommands;
 use calls::PendingCalls;
+use locals::Locals;
 use outbound::Outbound;
 use subscriptions::Subscriptions;
 
@@ -107,6 +109,8 @@ pub(crate) struct SessionShared {
     pub(crate) subscriptions: Mutex<Subscriptions>,
     /// Notified when the subscriptions change (set by the event bus the session joins).
     subscription_watch: OnceLock<Arc<tokio::sync::Notify>>,
+    /// What instruction sets keep for this session; dropped when it ends.
+    locals: Locals,
     /// Cancelled when the session has ended.
     pub(crate) ended: CancellationToken,
     close_reason: OnceLock<String>,
@@ -133,6 +137,7 @@ impl SessionShared {
             calls: PendingCalls::default(),
             subscriptions: Mutex::new(Subscriptions::default()),
             subscription_watch: OnceLock::new(),
+            locals: Locals::default(),
             ended: CancellationToken::new(),
             close_reason: OnceLock::new(),
             user: std::sync::RwLock::new(None),
@@ -229,6 +234,7 @@ impl SessionShared {
         self.active.cancel(&CancelTarget::All);
         self.calls.fail_all();
         self.outbound.close(CloseReason::normal(reason));
+        self.locals.clear();
     }
 }
 
@@ -299,6 +305,30 @@ impl Session {
     /// Completes when the session ends.
     pub async fn closed(&self) {
         self.0.ended.cancelled().await
+    }
+
+    /// The session's value of type `T`, created with `T::default()` on first use and dropped
+    /// when the session ends; `None` once it has ended.
+    ///
+    /// This is where an instruction set keeps per-session state (open transfers, a cursor, a
+    /// cache): it lives exactly as long as the session, so a client that disconnects leaves
+    /// nothing behind. Keep mutable state behind a lock inside `T`.
+    ///
+    /// ```no_run
+    /// # use osmp_runtime::instruction::{CommandContext, CommandError, Outcome};
+    /// use std::sync::atomic::{AtomicU64, Ordering};
+    ///
+    /// #[derive(Default)]
+    /// struct Calls(AtomicU64);
+    ///
+    /// async fn count(cx: CommandContext) -> Result<Outcome, CommandError> {
+    ///     let calls = cx.session().local::<Calls>().ok_or("the session has ended")?;
+    ///     let n = calls.0.fetch_add(1, Ordering::Relaxed) + 1;
+    ///     Ok(Outcome::text(format!("call {n} of this session")))
+    /// }
+    /// ```
+    pub fn local<T: Default + Send + Sync + 'static>(&self) -> Option<Arc<T>> {
+        self.0.locals.get_or_default()
     }
 
     /// Closes the session: queued messages are sent, then a close frame.

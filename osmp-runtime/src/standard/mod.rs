@@ -1,5 +1,7 @@
 //! The standard instruction set every OSMP server offers: help, apropos, echo, time, wait,
-//! event-list, event-subscribe, event-unsubscribe and active-cmds (and `schema`, an extension).
+//! event-list, event-subscribe, event-unsubscribe, active-cmds, login, logout, memory and
+//! cpu-usage (and `schema`, an extension); and, on a server given a root folder, the file
+//! commands download-part, upload-part and find-files.
 //!
 //! It is written with `#[instruction_set]`, as any domain set is, so clients get a typed
 //! [`StandardClient`] (`client.standard()`), and a domain set can override any of its
@@ -7,18 +9,24 @@
 //! shapes follow the specification's examples; the handlers live one topic per module.
 
 mod apropos;
+mod cpu;
 mod events;
+mod files;
 mod help;
 mod login;
+mod memory;
 mod types;
 mod wait;
 
 use serde_json::Value;
 
 pub use types::{
-    ActiveCmd, ActiveCmds, Apropos, AproposMatch, CommandHelp, CommandList, CommandSummary, Echo, EventInfo, EventList,
-    Help, NameAndDescription, SetHelp, Time,
+    ActiveCmd, ActiveCmds, Apropos, AproposMatch, CommandHelp, CommandList, CommandSummary, CpuUsage, DownloadPart,
+    Echo, EventInfo, EventList, FoundPath, Help, Memory, NameAndDescription, SetHelp, Time,
 };
+
+pub(crate) use files::FileRoot;
+pub use files::{FILES_READ, FILES_WRITE, FILE_COMMANDS, PART_SIZE};
 
 pub use login::LoginMethod;
 
@@ -84,7 +92,7 @@ pub trait Standard {
     ///
     /// Returns a list of all events which can be subscribed by the client in order to
     /// receive them, as well as their subscription status.
-    #[command(name = "event-list")]
+    #[command(name = "event-list", aliases = ["evl", "events"])]
     async fn event_list(&self, cx: CommandContext) -> Result<EventList, CommandError>;
 
     /// Subscribe a given event or all events.
@@ -92,7 +100,7 @@ pub trait Standard {
     /// Subscribes the client to server-to-client events, a necessary precondition for
     /// receiving them. A subscription lasts until its timeout (ten years by default) or the
     /// end of the session. Some events send the current state right after subscribing.
-    #[command(name = "event-subscribe")]
+    #[command(name = "event-subscribe", alias = "evs")]
     async fn event_subscribe(
         &self,
         cx: CommandContext,
@@ -107,7 +115,7 @@ pub trait Standard {
     ///
     /// Ends the subscription of the given event, or of all events with '*'. To retrieve all
     /// event subscriptions use the event-list command.
-    #[command(name = "event-unsubscribe")]
+    #[command(name = "event-unsubscribe", alias = "evu")]
     async fn event_unsubscribe(
         &self,
         cx: CommandContext,
@@ -145,18 +153,95 @@ pub trait Standard {
     /// of every parameter object, result, stream item and event (shared types under $defs).
     /// An extension of this implementation; the reference has no such command.
     async fn schema(&self, cx: CommandContext) -> Result<Value, CommandError>;
+
+    /// Return used memory.
+    ///
+    /// Measured: the resident set size of the server process (the physical memory it
+    /// occupies now, shared pages included), in bytes, as the operating system counts it
+    /// (Linux: /proc/self/statm, resident pages times the page size). Cheap: nothing is
+    /// collected or allocated to measure it.
+    #[command(alias = "mem")]
+    async fn memory(&self) -> Result<Memory, CommandError>;
+
+    /// Return the overall system cpu usage and for the controller.
+    ///
+    /// Streams {"value": N} about once a second until cancelled: N is the percentage (0 to
+    /// 100, rounded) of the whole machine's CPU time, all cores together, that was busy
+    /// during the last second (Linux: the deltas of /proc/stat, busy = everything but idle and
+    /// iowait). The first value comes about a second after the start. Answers OK
+    /// "Cancelled." when cancelled.
+    #[command(name = "cpu-usage", alias = "cpu", stream = CpuUsage)]
+    async fn cpu_usage(&self, cx: CommandContext) -> Result<Outcome, CommandError>;
+
+    /// Download a file (in parts)
+    ///
+    /// The client asks for part 0, 1, 2, … in turn; each answer carries total_parts and one
+    /// part of 65536 bytes (the last one shorter) in base64 as content. Part 0 starts (or
+    /// restarts) the transfer. The file is read from the server's root folder: filename is
+    /// relative to it (no absolute path, no '..'); only regular files are served.
+    #[command(name = "download-part", requires = "files.read")]
+    async fn download_part(
+        &self,
+        cx: CommandContext,
+        #[param(doc = "Name of the file that is transferred.")] filename: String,
+        #[param(name = "part_nr", doc = "Number of this part.")] part_nr: i64,
+    ) -> Result<Outcome, CommandError>;
+
+    /// Upload a file (in parts)
+    ///
+    /// The client sends part 0, 1, 2, … in turn, each with the number of parts of the whole
+    /// file; part 0 starts (or restarts) the transfer. The file is written below the server's
+    /// root folder under filename (its folder must exist), into a temporary file that
+    /// replaces the destination only when the last part has arrived.
+    #[command(name = "upload-part", requires = "files.write")]
+    async fn upload_part(
+        &self,
+        cx: CommandContext,
+        #[param(doc = "Name of the file that is transferred.")] filename: String,
+        #[param(name = "total_parts", doc = "Number of total parts of the file that is being transferred.")]
+        total_parts: i64,
+        #[param(name = "part_nr", doc = "Number of this part.")] part_nr: i64,
+        #[param(doc = "File (or part) in base64 encoding.")] content: String,
+    ) -> Result<Outcome, CommandError>;
+
+    /// Find files and directories matching a pattern.
+    ///
+    /// Streams one {"path": "./…"} per file and folder below the server's root folder whose
+    /// name matches the filter (* any run of characters, ? exactly one), then answers OK.
+    /// Symbolic links are listed but not followed. Cancellable.
+    #[command(name = "find-files", alias = "find", requires = "files.read", stream = FoundPath)]
+    async fn find_files(
+        &self,
+        cx: CommandContext,
+        #[param(doc = "Filter expression (wildcards * and ?, i.e. *.txt). List all if omitted.")] filter: Option<
+            String,
+        >,
+    ) -> Result<Outcome, CommandError>;
 }
 
 /// The standard commands as every server runs them.
 #[derive(Debug, Clone, Default)]
 pub struct StandardSet {
     auth: Option<Arc<Authenticator>>,
+    /// The folder the file commands work in; without it they answer an error (a server
+    /// does not even register them then).
+    files: Option<Arc<FileRoot>>,
 }
 
 impl StandardSet {
     /// The set, logging users in with `auth` (without it, every login fails).
     pub fn new(auth: Option<Arc<Authenticator>>) -> StandardSet {
-        StandardSet { auth }
+        StandardSet { auth, files: None }
+    }
+
+    /// The file commands work in `root`.
+    pub(crate) fn with_files(mut self, root: FileRoot) -> StandardSet {
+        self.files = Some(Arc::new(root));
+        self
+    }
+
+    fn files(&self) -> Result<&Arc<FileRoot>, CommandError> {
+        self.files.as_ref().ok_or_else(|| CommandError::new("File access is not configured on this server."))
     }
 }
 
@@ -227,6 +312,34 @@ impl Standard for StandardSet {
         // Like help, the document shows only what this session may use.
         let session = cx.session();
         Ok(export_sets(cx.registry().sets(), |requires| session.is_permitted(requires)))
+    }
+
+    async fn memory(&self) -> Result<Memory, CommandError> {
+        memory::resident().map(|bytes| Memory { bytes })
+    }
+
+    async fn cpu_usage(&self, cx: CommandContext) -> Result<Outcome, CommandError> {
+        cpu::stream(&cx).await
+    }
+
+    async fn download_part(&self, cx: CommandContext, filename: String, part_nr: i64) -> Result<Outcome, CommandError> {
+        files::download_part(self.files()?, &cx, filename, part_nr).await
+    }
+
+    async fn upload_part(
+        &self,
+        cx: CommandContext,
+        filename: String,
+        total_parts: i64,
+        part_nr: i64,
+        content: String,
+    ) -> Result<Outcome, CommandError> {
+        let part = files::UploadPart { filename, total_parts, part_nr, content };
+        files::upload_part(self.files()?, &cx, part).await
+    }
+
+    async fn find_files(&self, cx: CommandContext, filter: Option<String>) -> Result<Outcome, CommandError> {
+        files::find(self.files()?, &cx, filter).await
     }
 }
 

@@ -173,3 +173,33 @@ pub struct ActiveCmd {
     /// When it started
     pub start_time: Timestamp,
 }
+
+/// What `memory` returns.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct Memory {
+    /// Number of bytes currently in use. (long)
+    pub bytes: u64,
+}
+
+/// One stream item of `cpu-usage`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct CpuUsage {
+    /// Busy share of the whole machine's CPU time during the last second, in percent (0–100)
+    pub value: u8,
+}
+
+/// One stream item of `find-files`: a file or folder below the root folder.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct FoundPath {
+    /// Its path: `./` and the path relative to the root folder, with `/` between folders
+    pub path: String,
+}
+
+/// The data of a `download-part` answer.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct DownloadPart {
+    /// Number of parts of the whole file (the same in every answer of one download)
+    pub total_parts: u64,
+    /// This part's bytes in base64 (65536 bytes, the last part fewer)
+    pub content: String,
+}
