@@ -11,6 +11,8 @@
 //! --user-key NAME:KEYFILE     an account with a public key (repeatable)
 //! --grant NAME:ROLES          roles of an account (repeatable)
 //! --rsa-key FILE              the RSA key announced for password login
+//! --console                   serve the web console at https://ADDR/ (http:// with --no-tls)
+//! --allow-origin ORIGIN       let browser pages of ORIGIN open sessions (repeatable)
 //! ```
 
 use std::path::PathBuf;
@@ -48,13 +50,23 @@ pub struct ServerArgs {
     /// The RSA key announced for password login (PEM or .NET XML); generated when omitted.
     #[arg(long, value_name = "FILE")]
     rsa_key: Option<PathBuf>,
+    /// Serve the web console at / on the same port (open https://ADDR/ in a browser).
+    #[arg(long)]
+    console: bool,
+    /// Let browser pages of this origin (scheme://host[:port]) open sessions, besides the
+    /// server's own pages (repeatable).
+    #[arg(long = "allow-origin", value_name = "ORIGIN")]
+    allowed_origins: Vec<String>,
 }
 
 impl ServerArgs {
     /// A server builder listening, encrypting and logging users in as the flags say; add
     /// instruction sets to it and build.
     pub fn builder(&self) -> Result<ServerBuilder, Box<dyn std::error::Error>> {
-        let mut builder = Server::builder().bind(&self.bind);
+        let mut builder = Server::builder().bind(&self.bind).console(self.console);
+        for origin in &self.allowed_origins {
+            builder = builder.allow_origin(origin);
+        }
         builder = match (&self.cert, &self.key, self.no_tls) {
             (Some(cert), Some(key), _) => builder.tls(ServerTls::from_pem_files(cert, key)?),
             (_, _, true) => builder.no_tls(),
@@ -72,11 +84,14 @@ impl ServerArgs {
         Ok(builder)
     }
 
-    /// Prints what clients need: the fingerprint of a generated certificate, then the line
-    /// tools wait for, `listening on wss://…/osmp/v1`.
+    /// Prints what clients need: the fingerprint of a generated certificate, where the
+    /// console is, then the line tools wait for, `listening on wss://…/osmp/v1`.
     pub fn announce(&self, server: &Server) {
         if let (Some(fingerprint), None) = (server.fingerprint(), &self.cert) {
             println!("self-signed certificate, SHA-256 fingerprint {fingerprint}");
+        }
+        if let Some(console) = server.console_url() {
+            println!("console on {console}");
         }
         println!("listening on {}", server.url());
     }

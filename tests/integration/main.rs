@@ -6,6 +6,7 @@ mod support;
 mod auth;
 mod cancellation;
 mod concurrency;
+mod console;
 mod events;
 mod hostile;
 mod http;

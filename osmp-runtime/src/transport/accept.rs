@@ -1,5 +1,6 @@
 //! The server's side of a connection, from the TCP accept to a WebSocket ready for a
-//! session: TLS, the HTTP request, then the upgrade at `/osmp/v1` or a plain HTTP answer.
+//! session: TLS, the HTTP request, then the upgrade at `/osmp/v1` (when its `Origin` may
+//! have one) or a plain HTTP answer (the server's routes, such as the web console, first).
 //!
 //! Everything here runs within the handshake timeout and before a session slot is taken,
 //! so connections that never finish their handshake hold neither a slot nor much memory.
@@ -19,7 +20,8 @@ use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 use tracing::Instrument;
 
-use super::http::{read_head, HttpResponse, RequestHead};
+use super::http::{read_head, HttpResponse, PlainRoutes, RequestHead};
+use super::origin::OriginPolicy;
 use super::tls::ServerTls;
 use super::websocket::{self, FrameSink, FrameStream};
 use super::{upgrade, Socket, OSMP_PATH};
@@ -32,6 +34,10 @@ pub(crate) struct Acceptor {
     pub(crate) limits: Arc<Limits>,
     /// One permit per session; taken when a valid upgrade request arrives.
     pub(crate) sessions: Arc<Semaphore>,
+    /// Which browser pages may open sessions.
+    origins: OriginPolicy,
+    /// What plain GETs outside the OSMP path get before the `404` (the web console).
+    routes: Option<Arc<dyn PlainRoutes>>,
 }
 
 /// A connection that became a WebSocket at the OSMP path, ready for a session.
@@ -46,7 +52,19 @@ pub(crate) struct Upgraded {
 impl Acceptor {
     pub(crate) fn new(tls: Option<ServerTls>, limits: Arc<Limits>) -> Acceptor {
         let sessions = Arc::new(Semaphore::new(limits.connections.max_sessions));
-        Acceptor { tls, limits, sessions }
+        Acceptor { tls, limits, sessions, origins: OriginPolicy::default(), routes: None }
+    }
+
+    /// Admits browser pages of these origins besides the server's own.
+    pub(crate) fn with_origins(mut self, origins: OriginPolicy) -> Acceptor {
+        self.origins = origins;
+        self
+    }
+
+    /// Answers plain requests with these routes first.
+    pub(crate) fn with_routes(mut self, routes: Option<Arc<dyn PlainRoutes>>) -> Acceptor {
+        self.routes = routes;
+        self
     }
 
     /// Sessions running now.
@@ -153,11 +171,12 @@ impl Acceptor {
     fn admit(&self, request: &RequestHead) -> Result<Admitted, HttpResponse> {
         let at_osmp_path = request.path() == OSMP_PATH || request.path().strip_suffix('/') == Some(OSMP_PATH);
         if !upgrade::is_upgrade(request) {
-            return Err(plain_answer(request, at_osmp_path));
+            return Err(plain_answer(request, at_osmp_path, self.routes.as_deref()));
         }
         if !at_osmp_path {
             return Err(HttpResponse::text(404, format!("OSMP v1 is served at {OSMP_PATH}")));
         }
+        self.origins.check(request, self.tls.is_some())?;
         let accept_key = upgrade::accept_key(request)?;
         let Ok(slot) = self.sessions.clone().try_acquire_owned() else {
             return Err(HttpResponse::text(503, "too many sessions, try again later"));
@@ -172,7 +191,7 @@ struct Admitted {
 }
 
 /// What a plain HTTP request (not a WebSocket upgrade) gets.
-fn plain_answer(request: &RequestHead, at_osmp_path: bool) -> HttpResponse {
+fn plain_answer(request: &RequestHead, at_osmp_path: bool, routes: Option<&dyn PlainRoutes>) -> HttpResponse {
     if request.method != "GET" && request.method != "HEAD" {
         return HttpResponse::text(405, "This server answers GET requests only.").with_header("Allow", "GET, HEAD");
     }
@@ -182,6 +201,9 @@ fn plain_answer(request: &RequestHead, at_osmp_path: bool) -> HttpResponse {
              (or ws:// when the server runs without TLS)."
         );
         return HttpResponse::text(426, text).with_header("Upgrade", "websocket");
+    }
+    if let Some(answer) = routes.and_then(|routes| routes.answer(request)) {
+        return answer;
     }
     HttpResponse::text(404, format!("Not found. This server speaks OSMP v1 over WebSocket at {OSMP_PATH}."))
 }
