@@ -2,6 +2,7 @@
 and search, form-built and raw-JSON calls, copy as command line, progress, cancel, events,
 login, deep links, history, keyboard use and the dark theme."""
 
+import base64
 import json
 import os
 import re
@@ -183,6 +184,8 @@ def test_cancel_stops_a_running_wait_on_the_server(page, pa):
     expect(active).to_have_count(0)
     expect(page.locator("#active-list")).to_contain_text("none")
     assert any(m.get("type") == "cancel" and m["data"] == {"cmds": [nr]} for m in seen["sent"]), seen["sent"]
+    numbers = [m["nr"] for m in seen["sent"]]
+    assert numbers == list(range(1, len(numbers) + 1)), f"every message the console sends is numbered: {numbers}"
     answers = [m for m in seen["received"] if m.get("type") == "response" and m.get("cmd-nr") == nr]
     assert [(m["status"], m.get("result")) for m in answers] == [("OK", "Cancelled")], answers
     # Asked once more as a command of its own: the server runs no wait for this session.
@@ -264,6 +267,7 @@ def test_events_appear_live_with_filter_pause_and_clear(page, pa):
 
 
 def test_login_with_a_wrong_and_the_right_password(page, pa_auth):
+    seen = frames(page)
     open_console(page, pa_auth, logged_in=False)
     dialog = page.locator("#login-dialog")
     expect(dialog).to_be_visible()
@@ -277,6 +281,13 @@ def test_login_with_a_wrong_and_the_right_password(page, pa_auth):
     page.click("#login-submit")
     expect(dialog).to_be_hidden()
     expect(page.locator("#user")).to_have_text("logged in as jon")
+    # Each password-request was answered over the protocol: PKCS#1 v1.5 for the 2048-bit key.
+    challenges = [m for m in seen["received"] if m.get("type") == "cmd" and m.get("id") == "password-request"]
+    answers = [m for m in seen["sent"] if m.get("type") == "response" and m.get("id") == "password-request"]
+    assert [a["cmd-nr"] for a in answers] == [c["nr"] for c in challenges] and len(answers) == 2, seen["sent"]
+    ciphertexts = [base64.b64decode(a["data"]["encrypted-password"]) for a in answers]
+    assert [len(c) for c in ciphertexts] == [256, 256] and ciphertexts[0] != ciphertexts[1]
+    assert all("secret" not in json.dumps(m) for m in seen["sent"]), "the password never leaves unencrypted"
     expect(page.locator("#command-list a").first).to_be_visible()
     # The session is logged in on the server: commands run.
     page.goto(pa_auth.console_url + '#/cmd/echo?params={"token":"after login"}')
@@ -397,3 +408,66 @@ def test_screenshot(page, pa):
     pa.call("vcall-delete", "call-id=evac")
     if os.environ.get("OSMP_UPDATE_SCREENSHOT"):
         shutil.copy(target / "console.png", ROOT / "docs" / "console.png")
+
+
+def test_forms_from_schemas_of_every_kind(page, pa):
+    """The form generator on a schema with what the PA sets do not use: nested objects,
+    choices with descriptions, mandatory booleans, maps, lists of objects, defaults."""
+    open_console(page, pa)
+    result = page.evaluate(
+        """async () => {
+        const { buildForm } = await import('/assets/js/form.js');
+        const { SchemaDocument } = await import('/assets/js/schema.js');
+        const document_ = new SchemaDocument({
+          'instruction-sets': [],
+          '$defs': {
+            Mode: { oneOf: [{ const: 'fast', description: 'Quick and rough' }, { const: 'exact', description: 'Slow' }] },
+            Point: { type: 'object', properties: { x: { type: 'number' }, y: { type: 'number' } }, required: ['x', 'y'] },
+          },
+        });
+        const form = buildForm(document_, {
+          type: 'object',
+          required: ['enabled', 'mode', 'origin'],
+          properties: {
+            enabled: { type: 'boolean', description: 'Whether it runs' },
+            mode: { $ref: '#/$defs/Mode' },
+            origin: { $ref: '#/$defs/Point', description: 'Where it starts' },
+            limit: { type: ['integer', 'null'], minimum: 1, maximum: 10, default: 5 },
+            labels: { type: 'object', additionalProperties: { type: 'string' } },
+            path: { type: 'array', items: { $ref: '#/$defs/Point' } },
+            color: { type: 'string', enum: ['red', 'green'] },
+          },
+        }, ['enabled', 'mode', 'origin', 'limit', 'labels', 'path', 'color']);
+        document.body.append(form.element);
+        const value = { enabled: true, mode: 'exact', origin: { x: 1, y: 2.5 }, limit: 7,
+                        labels: { a: 'A', b: 'B' }, path: [{ x: 0, y: 0 }, { x: 3, y: 4 }], extra: [1] };
+        form.set(value);
+        const read = form.get();
+        const controls = [...form.element.querySelectorAll('[data-param]')].map((field) => field.dataset.param);
+        const limit = form.element.querySelector('[data-param="limit"] input');
+        const mode = form.element.querySelector('[data-param="mode"] select');
+        form.set({});
+        const empty = form.get();
+        const valid = form.validate();
+        return {
+          read, controls, empty, valid,
+          limit: [limit.type, limit.min, limit.max, limit.placeholder],
+          modeOptions: [...mode.options].map((option) => option.textContent),
+          help: form.element.querySelector('[data-param="mode"] .help').textContent,
+          checkbox: form.element.querySelector('[data-param="enabled"] input').type,
+          extras: form.element.querySelector('.extras').hidden,
+        };
+      }"""
+    )
+    assert result["read"] == {
+        "extra": [1], "enabled": True, "mode": "exact", "origin": {"x": 1, "y": 2.5}, "limit": 7,
+        "labels": {"a": "A", "b": "B"}, "path": [{"x": 0, "y": 0}, {"x": 3, "y": 4}],
+    }
+    assert result["controls"][:4] == ["enabled", "mode", "origin", "x"], result["controls"]
+    assert result["limit"] == ["number", "1", "10", "5"]
+    assert result["modeOptions"] == ["— choose —", "fast", "exact"]
+    assert "exact: Slow" in result["help"]
+    assert result["checkbox"] == "checkbox"
+    assert result["empty"] == {"enabled": False, "origin": {}}, "optional fields left empty are not sent"
+    assert result["valid"] is False, "mandatory fields left empty stop the run"
+    assert result["extras"] is True
