@@ -80,6 +80,10 @@ export class OsmpClient extends EventTarget {
         this.#closed(reason);
       });
       this.#watchdog = setInterval(() => this.#expire(), 500);
+      // A server sends session-initiated first; one that does not is no OSMP server.
+      setTimeout(() => {
+        if (this.#socket === socket && this.#state === 'connecting') this.close('no session-initiated from the server');
+      }, this.callTimeout);
     });
   }
 

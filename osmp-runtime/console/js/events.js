@@ -110,7 +110,7 @@ export class EventsPanel {
 
   updateStatus() {
     const waiting = this.entries.filter((entry) => !entry.element).length;
-    const parts = [`${this.entries.length} events`];
+    const parts = [`${this.entries.length} ${this.entries.length === 1 ? 'event' : 'events'}`];
     if (waiting) parts.push(`${waiting} new while paused`);
     if (this.dropped) parts.push(`${this.dropped} older dropped`);
     byId('event-count').textContent = parts.join(', ');

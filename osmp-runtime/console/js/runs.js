@@ -3,7 +3,7 @@
 // errors, and a Cancel that sends the protocol's cancel. Several run at once.
 
 import { clock, h, pretty, replace } from './dom.js';
-import { renderData } from './form.js';
+import { renderData } from './render.js';
 
 /** Stream items a panel keeps; older ones are dropped and counted. */
 const MAX_ITEMS = 500;

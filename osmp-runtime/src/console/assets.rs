@@ -40,6 +40,7 @@ pub(super) const ASSETS: &[Asset] = &[
     asset!("/assets/js/rsa.js", "js/rsa.js", JAVASCRIPT),
     asset!("/assets/js/schema.js", "js/schema.js", JAVASCRIPT),
     asset!("/assets/js/form.js", "js/form.js", JAVASCRIPT),
+    asset!("/assets/js/render.js", "js/render.js", JAVASCRIPT),
     asset!("/assets/js/cmdline.js", "js/cmdline.js", JAVASCRIPT),
     asset!("/assets/js/runs.js", "js/runs.js", JAVASCRIPT),
     asset!("/assets/js/events.js", "js/events.js", JAVASCRIPT),
