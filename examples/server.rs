@@ -5,6 +5,7 @@
 //! cargo run --release --example server -- --bind 127.0.0.1:9000 --no-tls   # ws://
 //! cargo run --release --example server -- --cert cert.pem --key key.pem    # wss://, your certificate
 //! cargo run --release --example server -- --require-auth --user jon:secret  # logins required
+//! cargo run --release --example server -- --console                        # and open https://127.0.0.1:9000/
 //! ```
 //!
 //! When ready it prints `listening on wss://127.0.0.1:9000/osmp/v1` (after the certificate

@@ -13,7 +13,7 @@ LAYERS = {
     "session": 3,
     "auth": 4, "events": 4,
     "instruction": 5,
-    "standard": 6,
+    "standard": 6, "console": 6,
     "server": 7, "client": 7,
     "__private": 8,
     "lib": 9,

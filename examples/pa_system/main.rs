@@ -8,6 +8,7 @@
 //! cargo run --example pa_system -- --bind 127.0.0.1:9001 --no-tls    # ws://
 //! cargo run --example pa_system -- --require-auth --user jon:secret   # logins required
 //! cargo run --example pa_system -- --no-device-changes --time-scale 10
+//! cargo run --example pa_system -- --console                          # and open https://127.0.0.1:9000/
 //! ```
 //!
 //! It takes the demo server's flags (`examples/support/server_args.rs`) and prints the same
@@ -31,6 +32,8 @@
 //! - [`vd1`] and [`director`]: the two instruction sets, written with
 //!   `#[osmp::instruction_set]`;
 //! - [`logging`]: Director's loggers, bridged from `tracing`, which `log-stream` follows;
+//! - [`maintenance`]: a set beside the specification's, whose `line-test` reports its
+//!   progress line by line;
 //! - [`lenient`]: booleans that .NET clients send as `"True"`.
 //!
 //! The console shows what the loggers log: set their level over OSMP
@@ -44,6 +47,7 @@ pub(crate) mod director;
 pub(crate) mod installation;
 pub(crate) mod lenient;
 pub(crate) mod logging;
+pub(crate) mod maintenance;
 pub(crate) mod simulation;
 pub(crate) mod vd1;
 
@@ -61,6 +65,7 @@ use tracing_subscriber::Layer;
 
 use director::DirectorServer;
 use installation::Installation;
+use maintenance::MaintenanceServer;
 use simulation::{PaSystem, SimulationConfig};
 use vd1::Vd1Server;
 
@@ -125,7 +130,7 @@ async fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
     tracing_subscriber::registry().with(logging::Bridge).with(console).init();
 
     let pa = simulation(&args)?;
-    let server = builder(&args, &pa)?.build().await?;
+    let server = with_maintenance(builder(&args, &pa)?, &pa).build().await?;
     args.server.announce(&server);
 
     let clock = tokio::spawn(pa.run(server.events().clone()));
@@ -168,4 +173,9 @@ pub(crate) fn builder(args: &Args, pa: &Arc<PaSystem>) -> Result<ServerBuilder, 
         builder = builder.instruction_set(Vd1Server::from_arc(pa.clone()));
     }
     Ok(builder)
+}
+
+/// The server with the maintenance set too, as the binary serves it.
+pub(crate) fn with_maintenance(builder: ServerBuilder, pa: &Arc<PaSystem>) -> ServerBuilder {
+    builder.instruction_set(MaintenanceServer::from_arc(pa.clone()))
 }

@@ -14,6 +14,8 @@
 //! --cluster AMQP_URL          join the cluster meeting at this RabbitMQ (feature `cluster`)
 //! --node-name NAME            this node's name in the cluster
 //! --files DIR                 offer download-part, upload-part and find-files inside DIR
+//! --console                   serve the web console at https://ADDR/ (http:// with --no-tls)
+//! --allow-origin ORIGIN       let browser pages of ORIGIN open sessions (repeatable)
 //! ```
 
 use std::path::PathBuf;
@@ -70,13 +72,23 @@ pub struct ServerArgs {
     /// This node's name in the cluster (for people and logs).
     #[arg(long, value_name = "NAME", default_value = "osmp", requires = "cluster")]
     node_name: String,
+    /// Serve the web console at / on the same port (open https://ADDR/ in a browser).
+    #[arg(long)]
+    console: bool,
+    /// Let browser pages of this origin (scheme://host[:port]) open sessions, besides the
+    /// server's own pages (repeatable).
+    #[arg(long = "allow-origin", value_name = "ORIGIN")]
+    allowed_origins: Vec<String>,
 }
 
 impl ServerArgs {
     /// A server builder listening, encrypting and logging users in as the flags say; add
     /// instruction sets to it and build.
     pub fn builder(&self) -> Result<ServerBuilder, Box<dyn std::error::Error>> {
-        let mut builder = Server::builder().bind(&self.bind);
+        let mut builder = Server::builder().bind(&self.bind).console(self.console);
+        for origin in &self.allowed_origins {
+            builder = builder.allow_origin(origin);
+        }
         builder = match (&self.cert, &self.key, self.no_tls) {
             (Some(cert), Some(key), _) => builder.tls(ServerTls::from_pem_files(cert, key)?),
             (_, _, true) => builder.no_tls(),
@@ -100,14 +112,17 @@ impl ServerArgs {
         Ok(builder)
     }
 
-    /// Prints what clients need: the fingerprint of a generated certificate, then the line
-    /// tools wait for, `listening on wss://…/osmp/v1`.
+    /// Prints what clients need: the fingerprint of a generated certificate, where the
+    /// console is, then the line tools wait for, `listening on wss://…/osmp/v1`.
     pub fn announce(&self, server: &Server) {
         if let (Some(fingerprint), None) = (server.fingerprint(), &self.cert) {
             println!("self-signed certificate, SHA-256 fingerprint {fingerprint}");
         }
         if let Some(root) = &self.files {
             println!("serving files from {}", root.display());
+        }
+        if let Some(console) = server.console_url() {
+            println!("console on {console}");
         }
         println!("listening on {}", server.url());
     }

@@ -5,6 +5,7 @@
 // The layers, bottom up: each module imports only those listed above it (ARCHITECTURE.md).
 pub mod auth;
 pub mod client;
+mod console;
 pub mod events;
 pub mod instruction;
 pub mod limits;

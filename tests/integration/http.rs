@@ -2,27 +2,11 @@
 //! on the same port, with and without TLS.
 
 use futures_util::StreamExt;
-use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 use tokio_tungstenite::tungstenite::Message;
 
 use crate::support::*;
-
-/// Sends `request` as it is and reads the whole answer (the server closes after it).
-async fn exchange<S: AsyncRead + AsyncWrite + Unpin>(mut stream: S, request: &str) -> String {
-    stream.write_all(request.as_bytes()).await.expect("request sent");
-    let mut answer = Vec::new();
-    bounded("the answer and the close", stream.read_to_end(&mut answer)).await.expect("answer read");
-    String::from_utf8(answer).expect("a text answer")
-}
-
-async fn plain_exchange(server: &ServerHandle, request: &str) -> String {
-    exchange(TcpStream::connect(server.local_addr()).await.expect("TCP connect"), request).await
-}
-
-fn status_line(answer: &str) -> &str {
-    answer.lines().next().unwrap_or_default()
-}
 
 #[tokio::test]
 async fn plain_requests_get_http_answers() {

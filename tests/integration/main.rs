@@ -11,6 +11,7 @@ mod auth;
 mod bounds;
 mod cancellation;
 mod concurrency;
+mod console;
 mod events;
 mod files;
 mod hostile;

@@ -82,11 +82,19 @@ impl Pa {
 /// 127.0.0.1:0` and these flags make them, with short session timings; the simulation's
 /// clock is not running yet.
 async fn serve(flags: &[&str]) -> (ServerHandle, Arc<PaSystem>) {
+    serve_with(flags, |builder, _| builder).await
+}
+
+/// [`serve`], with more on the builder (such as the binary's maintenance set).
+async fn serve_with(
+    flags: &[&str],
+    extend: impl FnOnce(ServerBuilder, &Arc<PaSystem>) -> ServerBuilder,
+) -> (ServerHandle, Arc<PaSystem>) {
     install_logging();
     let command_line = ["pa_system", "--no-tls", "--bind", "127.0.0.1:0"].iter().chain(flags);
     let args = example::Args::try_parse_from(command_line).expect("valid flags");
     let system = example::simulation(&args).expect("valid simulation flags");
-    let builder = example::builder(&args, &system).expect("valid server flags");
+    let builder = extend(example::builder(&args, &system).expect("valid server flags"), &system);
     let server = builder.session_config(session_config()).build().await.expect("server binds");
     (server.spawn(), system)
 }
@@ -1380,6 +1388,44 @@ fn unavailable_outputs_leave_a_call_partially_connected() {
     assert_eq!(calls.get("c").unwrap().status, CallStatus::Interrupted);
     calls.arbitrate(&|_| true);
     assert_eq!(calls.get("c").unwrap().status, CallStatus::Connected);
+}
+
+/// The maintenance set the binary serves besides the specification's two: `line-test`
+/// streams its progress, answers every line's result and stops when cancelled.
+#[tokio::test]
+async fn the_line_test_reports_progress_line_by_line_and_stops_when_cancelled() {
+    let (server, system) = serve_with(&["--no-device-changes"], example::with_maintenance).await;
+    let update = [DeviceStatus::new("lo.1.pa.1.1", Status::Error, None)];
+    system.update(server.events(), |state| state.set_devices(&update)).expect("a known amplifier");
+    let (mut peer, _) = RawPeer::connect(&server).await;
+
+    let response = peer.call(1, "line-test", json!({"zone": "Floor 1", "seconds-per-line": 0})).await;
+    assert_eq!(response["status"], "OK", "{response}");
+    let lines = response["data"]["lines"].as_array().expect("the lines");
+    assert_eq!(lines.len(), 6);
+    assert_eq!(lines[0], json!({"output": "lo.1.ao.1", "amplifier": "lo.1.pa.1.1", "result": "amplifier-error"}));
+    assert_eq!(response["data"]["cancelled"], false);
+    let stream: Vec<Value> =
+        peer.drain_backlog().into_iter().filter(|m| m["cmd-nr"] == 1).map(|m| m["data"].clone()).collect();
+    assert_eq!(stream[0], json!({"type": "progress-indeterminate", "message": "Preparing the line test of Floor 1"}));
+    assert_eq!(stream[1], json!({"type": "progress", "value": 0, "total": 6, "message": "Measuring lo.1.ao.1"}));
+    assert_eq!(stream[7], json!({"type": "progress", "value": 6, "total": 6, "message": "All lines measured"}));
+    assert_eq!(stream[8], json!({"type": "progress-complete"}));
+    assert_eq!(stream.len(), 9);
+
+    peer.cmd(2, "line-test", json!({"zone": "Parking", "seconds-per-line": 30})).await;
+    peer.take(|m| m["cmd-nr"] == 2 && m["data"]["type"] == "progress").await;
+    peer.send(r#"{"type":"cancel","nr":3,"data":{"cmds":[2]}}"#).await;
+    let cancelled = bounded("the cancelled line test", peer.response_to(2)).await;
+    assert_eq!((&cancelled["status"], &cancelled["data"]["cancelled"]), (&json!("OK"), &json!(true)), "{cancelled}");
+    assert_eq!(cancelled["data"]["lines"], json!([]));
+
+    let unknown = peer.call(4, "line-test", json!({"zone": "Basement"})).await;
+    assert_eq!((&unknown["status"], &unknown["result"]), (&json!("ERROR"), &json!("No such zone: Basement")));
+    let too_slow = peer.call(5, "line-test", json!({"zone": "Lobby", "seconds-per-line": 61})).await;
+    assert_eq!(too_slow["status"], "ERROR", "{too_slow}");
+    peer.close().await;
+    server.shutdown().await;
 }
 
 #[test]

@@ -14,7 +14,7 @@ use osmp::instruction::{CommandFuture, CommandSchema, EventSchema, InstructionSe
 pub use osmp::prelude::*;
 use osmp::session::SessionConfig;
 use serde_json::{json, Value};
-use tokio::io::{AsyncRead, AsyncWrite};
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::net::TcpListener;
 use tokio::net::TcpStream;
 use tokio_tungstenite::tungstenite::protocol::CloseFrame;
@@ -104,6 +104,24 @@ pub fn assert_fields(actual: &Value, expected: &Value) {
     for (key, value) in expected {
         assert_eq!(actual.get(key), Some(value), "field '{key}' of {actual} should be {value}");
     }
+}
+
+/// Sends an HTTP `request` as it is and reads the whole answer (the server closes after it).
+pub async fn exchange<S: AsyncRead + AsyncWrite + Unpin>(mut stream: S, request: &str) -> String {
+    stream.write_all(request.as_bytes()).await.expect("request sent");
+    let mut answer = Vec::new();
+    bounded("the answer and the close", stream.read_to_end(&mut answer)).await.expect("answer read");
+    String::from_utf8(answer).expect("a text answer")
+}
+
+/// [`exchange`] over plain TCP.
+pub async fn plain_exchange(server: &ServerHandle, request: &str) -> String {
+    exchange(TcpStream::connect(server.local_addr()).await.expect("TCP connect"), request).await
+}
+
+/// The first line of an HTTP answer.
+pub fn status_line(answer: &str) -> &str {
+    answer.lines().next().unwrap_or_default()
 }
 
 /// A typed client for a server.

@@ -12,12 +12,15 @@ use super::handler::ServerHandler;
 use super::sets::ServedSets;
 use super::{Server, ServerError, ServerRef, ServerShared};
 use crate::auth::{generate_key, Authenticator, RsaPrivateKey, Users};
+use crate::console::Console;
 use crate::events::EventBus;
 use crate::instruction::{check_result_shapes, InstructionSet, Tailored};
 use crate::limits::Limits;
 use crate::session::SessionConfig;
 use crate::standard::{FileRoot, StandardServer, StandardSet, FILE_COMMANDS};
 use crate::transport::accept::Acceptor;
+use crate::transport::http::PlainRoutes;
+use crate::transport::origin::{Origin, OriginPolicy};
 use crate::transport::tls::ServerTls;
 
 /// How the server secures its connections.
@@ -48,6 +51,8 @@ pub struct ServerBuilder {
     rsa_key: Option<RsaPrivateKey>,
     cluster: Option<Box<dyn Membership>>,
     files: Option<PathBuf>,
+    console: bool,
+    allowed_origins: Vec<String>,
 }
 
 impl ServerBuilder {
@@ -63,7 +68,46 @@ impl ServerBuilder {
             rsa_key: None,
             cluster: None,
             files: None,
+            console: false,
+            allowed_origins: Vec::new(),
         }
+    }
+
+    /// Serves the web console at `/` on the server's own port and TLS (off by default):
+    /// a page from which an operator browses the instruction sets, runs commands through
+    /// forms made from their schemas, follows progress, cancels, watches events and logs
+    /// in. Its files are embedded in the binary; see [`ServerRef::console_url`].
+    ///
+    /// ```no_run
+    /// use osmp_runtime::server::Server;
+    ///
+    /// # async fn run() -> Result<(), Box<dyn std::error::Error>> {
+    /// let server = Server::builder().bind("127.0.0.1:9000").console(true).build().await?;
+    /// println!("console at {}", server.console_url().expect("the console is on"));
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn console(mut self, enabled: bool) -> ServerBuilder {
+        self.console = enabled;
+        self
+    }
+
+    /// Lets browser pages of this origin (`scheme://host[:port]`, such as
+    /// `https://ops.example.com`) open sessions, besides the server's own pages
+    /// (repeatable). A browser names the page that opens a WebSocket in its `Origin`
+    /// header; upgrades from other origins are refused with `403`, so that a foreign page
+    /// in an operator's browser cannot talk to the server (cross-site WebSocket hijacking).
+    /// Clients that are not browsers send no `Origin` and are not affected. An invalid
+    /// origin makes [`build`](Self::build) fail.
+    ///
+    /// ```
+    /// use osmp_runtime::server::Server;
+    ///
+    /// let builder = Server::builder().allow_origin("https://ops.example.com").allow_origin("http://localhost:5173");
+    /// ```
+    pub fn allow_origin(mut self, origin: impl Into<String>) -> ServerBuilder {
+        self.allowed_origins.push(origin.into());
+        self
     }
 
     /// The accounts that may log in (password or public key) and their roles. Commands and
@@ -194,11 +238,19 @@ impl ServerBuilder {
         }
         let auth = self.authenticator()?;
         let standard = self.standard_set(auth.as_ref())?;
+        let origins = self.origin_policy()?;
+        let self_signed = matches!(self.tls, TlsMode::SelfSigned);
         let tls = match self.tls {
             TlsMode::SelfSigned => Some(ServerTls::self_signed(self_signed_names(&self.bind))?),
             TlsMode::Identity(identity) => Some(identity),
             TlsMode::Plain => None,
         };
+        // The page pins a generated certificate in the command lines it copies; others are
+        // verified the usual way.
+        let console = self.console.then(|| {
+            let fingerprint = tls.as_ref().filter(|_| self_signed).map(ServerTls::fingerprint);
+            Arc::new(Console::new(fingerprint.as_ref())) as Arc<dyn PlainRoutes>
+        });
         let listener = TcpListener::bind(&self.bind)
             .await
             .map_err(|source| ServerError::Bind { addr: self.bind.clone(), source })?;
@@ -216,7 +268,10 @@ impl ServerBuilder {
             sets,
             events,
             session_config: Arc::new(self.session),
-            acceptor: Arc::new(Acceptor::new(tls, limits.clone(), login_required)),
+            console: console.is_some(),
+            acceptor: Arc::new(
+                Acceptor::new(tls, limits.clone(), login_required).with_origins(origins).with_routes(console),
+            ),
             commands: Arc::default(),
             cluster: std::sync::OnceLock::new(),
             limits,
@@ -251,6 +306,13 @@ impl ServerBuilder {
             tailored = tailored.open_to_all(&FILE_COMMANDS);
         }
         Ok(Arc::new(tailored))
+    }
+
+    /// The origins given to [`allow_origin`](Self::allow_origin), checked.
+    fn origin_policy(&self) -> Result<OriginPolicy, ServerError> {
+        let origins = self.allowed_origins.iter().map(|origin| Origin::parse(origin));
+        let origins = origins.collect::<Result<_, _>>().map_err(|error| ServerError::Config(error.to_string()))?;
+        Ok(OriginPolicy::new(origins))
     }
 
     /// Authentication, when accounts are configured.

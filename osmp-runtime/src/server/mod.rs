@@ -96,6 +96,8 @@ pub(crate) struct ServerShared {
     pub(crate) commands: Arc<AtomicUsize>,
     /// The cluster this server is a node of, once joined.
     pub(crate) cluster: std::sync::OnceLock<Box<dyn cluster::ClusterNode>>,
+    /// Whether the web console is served at `/`.
+    pub(crate) console: bool,
     pub(crate) shutdown: CancellationToken,
     pub(crate) connections: TaskTracker,
 }
@@ -180,6 +182,13 @@ impl ServerRef {
     /// The URL clients connect to: `wss://ADDR/osmp/v1`, or `ws://…` without TLS.
     pub fn url(&self) -> String {
         format!("{}://{}{OSMP_PATH}", if self.shared.acceptor.tls.is_some() { "wss" } else { "ws" }, self.local_addr)
+    }
+
+    /// Where the web console is, when it is enabled ([`ServerBuilder::console`]):
+    /// `https://ADDR/`, or `http://…` without TLS.
+    pub fn console_url(&self) -> Option<String> {
+        let scheme = if self.shared.acceptor.tls.is_some() { "https" } else { "http" };
+        self.shared.console.then(|| format!("{scheme}://{}/", self.local_addr))
     }
 
     /// The SHA-256 fingerprint of the server's certificate, when it uses TLS.

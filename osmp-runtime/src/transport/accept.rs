@@ -1,5 +1,6 @@
 //! The server's side of a connection, from the TCP accept to a WebSocket ready for a
-//! session: TLS, the HTTP request, then the upgrade at `/osmp/v1` or a plain HTTP answer.
+//! session: TLS, the HTTP request, then the upgrade at `/osmp/v1` (when its `Origin` may
+//! have one) or a plain HTTP answer (the server's routes, such as the web console, first).
 //!
 //! Everything here runs within the handshake timeout and before a session slot is taken,
 //! so connections that never finish their handshake hold neither a slot nor much memory.
@@ -21,7 +22,8 @@ use tokio_util::task::TaskTracker;
 use tracing::Instrument;
 
 use super::budget::IncomingBudget;
-use super::http::{read_head, HttpResponse, RequestHead};
+use super::http::{read_head, HttpResponse, PlainRoutes, RequestHead};
+use super::origin::OriginPolicy;
 use super::tls::ServerTls;
 use super::websocket::{self, FrameSink, FrameStream};
 use super::{upgrade, Socket, OSMP_PATH};
@@ -41,6 +43,10 @@ pub(crate) struct Acceptor {
     per_address: Arc<Mutex<HashMap<IpAddr, usize>>>,
     /// What all connections hold of incoming data.
     pub(crate) incoming: Arc<IncomingBudget>,
+    /// Which browser pages may open sessions.
+    origins: OriginPolicy,
+    /// What plain GETs outside the OSMP path get before the `404` (the web console).
+    routes: Option<Arc<dyn PlainRoutes>>,
 }
 
 /// A connection that became a WebSocket at the OSMP path, ready for a session.
@@ -81,7 +87,21 @@ impl Acceptor {
             incoming: IncomingBudget::new(&limits.messages),
             limits,
             login_required,
+            origins: OriginPolicy::default(),
+            routes: None,
         }
+    }
+
+    /// Admits browser pages of these origins besides the server's own.
+    pub(crate) fn with_origins(mut self, origins: OriginPolicy) -> Acceptor {
+        self.origins = origins;
+        self
+    }
+
+    /// Answers plain requests with these routes first.
+    pub(crate) fn with_routes(mut self, routes: Option<Arc<dyn PlainRoutes>>) -> Acceptor {
+        self.routes = routes;
+        self
     }
 
     /// Sessions running now.
@@ -190,11 +210,12 @@ impl Acceptor {
     fn admit(&self, request: &RequestHead, peer: SocketAddr) -> Result<Admitted, HttpResponse> {
         let at_osmp_path = request.path() == OSMP_PATH || request.path().strip_suffix('/') == Some(OSMP_PATH);
         if !upgrade::is_upgrade(request) {
-            return Err(plain_answer(request, at_osmp_path));
+            return Err(plain_answer(request, at_osmp_path, self.routes.as_deref()));
         }
         if !at_osmp_path {
             return Err(HttpResponse::text(404, format!("OSMP v1 is served at {OSMP_PATH}")));
         }
+        self.origins.check(request, self.tls.is_some())?;
         let accept_key = upgrade::accept_key(request)?;
         let slot = self.take_slot(peer.ip())?;
         Ok(Admitted { accept_key, slot })
@@ -223,7 +244,7 @@ struct Admitted {
 }
 
 /// What a plain HTTP request (not a WebSocket upgrade) gets.
-fn plain_answer(request: &RequestHead, at_osmp_path: bool) -> HttpResponse {
+fn plain_answer(request: &RequestHead, at_osmp_path: bool, routes: Option<&dyn PlainRoutes>) -> HttpResponse {
     if request.method != "GET" && request.method != "HEAD" {
         return HttpResponse::text(405, "This server answers GET requests only.").with_header("Allow", "GET, HEAD");
     }
@@ -233,6 +254,9 @@ fn plain_answer(request: &RequestHead, at_osmp_path: bool) -> HttpResponse {
              (or ws:// when the server runs without TLS)."
         );
         return HttpResponse::text(426, text).with_header("Upgrade", "websocket");
+    }
+    if let Some(answer) = routes.and_then(|routes| routes.answer(request)) {
+        return answer;
     }
     HttpResponse::text(404, format!("Not found. This server speaks OSMP v1 over WebSocket at {OSMP_PATH}."))
 }

@@ -6,6 +6,7 @@
 //! URL, a health check, a malformed request) with a real HTTP response instead of a closed
 //! connection, and gives plain routes one home.
 
+use std::borrow::Cow;
 use std::io;
 
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
@@ -123,13 +124,24 @@ fn parse(bytes: &[u8]) -> Result<Option<(RequestHead, usize)>, HeadError> {
     Ok(Some((head, length)))
 }
 
+/// Routes a server adds to the plain HTTP answers (the web console): asked first for every
+/// request that is not a WebSocket upgrade, outside the OSMP path. The transport knows
+/// nothing of what they serve.
+pub(crate) trait PlainRoutes: Send + Sync {
+    /// The answer to the request, or `None` to leave it to the built-in answers (`404`).
+    fn answer(&self, request: &RequestHead) -> Option<HttpResponse>;
+}
+
 /// An HTTP response to a request that does not become a WebSocket session. The connection
 /// closes after it.
+///
+/// Unless the response sets them, `Cache-Control: no-store` and
+/// `X-Content-Type-Options: nosniff` are sent with it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct HttpResponse {
     status: u16,
     headers: Vec<(&'static str, String)>,
-    body: Vec<u8>,
+    body: Cow<'static, [u8]>,
 }
 
 impl HttpResponse {
@@ -137,11 +149,28 @@ impl HttpResponse {
     pub(crate) fn text(status: u16, body: impl Into<String>) -> HttpResponse {
         let mut body = body.into();
         body.push('\n');
-        HttpResponse {
-            status,
-            headers: vec![("Content-Type", "text/plain; charset=utf-8".to_owned())],
-            body: body.into_bytes(),
-        }
+        HttpResponse::new(status, "text/plain; charset=utf-8", body.into_bytes())
+    }
+
+    /// A response with a body of this media type.
+    pub(crate) fn new(status: u16, content_type: &str, body: impl Into<Cow<'static, [u8]>>) -> HttpResponse {
+        HttpResponse { status, headers: vec![("Content-Type", content_type.to_owned())], body: body.into() }
+    }
+
+    /// `304 Not Modified`: the client's cached copy is current.
+    pub(crate) fn not_modified() -> HttpResponse {
+        HttpResponse { status: 304, headers: Vec::new(), body: Cow::Borrowed(&[]) }
+    }
+
+    /// The first header of that name set on the response.
+    pub(crate) fn header(&self, name: &str) -> Option<&str> {
+        self.headers.iter().find(|(key, _)| key.eq_ignore_ascii_case(name)).map(|(_, value)| value.as_str())
+    }
+
+    /// The body.
+    #[cfg(test)]
+    pub(crate) fn body(&self) -> &[u8] {
+        &self.body
     }
 
     /// Adds a header.
@@ -160,10 +189,17 @@ impl HttpResponse {
         for (name, value) in &self.headers {
             head.push_str(&format!("{name}: {value}\r\n"));
         }
-        head.push_str(&format!(
-            "Content-Length: {}\r\nConnection: close\r\nCache-Control: no-store\r\nX-Content-Type-Options: nosniff\r\n\r\n",
-            self.body.len()
-        ));
+        // A 304 describes the cached representation: it has no body and no length of its own.
+        if self.status != 304 {
+            head.push_str(&format!("Content-Length: {}\r\n", self.body.len()));
+        }
+        head.push_str("Connection: close\r\n");
+        for (name, default) in [("Cache-Control", "no-store"), ("X-Content-Type-Options", "nosniff")] {
+            if self.header(name).is_none() {
+                head.push_str(&format!("{name}: {default}\r\n"));
+            }
+        }
+        head.push_str("\r\n");
         let mut bytes = head.into_bytes();
         if with_body {
             bytes.extend_from_slice(&self.body);
@@ -255,5 +291,18 @@ mod tests {
         assert!(text.contains("Connection: close\r\n") && text.ends_with("\r\n\r\nno\n"), "{text}");
         let head_only = String::from_utf8(response.to_bytes(false)).unwrap();
         assert!(head_only.ends_with("\r\n\r\n") && head_only.contains("Content-Length: 3"), "{head_only}");
+        assert!(text.contains("Cache-Control: no-store\r\n") && text.contains("X-Content-Type-Options: nosniff\r\n"));
+    }
+
+    #[test]
+    fn responses_may_set_their_caching_and_304s_have_no_length() {
+        let cached = HttpResponse::new(200, "text/css", &b"a{}"[..]).with_header("Cache-Control", "no-cache");
+        let text = String::from_utf8(cached.to_bytes(true)).unwrap();
+        assert!(text.contains("Cache-Control: no-cache\r\n") && !text.contains("no-store"), "{text}");
+        assert_eq!(cached.header("cache-control"), Some("no-cache"));
+        assert_eq!(cached.body(), b"a{}");
+        let not_modified = String::from_utf8(HttpResponse::not_modified().to_bytes(true)).unwrap();
+        assert!(not_modified.starts_with("HTTP/1.1 304 Not Modified\r\n"), "{not_modified}");
+        assert!(!not_modified.contains("Content-Length") && not_modified.ends_with("\r\n\r\n"), "{not_modified}");
     }
 }
