@@ -99,6 +99,18 @@ pub struct MessageLimits {
     /// alone cannot bound memory: many connections can each hold an unfinished message
     /// just under it. Default: 1/64 of the machine's memory, at least 64 MiB and at most
     /// 1 GiB (384 MiB on a 24 GiB machine). Counted in steps of 8 KiB per connection.
+    ///
+    /// What the process holds is more than the budget: the WebSocket holds the data more
+    /// than once (a message's fragments, and the message being assembled, which grows by
+    /// doubling); measured, 200 connections each holding 3.94 MiB against the 384 MiB budget
+    /// peaked at 420–470 MiB resident. And memory freed when such connections close is not
+    /// always given back to the system: glibc's malloc raises its mmap threshold after a
+    /// large block is freed, later large buffers then come from its heaps, and the heaps
+    /// keep them (after that attack the server stayed at 23–74 MiB instead of 8 MiB). With
+    /// `MALLOC_MMAP_THRESHOLD_=131072` (or `GLIBC_TUNABLES=glibc.malloc.mmap_threshold=131072`)
+    /// in the server's environment the threshold stays fixed and the memory returns
+    /// (10–11 MiB); mimalloc and jemalloc as the global allocator did not do better. The
+    /// README's security section has the figures (`osmp-bench --only hostile`).
     pub max_buffered_total: usize,
     /// How long a message may take to arrive once its first byte has; a peer that starts
     /// a message and stops sending is closed (1008) instead of holding its buffer until
@@ -278,6 +290,9 @@ pub struct LoginLimits {
     pub max_tracked_addresses: usize,
     /// Password checks running at once (each argon2 check holds its memory, about
     /// 19 MiB with the default parameters, and a thread). Default: the machine's cores.
+    /// The memory of a finished check is kept for the next (freed and allocated again for
+    /// every login, glibc's malloc kept some 20 MiB per login), so a server that has had
+    /// logins holds up to this many times 19 MiB for them.
     pub concurrent_checks: usize,
     /// Logins waiting for a check; further ones are refused at once with
     /// `ERROR "Too many logins in progress; try again later"`. Default 64.
