@@ -21,6 +21,23 @@ use std::time::{Duration, Instant};
 
 use load::{EchoLoad, EchoResult, ServerProcess, Timing};
 
+#[cfg(feature = "mimalloc")]
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
+#[cfg(all(feature = "jemalloc", not(feature = "mimalloc")))]
+#[global_allocator]
+static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
+
+/// The allocator the suite's processes use (the servers under test are among them).
+const ALLOCATOR_NAME: &str = if cfg!(feature = "mimalloc") {
+    "mimalloc (feature mimalloc)"
+} else if cfg!(feature = "jemalloc") {
+    "jemalloc (feature jemalloc)"
+} else {
+    "the system's (glibc malloc on Linux)"
+};
+
 /// Which server a child process runs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Kind {
@@ -334,7 +351,7 @@ fn machine_description() -> String {
         .map_or("unknown CPU", |(_, model)| model.trim())
         .to_owned();
     let cores = std::thread::available_parallelism().map_or(0, usize::from);
-    format!("machine: {cores} cores (nproc), {model}; clients and servers share them")
+    format!("machine: {cores} cores (nproc), {model}; clients and servers share them; allocator: {ALLOCATOR_NAME}")
 }
 
 /// The targets, filled in as scenarios run.

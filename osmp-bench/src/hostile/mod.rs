@@ -98,8 +98,10 @@ impl Attack {
 pub struct Settings {
     /// The control session alone, before the attack: its latency is the baseline.
     baseline: Duration,
-    /// From the attackers' end to the reading of the resident size "after".
-    after: Duration,
+    /// From the attackers' end to the readings of the resident size "after": soon, and
+    /// later (allocators that give memory back on a timer, such as jemalloc's 10 s decay,
+    /// show it only then).
+    after: [Duration; 2],
     /// How long the cheap floods last.
     flood: Duration,
 }
@@ -107,9 +109,11 @@ pub struct Settings {
 impl Settings {
     pub fn new(quick: bool) -> Settings {
         if quick {
-            Settings { baseline: Duration::from_secs(1), after: Duration::from_secs(3), flood: Duration::from_secs(2) }
+            let after = [Duration::from_secs(2), Duration::from_secs(6)];
+            Settings { baseline: Duration::from_secs(1), after, flood: Duration::from_secs(2) }
         } else {
-            Settings { baseline: Duration::from_secs(2), after: Duration::from_secs(5), flood: Duration::from_secs(4) }
+            let after = [Duration::from_secs(5), Duration::from_secs(15)];
+            Settings { baseline: Duration::from_secs(2), after, flood: Duration::from_secs(4) }
         }
     }
 }
@@ -119,7 +123,7 @@ struct Trial {
     outcome: Outcome,
     before: ProcessStatus,
     peak: ProcessStatus,
-    after: ProcessStatus,
+    after: [ProcessStatus; 2],
     control_before: Latency,
     control_during: Latency,
     attack_time: Duration,
@@ -129,13 +133,20 @@ struct Trial {
 pub async fn run(attacks: &[Attack], settings: &Settings) -> Result<(), String> {
     println!("## hostile: the attacks of the hostile-peers issue, each against a fresh osmp server");
     println!(
-        "control session: one echo every 10 ms throughout; RSS and threads sampled every 20 ms; \"after\": {} s after \
-         the attackers are gone",
-        settings.after.as_secs()
+        "control session: one echo every 10 ms throughout; RSS and threads sampled every 20 ms; \"after\": {} s and {} \
+         s after the attackers are gone",
+        settings.after[0].as_secs(),
+        settings.after[1].as_secs()
     );
     println!(
-        "{:<22} {:>10} {:>10} {:>10} {:>8} {:>7}   control p50 / p99 / max ms: before → during",
-        "attack", "RSS before", "peak", "after", "threads", "lasted"
+        "{:<22} {:>10} {:>10} {:>10} {:>10} {:>8} {:>7}   control p50 / p99 / max ms: before → during",
+        "attack",
+        "RSS before",
+        "peak",
+        format!("after {} s", settings.after[0].as_secs()),
+        format!("{} s", settings.after[1].as_secs()),
+        "threads",
+        "lasted"
     );
     for &attack in attacks {
         let trial = trial(attack, settings).await.map_err(|error| format!("{}: {error}", attack.name()))?;
@@ -157,8 +168,11 @@ async fn trial(attack: Attack, settings: &Settings) -> Result<Trial, String> {
     let began = Instant::now();
     let outcome = attack.run(&server, settings).await;
     let ended = Instant::now();
-    tokio::time::sleep(settings.after).await;
-    let after = sampler.latest();
+    let mut after = [ProcessStatus::default(); 2];
+    for (reading, delay) in after.iter_mut().zip(settings.after) {
+        tokio::time::sleep_until((ended + delay).into()).await;
+        *reading = sampler.latest();
+    }
     let trips = control.stop()?;
     let samples = sampler.samples();
     drop(sampler);
@@ -180,11 +194,12 @@ fn print_trial(attack: Attack, trial: &Trial) {
         format!("{} / {} / {}{failed}", ms(l.p50), ms(l.p99), ms(l.max))
     };
     println!(
-        "{:<22} {:>10} {:>10} {:>10} {:>8} {:>6.1}s   {} → {}",
+        "{:<22} {:>10} {:>10} {:>10} {:>10} {:>8} {:>6.1}s   {} → {}",
         attack.title(),
         mib(trial.before.rss),
         mib(trial.peak.rss),
-        mib(trial.after.rss),
+        mib(trial.after[0].rss),
+        mib(trial.after[1].rss),
         format!("{}→{}", trial.before.threads, trial.peak.threads),
         trial.attack_time.as_secs_f64(),
         latency(&trial.control_before),
