@@ -3,7 +3,7 @@
 
 use std::collections::HashMap;
 use std::io::{BufRead, BufReader};
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicU8, Ordering};
 use std::sync::Arc;
@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 use futures_util::{FutureExt, SinkExt, StreamExt};
 use serde::de::IgnoredAny;
 use serde::Deserialize;
-use tokio::net::TcpStream;
+use tokio::net::{TcpSocket, TcpStream};
 use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::WebSocketStream;
@@ -38,6 +38,11 @@ impl ServerProcess {
     /// `valgrind --tool=callgrind`; the server exits normally when its standard input
     /// closes, so that such a tool writes its report.
     pub fn start(kind: Kind) -> Result<ServerProcess, String> {
+        ServerProcess::start_with(kind, &[])
+    }
+
+    /// Starts the server with further arguments of `osmp-bench serve` (such as `--accounts`).
+    pub fn start_with(kind: Kind, extra: &[&str]) -> Result<ServerProcess, String> {
         let exe = std::env::current_exe().map_err(|e| e.to_string())?;
         let wrapper = std::env::var("OSMP_BENCH_SERVER_WRAPPER").unwrap_or_default();
         let mut words = wrapper.split_whitespace();
@@ -51,6 +56,7 @@ impl ServerProcess {
         };
         let mut child = child
             .args(["serve", "--kind", kind.name(), "--bind", "127.0.0.1:0"])
+            .args(extra)
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .spawn()
@@ -99,7 +105,23 @@ impl Drop for ServerProcess {
 
 /// Opens a WebSocket to the server; for OSMP, also reads the `session-initiated` event.
 pub async fn connect(server: &ServerProcess) -> Result<Ws, String> {
-    let stream = TcpStream::connect(server.addr).await.map_err(|e| format!("connect: {e}"))?;
+    connect_from(server, None).await.map(|(ws, _)| ws)
+}
+
+/// Opens a WebSocket to the server from `source` (another address of the loopback range,
+/// for a peer that must not share 127.0.0.1's per-address limits), or from any address.
+/// For OSMP, also reads the `session-initiated` event and returns its text (empty for the
+/// other servers).
+pub async fn connect_from(server: &ServerProcess, source: Option<IpAddr>) -> Result<(Ws, String), String> {
+    let stream = match source {
+        None => TcpStream::connect(server.addr).await,
+        Some(source) => {
+            let socket = TcpSocket::new_v4().map_err(|e| format!("socket: {e}"))?;
+            socket.bind(SocketAddr::new(source, 0)).map_err(|e| format!("bind {source}: {e}"))?;
+            socket.connect(server.addr).await
+        }
+    }
+    .map_err(|e| format!("connect: {e}"))?;
     let _ = stream.set_nodelay(true);
     let path = if server.kind == Kind::Osmp { "/osmp/v1" } else { "/" };
     let url = format!("ws://{}{path}", server.addr);
@@ -108,13 +130,14 @@ pub async fn connect(server: &ServerProcess) -> Result<Ws, String> {
     let (mut ws, _) = tokio_tungstenite::client_async_with_config(url, stream, Some(config))
         .await
         .map_err(|e| format!("WebSocket handshake: {e}"))?;
+    let mut initiated = String::new();
     if server.kind == Kind::Osmp {
-        let first = next_text(&mut ws).await?;
-        if !first.contains("session-initiated") {
-            return Err(format!("unexpected first message {first}"));
+        initiated = next_text(&mut ws).await?;
+        if !initiated.contains("session-initiated") {
+            return Err(format!("unexpected first message {initiated}"));
         }
     }
-    Ok(ws)
+    Ok((ws, initiated))
 }
 
 /// Opens `count` connections, at most 128 handshakes at a time.

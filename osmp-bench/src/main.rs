@@ -5,11 +5,13 @@
 //! with identical clients over loopback. Prints one table; asserts nothing.
 //!
 //! ```text
-//! osmp-bench [--quick] [--only 1x1,16x16,64x4,1000x1,memory,fanout,stream,transfer] [--servers baseline,jsonrpsee,osmp]
+//! osmp-bench [--quick] [--only 1x1,16x16,64x4,1000x1,memory,fanout,stream,transfer,hostile] [--servers baseline,jsonrpsee,osmp]
+//!            [--attacks half-sent,non-reading,waits,floods,logins,logins-spread]
 //! ```
 #![forbid(unsafe_code)]
 
 mod extra;
+mod hostile;
 mod load;
 mod serve;
 mod sys;
@@ -19,6 +21,9 @@ use std::fmt::Write as _;
 use std::time::{Duration, Instant};
 
 use load::{EchoLoad, EchoResult, ServerProcess, Timing};
+
+/// The allocator the suite's processes use (the servers under test are among them).
+const ALLOCATOR_NAME: &str = "the system's (glibc malloc on Linux)";
 
 /// Which server a child process runs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -50,14 +55,16 @@ fn excerpt(text: &str) -> &str {
     &text[..cut]
 }
 
-const USAGE: &str = "usage: osmp-bench [--quick] [--only SCENARIO,...] [--servers KIND,...]
-  scenarios: 1x1 16x16 64x4 1000x1 memory fanout stream transfer (default: all)
-  servers:   baseline jsonrpsee osmp (default: all)";
+const USAGE: &str = "usage: osmp-bench [--quick] [--only SCENARIO,...] [--servers KIND,...] [--attacks ATTACK,...]
+  scenarios: 1x1 16x16 64x4 1000x1 memory fanout stream transfer hostile (default: all)
+  servers:   baseline jsonrpsee osmp (default: all)
+  attacks:   half-sent non-reading waits floods logins logins-spread (of hostile; default: all)";
 
 struct Options {
     quick: bool,
     only: Vec<String>,
     servers: Vec<Kind>,
+    attacks: Vec<hostile::Attack>,
 }
 
 impl Options {
@@ -93,19 +100,22 @@ fn main() {
 fn serve_command(args: &[String]) -> Result<(), String> {
     let mut kind = None;
     let mut bind = "127.0.0.1:0".to_owned();
+    let mut options = serve::ServerOptions::default();
     let mut args = args.iter();
     while let Some(arg) = args.next() {
         match arg.as_str() {
             "--kind" => kind = args.next().and_then(|name| Kind::parse(name)),
             "--bind" => bind = args.next().cloned().ok_or("--bind needs an address")?,
+            "--accounts" => options.accounts = true,
             other => return Err(format!("unknown argument {other}")),
         }
     }
-    serve::serve(kind.ok_or("--kind baseline|jsonrpsee|osmp is required")?, &bind)
+    serve::serve(kind.ok_or("--kind baseline|jsonrpsee|osmp is required")?, &bind, options)
 }
 
 fn parse_options(args: &[String]) -> Result<Options, String> {
-    let mut options = Options { quick: false, only: Vec::new(), servers: Kind::ALL.to_vec() };
+    let mut options =
+        Options { quick: false, only: Vec::new(), servers: Kind::ALL.to_vec(), attacks: hostile::Attack::ALL.to_vec() };
     let mut args = args.iter();
     while let Some(arg) = args.next() {
         match arg.as_str() {
@@ -119,6 +129,13 @@ fn parse_options(args: &[String]) -> Result<Options, String> {
                 options.servers = list
                     .split(',')
                     .map(|name| Kind::parse(name).ok_or(format!("unknown server {name}")))
+                    .collect::<Result<_, _>>()?;
+            }
+            "--attacks" => {
+                let list = args.next().ok_or("--attacks needs a list")?;
+                options.attacks = list
+                    .split(',')
+                    .map(|name| hostile::Attack::parse(name).ok_or(format!("unknown attack {name}")))
                     .collect::<Result<_, _>>()?;
             }
             "--help" | "-h" => {
@@ -289,6 +306,9 @@ async fn run(options: &Options) -> Result<(), String> {
         }
         println!();
     }
+    if options.wants("hostile") && options.servers.contains(&Kind::Osmp) {
+        hostile::run(&options.attacks, &hostile::Settings::new(options.quick)).await?;
+    }
 
     println!("{}", targets.report());
     println!("suite wall time {:.0} s", started.elapsed().as_secs_f64());
@@ -335,7 +355,7 @@ fn machine_description() -> String {
         .map_or("unknown CPU", |(_, model)| model.trim())
         .to_owned();
     let cores = std::thread::available_parallelism().map_or(0, usize::from);
-    format!("machine: {cores} cores (nproc), {model}; clients and servers share them")
+    format!("machine: {cores} cores (nproc), {model}; clients and servers share them; allocator: {ALLOCATOR_NAME}")
 }
 
 /// The issue's targets, filled in as scenarios run.

@@ -19,8 +19,21 @@ use crate::Kind;
 /// Sessions every server accepts: the memory scenario holds 10,000.
 const MAX_CONNECTIONS: u32 = 20_000;
 
+/// The account of the osmp server started with `--accounts` (`ServerOptions::accounts`).
+pub const BENCH_USER: &str = "operator";
+/// Its password.
+pub const BENCH_PASSWORD: &str = "correct horse battery staple";
+
+/// How a server is set up beyond its kind.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct ServerOptions {
+    /// osmp only: one account ([`BENCH_USER`]) and logins required, as a server on the
+    /// internet would have them.
+    pub accounts: bool,
+}
+
 /// Runs one server until the process is killed; prints `port N` once it listens.
-pub fn serve(kind: Kind, bind: &str) -> Result<(), String> {
+pub fn serve(kind: Kind, bind: &str, options: ServerOptions) -> Result<(), String> {
     crate::sys::raise_open_files_limit();
     // The load generator closes our standard input when it is done with us: exit normally
     // (not killed), so that a profiler wrapped around this process writes its report.
@@ -33,7 +46,7 @@ pub fn serve(kind: Kind, bind: &str) -> Result<(), String> {
         match kind {
             Kind::Baseline => baseline(bind).await,
             Kind::Jsonrpsee => jsonrpsee_server(bind).await,
-            Kind::Osmp => osmp_server(bind).await,
+            Kind::Osmp => osmp_server(bind, options).await,
         }
     })
 }
@@ -135,17 +148,16 @@ async fn jsonrpsee_server(bind: &str) -> Result<(), String> {
 // ---------------------------------------------------------------------------------------
 // osmp: the framework, with the standard set (`echo`) and a small set for events and streams.
 
-async fn osmp_server(bind: &str) -> Result<(), String> {
+async fn osmp_server(bind: &str, options: ServerOptions) -> Result<(), String> {
     let mut limits = Limits::default();
     limits.connections.max_sessions = MAX_CONNECTIONS as usize;
-    let server = Server::builder()
-        .no_tls()
-        .bind(bind)
-        .limits(limits)
-        .instruction_set(BenchServer::new(BenchSet))
-        .build()
-        .await
-        .map_err(|e| e.to_string())?;
+    let mut builder = Server::builder().no_tls().bind(bind).limits(limits).instruction_set(BenchServer::new(BenchSet));
+    if options.accounts {
+        let mut users = osmp::auth::Users::new();
+        users.add_password(BENCH_USER, BENCH_PASSWORD).map_err(|e| e.to_string())?;
+        builder = builder.users(users).require_auth();
+    }
+    let server = builder.build().await.map_err(|e| e.to_string())?;
     announce(server.local_addr().port());
     server.run().await.map_err(|e| e.to_string())
 }

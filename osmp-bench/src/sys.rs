@@ -1,5 +1,5 @@
-//! What the suite reads from the operating system: a process's CPU time and resident memory
-//! from `/proc`, and the open-file limit that thousands of connections need.
+//! What the suite reads from the operating system: a process's CPU time, resident memory
+//! and threads from `/proc`, and the open-file limit that thousands of connections need.
 
 use std::fs;
 use std::time::Duration;
@@ -18,14 +18,32 @@ pub fn cpu_time(pid: u32) -> Duration {
     Duration::from_micros(total * 1_000_000 / per_second)
 }
 
+/// What `/proc/<pid>/status` says of a process's resident memory and threads.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct ProcessStatus {
+    /// Resident memory (`VmRSS`), in bytes.
+    pub rss: u64,
+    /// Threads (`Threads`).
+    pub threads: u64,
+}
+
+/// Resident memory and threads of a process, from one read of its status file (zero
+/// when the process is gone).
+pub fn status(pid: u32) -> ProcessStatus {
+    let status = fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
+    let field = |name: &str| {
+        status
+            .lines()
+            .find_map(|line| line.strip_prefix(name)?.strip_prefix(':'))
+            .and_then(|value| value.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
+            .unwrap_or(0)
+    };
+    ProcessStatus { rss: field("VmRSS") * 1024, threads: field("Threads") }
+}
+
 /// Resident memory of a process (`VmRSS` in `/proc/<pid>/status`), in bytes.
 pub fn rss_bytes(pid: u32) -> u64 {
-    let status = fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
-    status
-        .lines()
-        .find_map(|line| line.strip_prefix("VmRSS:"))
-        .and_then(|value| value.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
-        .map_or(0, |kib| kib * 1024)
+    status(pid).rss
 }
 
 /// Raises the soft limit of open files to the hard limit; returns the new soft limit.
@@ -50,6 +68,7 @@ mod tests {
     fn reads_this_process() {
         let pid = std::process::id();
         assert!(rss_bytes(pid) > 0);
+        assert!(status(pid).threads >= 1);
         // Burn CPU until a clock tick is counted; on a loaded machine that takes longer
         // than the same wall-clock time, so wait for the tick itself (bounded).
         let start = std::time::Instant::now();

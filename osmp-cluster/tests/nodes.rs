@@ -73,7 +73,7 @@ impl Lab for LabNode {
     async fn fire(&self, cx: CommandContext, n: u64) -> Result<(), CommandError> {
         let events = LabEvents::new(cx.events());
         for n in 1..=n {
-            events.tick(&n)?;
+            events.tick(n)?;
         }
         Ok(())
     }

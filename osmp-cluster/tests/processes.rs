@@ -72,7 +72,7 @@ impl Lab for LabNode {
     async fn fire(&self, cx: CommandContext, series: u64, n: u64) -> Result<(), CommandError> {
         let events = LabEvents::new(cx.events());
         for n in 1..=n {
-            events.tick(&series, &n)?;
+            events.tick(series, n)?;
         }
         Ok(())
     }

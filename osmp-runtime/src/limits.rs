@@ -103,6 +103,18 @@ pub struct MessageLimits {
     /// alone cannot bound memory: many connections can each hold an unfinished message
     /// just under it. Default: 1/64 of the machine's memory, at least 64 MiB and at most
     /// 1 GiB (384 MiB on a 24 GiB machine). Counted in steps of 8 KiB per connection.
+    ///
+    /// What the process holds is more than the budget: the WebSocket holds the data more
+    /// than once (a message's fragments, and the message being assembled, which grows by
+    /// doubling); measured, 200 connections each holding 3.94 MiB against the 384 MiB budget
+    /// peaked at 420–470 MiB resident. And memory freed when such connections close is not
+    /// always given back to the system: glibc's malloc raises its mmap threshold after a
+    /// large block is freed, later large buffers then come from its heaps, and the heaps
+    /// keep them (after that attack the server stayed at 23–74 MiB instead of 8 MiB). With
+    /// `MALLOC_MMAP_THRESHOLD_=131072` (or `GLIBC_TUNABLES=glibc.malloc.mmap_threshold=131072`)
+    /// in the server's environment the threshold stays fixed and the memory returns
+    /// (10–11 MiB); mimalloc and jemalloc as the global allocator did not do better. The
+    /// README's security section has the figures (`osmp-bench --only hostile`).
     pub max_buffered_total: usize,
     /// How long a message may take to arrive once its first byte has; a peer that starts
     /// a message and stops sending is closed (1008) instead of holding its buffer until
@@ -197,6 +209,10 @@ pub struct CommandLimits {
     /// answered `ERROR "Too many active commands on this server (limit N)"`. Default
     /// 50,000 (a waiting command holds about 1.5 KiB).
     pub max_active_total: usize,
+    /// Commands a session may always run, whatever the others hold: the server-wide limit
+    /// refuses the sessions that hold many, not one that runs a few. Default 8 (so the
+    /// server-wide count exceeds its limit by at most this many per session).
+    pub reserved_per_session: usize,
     /// How long a cancelled command may take to answer before the session drops its
     /// handler and answers `OK "Cancelled"` on its behalf. Default 5 s.
     pub cancel_grace: Duration,
@@ -215,6 +231,7 @@ impl Default for CommandLimits {
         CommandLimits {
             max_active: 1024,
             max_active_total: 50_000,
+            reserved_per_session: 8,
             cancel_grace: Duration::from_secs(5),
             call_timeout: Duration::from_secs(10),
             call_stream_buffer: 1024,
@@ -282,9 +299,15 @@ pub struct LoginLimits {
     pub max_tracked_addresses: usize,
     /// Password checks running at once (each argon2 check holds its memory, about
     /// 19 MiB with the default parameters, and a thread). Default: the machine's cores.
+    /// The memory of a finished check is kept for the next (freed and allocated again for
+    /// every login, glibc's malloc kept some 20 MiB per login), so a server that has had
+    /// logins holds up to this many times 19 MiB for them.
     pub concurrent_checks: usize,
     /// Logins waiting for a check; further ones are refused at once with
-    /// `ERROR "Too many logins in progress; try again later"`. Default 64.
+    /// `ERROR "Too many logins in progress; try again later"`. A waiting login holds little
+    /// (its check's memory is taken only when it runs), so the queue is long enough that a
+    /// burst from many addresses delays a legitimate login rather than refusing it.
+    /// Default 512.
     pub max_waiting_checks: usize,
 }
 
@@ -296,7 +319,7 @@ impl Default for LoginLimits {
             window: Duration::from_secs(60),
             max_tracked_addresses: 100_000,
             concurrent_checks: std::thread::available_parallelism().map_or(2, usize::from),
-            max_waiting_checks: 64,
+            max_waiting_checks: 512,
         }
     }
 }

@@ -64,9 +64,9 @@ impl Authenticator {
     ) -> Result<bool, ChecksBusy> {
         let (auth, username) = (self.clone(), username.to_owned());
         self.checks
-            .run(move || {
+            .run(move |memory| {
                 let password = decrypt_password(&auth.key, &encrypted, &token);
-                let matches = auth.users.verify_password(&username, password.as_deref().unwrap_or(""));
+                let matches = auth.users.verify_password_in(&username, password.as_deref().unwrap_or(""), memory);
                 matches && password.is_some()
             })
             .await

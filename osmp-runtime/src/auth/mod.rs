@@ -4,6 +4,7 @@
 mod authenticator;
 mod challenge;
 mod checks;
+mod hash_memory;
 mod keys;
 mod limiter;
 mod users;

@@ -7,9 +7,11 @@
 use std::collections::{BTreeSet, HashMap};
 use std::sync::OnceLock;
 
-use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use argon2::password_hash::{PasswordHash, PasswordHasher, SaltString};
 use argon2::Argon2;
 use rsa::RsaPublicKey;
+
+use super::hash_memory::{verify_in, PasswordMemory};
 
 /// Why an account could not be added.
 #[derive(Debug, thiserror::Error)]
@@ -98,12 +100,14 @@ impl Users {
 
     /// Whether the password is the user's. Costs one argon2 verification either way.
     pub fn verify_password(&self, user: &str, password: &str) -> bool {
+        self.verify_password_in(user, password, &mut PasswordMemory::default())
+    }
+
+    /// [`verify_password`](Self::verify_password) in memory kept between checks.
+    pub(crate) fn verify_password_in(&self, user: &str, password: &str, memory: &mut PasswordMemory) -> bool {
         let stored = self.accounts.get(user).and_then(|account| account.password_hash.as_deref());
         let hash = stored.unwrap_or_else(|| dummy_hash());
-        let verified = PasswordHash::new(hash)
-            .map(|parsed| Argon2::default().verify_password(password.as_bytes(), &parsed).is_ok())
-            .unwrap_or(false);
-        verified && stored.is_some()
+        verify_in(hash, password, memory) && stored.is_some()
     }
 
     /// Whether the user may log in with this public key.

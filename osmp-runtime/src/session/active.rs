@@ -48,6 +48,8 @@ pub(crate) struct ActiveCommands {
     limit: usize,
     /// The commands of every session of the server, and their limit.
     server: Option<(Arc<AtomicUsize>, usize)>,
+    /// Commands this session may run whatever the server's count.
+    reserved: usize,
 }
 
 impl ActiveCommands {
@@ -59,7 +61,14 @@ impl ActiveCommands {
             idle: tokio::sync::Notify::new(),
             limit,
             server: server.map(|count| (count, server_limit)),
+            reserved: 0,
         }
+    }
+
+    /// Lets the session run `reserved` commands whatever the server's count.
+    pub(crate) fn with_reserved(mut self, reserved: usize) -> ActiveCommands {
+        self.reserved = reserved;
+        self
     }
 
     /// Registers a starting command. Returns its cancellation token and whether the table
@@ -74,8 +83,8 @@ impl ActiveCommands {
         }
         if let Some((count, limit)) = &self.server {
             // Taken before the entry is added and given back when it is removed, so the
-            // server's count never exceeds its limit, whatever sessions race.
-            if count.fetch_add(1, Ordering::Relaxed) >= *limit {
+            // server's count exceeds its limit only by the sessions' reserved commands.
+            if count.fetch_add(1, Ordering::Relaxed) >= *limit && entries.len() >= self.reserved {
                 count.fetch_sub(1, Ordering::Relaxed);
                 return Err(Refused::TooManyOnServer(*limit));
             }
@@ -203,5 +212,20 @@ mod tests {
         first.remove(1);
         assert_eq!(server.load(Ordering::Relaxed), 2, "a command is given back once");
         second.insert(2, "wait").unwrap();
+    }
+
+    #[test]
+    fn a_session_running_few_is_not_refused_for_the_others() {
+        let server = Arc::new(AtomicUsize::new(0));
+        let greedy = ActiveCommands::new(100, Some(server.clone()), 5).with_reserved(2);
+        for nr in 1..=5 {
+            greedy.insert(nr, "wait").unwrap();
+        }
+        assert_eq!(greedy.insert(6, "wait").unwrap_err(), Refused::TooManyOnServer(5));
+        let modest = ActiveCommands::new(100, Some(server.clone()), 5).with_reserved(2);
+        modest.insert(1, "echo").unwrap();
+        modest.insert(2, "echo").unwrap();
+        assert_eq!(modest.insert(3, "echo").unwrap_err(), Refused::TooManyOnServer(5), "beyond its reserve");
+        assert_eq!(server.load(Ordering::Relaxed), 7);
     }
 }

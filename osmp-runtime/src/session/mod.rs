@@ -125,7 +125,9 @@ pub(crate) struct SessionShared {
 impl SessionShared {
     pub(crate) fn new(setup: SessionSetup) -> Arc<SessionShared> {
         let SessionSetup { peer, config, limits, account, server_commands } = setup;
-        let active = ActiveCommands::new(limits.commands.max_active, server_commands, limits.commands.max_active_total);
+        let commands = &limits.commands;
+        let active = ActiveCommands::new(commands.max_active, server_commands, commands.max_active_total)
+            .with_reserved(commands.reserved_per_session);
         Arc::new(SessionShared {
             id: SessionId::next(),
             peer,
