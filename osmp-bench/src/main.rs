@@ -10,6 +10,7 @@
 //! ```
 #![forbid(unsafe_code)]
 
+mod cluster;
 mod extra;
 mod hostile;
 mod load;
@@ -76,7 +77,8 @@ impl Options {
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
     if args.first().map(String::as_str) == Some("serve") {
-        if let Err(error) = serve_command(&args[1..]) {
+        let serve = if args.iter().any(|arg| arg == "--cluster") { cluster::node::serve } else { serve_command };
+        if let Err(error) = serve(&args[1..]) {
             eprintln!("osmp-bench serve: {error}");
             std::process::exit(1);
         }
@@ -85,7 +87,7 @@ fn main() {
     let options = match parse_options(&args) {
         Ok(options) => options,
         Err(error) => {
-            eprintln!("{error}\n{USAGE}");
+            eprintln!("{error}\n{USAGE}\n{}", cluster::USAGE);
             std::process::exit(2);
         }
     };
@@ -139,7 +141,7 @@ fn parse_options(args: &[String]) -> Result<Options, String> {
                     .collect::<Result<_, _>>()?;
             }
             "--help" | "-h" => {
-                println!("{USAGE}");
+                println!("{USAGE}\n{}", cluster::USAGE);
                 std::process::exit(0);
             }
             other => return Err(format!("unknown argument {other}")),
@@ -263,6 +265,11 @@ async fn run(options: &Options) -> Result<(), String> {
         );
         println!();
         targets.fan_out = Some(median(last));
+    }
+
+    // Only when named: it needs a RabbitMQ broker.
+    if options.only.iter().any(|name| name == "cluster") {
+        cluster::run(options.quick).await.map_err(|e| format!("cluster: {e}"))?;
     }
 
     if options.wants("stream") {
