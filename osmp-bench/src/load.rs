@@ -54,19 +54,13 @@ impl ServerProcess {
             }
             None => Command::new(exe),
         };
-        let child = child
+        let mut child = child
             .args(["serve", "--kind", kind.name(), "--bind", "127.0.0.1:0"])
             .args(extra)
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .spawn()
             .map_err(|e| format!("cannot start the {} server: {e}", kind.name()))?;
-        ServerProcess::adopt(kind, child)
-    }
-
-    /// Waits until a child process started with a piped standard output says it listens
-    /// (`port N`), and takes charge of it.
-    pub fn adopt(kind: Kind, mut child: Child) -> Result<ServerProcess, String> {
         let stdout = child.stdout.take().ok_or("no stdout")?;
         let mut line = String::new();
         BufReader::new(stdout).read_line(&mut line).map_err(|e| e.to_string())?;

@@ -12,8 +12,8 @@ use futures_util::StreamExt;
 use osmp::prelude::*;
 use serde_json::json;
 
-use super::subscribers::NodeTally;
 use super::rates::{await_deliveries, counted, node_counts};
+use super::subscribers::NodeTally;
 use super::testbed::{Testbed, EMITTER};
 use crate::serve::unix_micros;
 

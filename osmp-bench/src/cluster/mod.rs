@@ -18,10 +18,6 @@ use osmp::session::SessionConfig;
 
 use testbed::Testbed;
 
-/// What `--help` adds about this scenario.
-pub const USAGE: &str = "  cluster:   only when named (--only cluster): three cluster nodes on the RabbitMQ broker at
-             $OMCP_AMQP_URL (default amqp://127.0.0.1:5672/%2f; start it with scripts/rabbitmq.sh start)";
-
 /// Subscribed sessions per node, and the clients of the node that is killed.
 const SESSIONS_PER_NODE: usize = 1_000;
 
@@ -62,16 +58,26 @@ pub async fn run(quick: bool) -> Result<(), String> {
         "## cluster: 3 node processes × {SESSIONS_PER_NODE} subscribed sessions, one RabbitMQ ({url}, namespace {namespace})"
     );
     println!("{context}");
+    println!("{}\n", report::LEGEND);
     let mut results = report::Results::default();
 
+    // The broker's own part: nearly nothing to fan out.
+    let mut light = Testbed::start(&url, &namespace, Duration::ZERO, 1).await?;
+    let title = "one session per node, batching off: the broker's own latency";
+    results.light = rising_rates(&mut light, title, &[10.0], &plan).await?;
+    drop(light);
+
     let mut unbatched = Testbed::start(&url, &namespace, Duration::ZERO, SESSIONS_PER_NODE).await?;
-    let title = "batching off (event_batch_window 0)";
-    results.unbatched = rising_rates(&mut unbatched, title, plan.unbatched_rates, &plan).await?;
+    let title = format!("{SESSIONS_PER_NODE} sessions per node, batching off (event_batch_window 0)");
+    results.unbatched = rising_rates(&mut unbatched, &title, plan.unbatched_rates, &plan).await?;
     drop(unbatched);
 
     let window = SessionConfig::default().event_batch_window;
     let mut batched = Testbed::start(&url, &namespace, window, SESSIONS_PER_NODE).await?;
-    let title = format!("default batching (event_batch_window {} ms)", window.as_millis());
+    let title = format!(
+        "{SESSIONS_PER_NODE} sessions per node, default batching (event_batch_window {} ms)",
+        window.as_millis()
+    );
     results.batched = rising_rates(&mut batched, &title, plan.batched_rates, &plan).await?;
 
     let round_trips = forward::round_trips(&batched, plan.probes).await?;

@@ -1,8 +1,7 @@
 //! The processes the cluster scenario measures: three nodes (children of the bench, started
-//! as `osmp-bench serve --cluster …`) and the RabbitMQ broker (`beam.smp`, found by the pid
+//! as `osmp-bench serve --kind osmp --cluster …`) and the RabbitMQ broker (`beam.smp`, found by the pid
 //! file `scripts/rabbitmq.sh` writes, or by name).
 
-use std::process::{Command, Stdio};
 use std::time::Duration;
 
 use serde_json::json;
@@ -32,16 +31,20 @@ pub struct NodeProcess {
 impl NodeProcess {
     /// Starts a node and waits until it listens (it has joined the cluster by then).
     pub async fn start(spec: &NodeSpec<'_>) -> Result<NodeProcess, String> {
-        let exe = std::env::current_exe().map_err(|e| e.to_string())?;
         let window = spec.batch_window.as_millis().to_string();
-        let child = Command::new(exe)
-            .args(["serve", "--kind", "osmp", "--cluster", spec.url, "--namespace", spec.namespace])
-            .args(["--node-name", spec.name, "--sets", spec.sets, "--batch-window-ms", &window])
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .spawn()
-            .map_err(|e| format!("cannot start node {}: {e}", spec.name))?;
-        let server = ServerProcess::adopt(Kind::Osmp, child).map_err(|error| {
+        let args = [
+            "--cluster",
+            spec.url,
+            "--namespace",
+            spec.namespace,
+            "--node-name",
+            spec.name,
+            "--sets",
+            spec.sets,
+            "--batch-window-ms",
+            window.as_str(),
+        ];
+        let server = ServerProcess::start_with(Kind::Osmp, &args).map_err(|error| {
             format!("node {}: {error}; is RabbitMQ up at {}? (scripts/rabbitmq.sh start)", spec.name, spec.url)
         })?;
         let control = connect(&server).await?;
