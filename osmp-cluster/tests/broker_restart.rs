@@ -128,12 +128,18 @@ async fn a_broker_restart_loses_only_what_it_must_and_counts_it() {
     // most once): the two counts agree only about; what must hold is that the remote node
     // counted what it missed.
     let not_published = origin_cluster.stats().events_not_published;
-    println!("emitted {last}, received remotely {received}, lost {lost}, not published {not_published}");
+    println!(
+        "emitted {last}, received remotely {received}, lost {lost}, not published {not_published}, \
+         received locally so far {}",
+        local.0.load(Ordering::SeqCst)
+    );
     assert!(
         lost > 0 && lost.abs_diff(not_published) <= not_published / 2 + 50,
         "lost {lost}, not published {not_published}"
     );
-    assert_eq!(local.0.load(Ordering::SeqCst), last, "every beat reached the local subscriber");
+    // The local subscriber may trail the remote one by a few beats on a busy machine; what
+    // must hold is that none is missing.
+    eventually("every beat reached the local subscriber", || local.0.load(Ordering::SeqCst) == last).await;
 
     remote.shutdown().await;
     origin.shutdown().await;

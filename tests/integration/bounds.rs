@@ -138,7 +138,13 @@ async fn a_peer_that_never_reads_is_bounded_then_closed() {
 
 #[tokio::test]
 async fn running_commands_are_limited_across_the_server() {
-    let server = plain_server(|b| b.limits(limits(|l| l.commands.max_active_total = 10))).await;
+    let server = plain_server(|b| {
+        b.limits(limits(|l| {
+            l.commands.max_active_total = 10;
+            l.commands.reserved_per_session = 0;
+        }))
+    })
+    .await;
     let (mut first, _) = RawPeer::connect(&server).await;
     let (mut second, _) = RawPeer::connect(&server).await;
     for nr in 1..=6 {

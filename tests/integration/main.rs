@@ -41,3 +41,8 @@ mod custom_set;
 #[allow(dead_code)]
 #[path = "../../examples/omcp_module.rs"]
 mod omcp_module;
+
+#[cfg(feature = "cluster")]
+#[allow(dead_code)]
+#[path = "../../examples/cluster.rs"]
+mod cluster;

@@ -3,10 +3,11 @@
 //! appear word for word in an example, which the test suite compiles and runs.
 
 const README: &str = include_str!("../../README.md");
-const EXAMPLES: [&str; 3] = [
+const EXAMPLES: [&str; 4] = [
     include_str!("../../examples/custom_set.rs"),
     include_str!("../../examples/quickstart.rs"),
     include_str!("../../examples/omcp_module.rs"),
+    include_str!("../../examples/cluster.rs"),
 ];
 
 /// The code blocks of a Markdown text with the given info string.
