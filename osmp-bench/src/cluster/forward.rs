@@ -23,7 +23,10 @@ impl RoundTrips {
 }
 
 /// `calls` probes from each side, after a tenth as many to warm up.
-pub async fn round_trips(testbed: &Testbed, calls: usize) -> Result<RoundTrips, String> {
+pub async fn round_trips(testbed: &mut Testbed, calls: usize) -> Result<RoundTrips, String> {
+    // Node 2 knows node 1's sets (again, if the broker restarted meanwhile).
+    let nodes = testbed.nodes.len() as u64;
+    testbed.nodes[1].await_cluster(nodes, "probe").await?;
     let local = probes(testbed, EMITTER, calls).await?;
     let forwarded = probes(testbed, 1, calls).await?;
     Ok(RoundTrips { local, forwarded })

@@ -37,8 +37,8 @@ impl Plan {
             Plan { unbatched_rates: &[10.0, 40.0], batched_rates: &[10.0, 80.0], step_seconds: 2.0, probes: 500 }
         } else {
             Plan {
-                unbatched_rates: &[5.0, 10.0, 20.0, 40.0, 80.0],
-                batched_rates: &[10.0, 40.0, 160.0, 320.0],
+                unbatched_rates: &[5.0, 10.0, 20.0, 40.0, 80.0, 160.0],
+                batched_rates: &[10.0, 40.0, 160.0, 320.0, 640.0],
                 step_seconds: 5.0,
                 probes: 3_000,
             }
@@ -64,7 +64,7 @@ pub async fn run(quick: bool) -> Result<(), String> {
     // The broker's own part: nearly nothing to fan out.
     let mut light = Testbed::start(&url, &namespace, Duration::ZERO, 1).await?;
     let title = "one session per node, batching off: the broker's own latency";
-    results.light = rising_rates(&mut light, title, &[10.0], &plan).await?;
+    results.light = rising_rates(&mut light, title, &[50.0], &plan).await?;
     drop(light);
 
     let mut unbatched = Testbed::start(&url, &namespace, Duration::ZERO, SESSIONS_PER_NODE).await?;
@@ -80,7 +80,7 @@ pub async fn run(quick: bool) -> Result<(), String> {
     );
     results.batched = rising_rates(&mut batched, &title, plan.batched_rates, &plan).await?;
 
-    let round_trips = forward::round_trips(&batched, plan.probes).await?;
+    let round_trips = forward::round_trips(&mut batched, plan.probes).await?;
     report::print_round_trips(&round_trips, plan.probes);
     results.round_trips = Some(round_trips);
 
