@@ -89,14 +89,7 @@ pub async fn fan_out(
     storm_seconds: f64,
 ) -> Result<FanOutResult, String> {
     let mut subscribers = connect_many(server, sessions).await?;
-    let subscribe = json!({"event": "tick"});
-    futures_util::stream::iter(subscribers.iter_mut())
-        .map(|ws| call(ws, Kind::Osmp, command(1, "event-subscribe", &subscribe), 1))
-        .buffer_unordered(128)
-        .collect::<Vec<_>>()
-        .await
-        .into_iter()
-        .collect::<Result<Vec<_>, _>>()?;
+    subscribe_all(&mut subscribers, "tick").await?;
 
     let counters = Arc::new(Counters::default());
     let (delays_tx, mut delays) = mpsc::unbounded_channel();
@@ -162,6 +155,19 @@ pub async fn fan_out(
     };
     receivers.iter().for_each(|task| task.abort());
     Ok(FanOutResult { sessions, last_delivery, median_delivery, storm })
+}
+
+/// Subscribes each OSMP session to `event` (with command number 1), 128 at a time.
+pub async fn subscribe_all(sessions: &mut [Ws], event: &str) -> Result<(), String> {
+    let subscribe = json!({ "event": event });
+    futures_util::stream::iter(sessions.iter_mut())
+        .map(|ws| call(ws, Kind::Osmp, command(1, "event-subscribe", &subscribe), 1))
+        .buffer_unordered(128)
+        .collect::<Vec<_>>()
+        .await
+        .into_iter()
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(())
 }
 
 /// Counts the `tick` events a session receives; for single events (the first of a quiet

@@ -84,6 +84,12 @@ impl ServerProcess {
     pub fn rss(&self) -> u64 {
         crate::sys::rss_bytes(self.pid())
     }
+
+    /// Kills the server with SIGKILL, as a crash would: it closes nothing gracefully.
+    pub fn kill(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
 }
 
 impl Drop for ServerProcess {
@@ -260,16 +266,21 @@ impl EchoResult {
     }
 
     pub fn percentile(&self, p: f64) -> f64 {
-        if self.latencies.is_empty() {
-            return f64::NAN;
-        }
-        let index = ((self.latencies.len() as f64 * p) as usize).min(self.latencies.len() - 1);
-        f64::from(self.latencies[index])
+        percentile(&self.latencies, p)
     }
 
     pub fn cpu_per_request(&self) -> f64 {
         self.server_cpu.as_secs_f64() * 1e6 / self.requests.max(1) as f64
     }
+}
+
+/// The value below which a fraction `p` of the `sorted` samples lie (NaN without samples).
+pub fn percentile(sorted: &[u32], p: f64) -> f64 {
+    if sorted.is_empty() {
+        return f64::NAN;
+    }
+    let index = ((sorted.len() as f64 * p) as usize).min(sorted.len() - 1);
+    f64::from(sorted[index])
 }
 
 pub async fn run_echo(server: &ServerProcess, load: &EchoLoad, timing: &Timing) -> Result<EchoResult, String> {

@@ -2,14 +2,16 @@
 //!
 //! Runs a raw tokio-tungstenite server (the baseline), a jsonrpsee server (the peer) and
 //! the OSMP server, each in a child process of its own, and drives them from this process
-//! with identical clients over loopback. Prints one table; asserts nothing.
+//! with identical clients over loopback. Prints one table; asserts nothing. The `cluster`
+//! scenario runs only when named: three OSMP nodes on a RabbitMQ broker.
 //!
 //! ```text
-//! osmp-bench [--quick] [--only 1x1,16x16,64x4,1000x1,memory,fanout,stream,transfer,hostile] [--servers baseline,jsonrpsee,osmp]
+//! osmp-bench [--quick] [--only 1x1,16x16,64x4,1000x1,memory,fanout,stream,transfer,hostile,cluster] [--servers baseline,jsonrpsee,osmp]
 //!            [--attacks half-sent,non-reading,waits,floods,logins,logins-spread]
 //! ```
 #![forbid(unsafe_code)]
 
+mod cluster;
 mod extra;
 mod hostile;
 mod load;
@@ -57,6 +59,8 @@ fn excerpt(text: &str) -> &str {
 
 const USAGE: &str = "usage: osmp-bench [--quick] [--only SCENARIO,...] [--servers KIND,...] [--attacks ATTACK,...]
   scenarios: 1x1 16x16 64x4 1000x1 memory fanout stream transfer hostile (default: all)
+             cluster (only when named: three cluster nodes on the RabbitMQ broker at $OMCP_AMQP_URL,
+             default amqp://127.0.0.1:5672/%2f; start one with scripts/rabbitmq.sh start)
   servers:   baseline jsonrpsee osmp (default: all)
   attacks:   half-sent non-reading waits floods logins logins-spread (of hostile; default: all)";
 
@@ -76,7 +80,8 @@ impl Options {
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
     if args.first().map(String::as_str) == Some("serve") {
-        if let Err(error) = serve_command(&args[1..]) {
+        let serve = if args.iter().any(|arg| arg == "--cluster") { cluster::node::serve } else { serve_command };
+        if let Err(error) = serve(&args[1..]) {
             eprintln!("osmp-bench serve: {error}");
             std::process::exit(1);
         }
@@ -263,6 +268,11 @@ async fn run(options: &Options) -> Result<(), String> {
         );
         println!();
         targets.fan_out = Some(median(last));
+    }
+
+    // Only when named: it needs a RabbitMQ broker.
+    if options.only.iter().any(|name| name == "cluster") {
+        cluster::run(options.quick).await.map_err(|e| format!("cluster: {e}"))?;
     }
 
     if options.wants("stream") {

@@ -51,7 +51,7 @@ pub fn serve(kind: Kind, bind: &str, options: ServerOptions) -> Result<(), Strin
     })
 }
 
-fn announce(port: u16) {
+pub fn announce(port: u16) {
     use std::io::Write;
     let mut stdout = std::io::stdout().lock();
     let _ = writeln!(stdout, "port {port}");
@@ -188,14 +188,15 @@ pub trait Bench {
     fn tick(micros: u64, seq: u64);
 }
 
-struct BenchSet;
+/// The `bench` set: what the event and stream scenarios drive.
+pub struct BenchSet;
 
 /// Microseconds since the Unix epoch: client and server share the machine's clock.
 pub fn unix_micros() -> u64 {
     SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |since| since.as_micros() as u64)
 }
 
-fn emit_tick(cx: &CommandContext, seq: u64) -> Result<u64, CommandError> {
+pub fn emit_tick(cx: &CommandContext, seq: u64) -> Result<u64, CommandError> {
     let delivered = BenchEvents::new(cx.events())
         .tick(unix_micros(), seq)
         .map_err(|error| CommandError::internal(error.to_string()))?;
