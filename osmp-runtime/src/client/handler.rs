@@ -75,7 +75,8 @@ impl PeerHandler for ClientHandler {
     type Future = CommandFuture;
 
     fn dispatch(&self, _session: &Session, command: IncomingCommand) -> CommandFuture {
-        let command = PeerCommand { nr: command.nr, command: command.id, data: command.data, token: command.token };
+        let command =
+            PeerCommand { nr: command.nr, command: command.id.to_owned(), data: command.data, token: command.token };
         // Login challenges are answered by the client itself.
         if let Some(answer) = self.client.upgrade().and_then(|client| client.answer_challenge(&command)) {
             return answer;

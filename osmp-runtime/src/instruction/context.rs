@@ -1,6 +1,7 @@
 //! What a running command can reach: its number, its cancellation, its output streams,
 //! the session (and through it the client), the registry and the server's events.
 
+use std::borrow::Cow;
 use std::sync::Arc;
 
 use serde::Serialize;
@@ -56,22 +57,45 @@ impl From<StreamError> for CommandError {
 pub struct CommandContext {
     session: Session,
     nr: Nr,
-    command: Arc<str>,
+    command: Cow<'static, str>,
     token: CancellationToken,
-    registry: Arc<Registry>,
-    events: EventBus,
+    services: Arc<CommandServices>,
+}
+
+/// What every command of a session reaches beyond the session itself: the registry it was
+/// resolved in and the server's events.
+///
+/// Held once per session (and replaced when the registry changes) rather than cloned from
+/// the server per command: a reference count that every core increments for every command
+/// is a cache line the cores pass back and forth.
+pub(crate) struct CommandServices {
+    pub(crate) registry: Arc<Registry>,
+    pub(crate) events: EventBus,
 }
 
 impl CommandContext {
+    #[cfg(test)]
     pub(crate) fn new(
         session: Session,
         nr: Nr,
-        command: Arc<str>,
+        command: Cow<'static, str>,
         token: CancellationToken,
         registry: Arc<Registry>,
         events: EventBus,
     ) -> CommandContext {
-        CommandContext { session, nr, command, token, registry, events }
+        let services = Arc::new(CommandServices { registry, events });
+        CommandContext::with_services(session, nr, command, token, services)
+    }
+
+    /// A context sharing the session's services.
+    pub(crate) fn with_services(
+        session: Session,
+        nr: Nr,
+        command: Cow<'static, str>,
+        token: CancellationToken,
+        services: Arc<CommandServices>,
+    ) -> CommandContext {
+        CommandContext { session, nr, command, token, services }
     }
 
     /// The command's `nr` (the `cmd-nr` of its stream messages and response).
@@ -91,12 +115,12 @@ impl CommandContext {
 
     /// Every command and event the server offers.
     pub fn registry(&self) -> &Registry {
-        &self.registry
+        &self.services.registry
     }
 
     /// The server-wide event bus: events emitted here reach every subscribed session.
     pub fn events(&self) -> &EventBus {
-        &self.events
+        &self.services.events
     }
 
     /// Whether the client cancelled the command (or the session is ending).

@@ -199,7 +199,7 @@ impl Harness {
         let cx = CommandContext::new(
             self.session.clone(),
             nr,
-            Arc::from(canonical.as_str()),
+            canonical.clone().into(),
             token,
             self.registry.clone(),
             self.bus.clone(),
@@ -314,7 +314,7 @@ async fn unknown_command_index_is_an_internal_error() {
     let cx = CommandContext::new(
         harness.session.clone(),
         99,
-        Arc::from("x"),
+        "x".into(),
         CancellationToken::new(),
         harness.registry.clone(),
         harness.bus.clone(),

@@ -20,6 +20,7 @@ pub(crate) mod type_schema;
 #[cfg(test)]
 mod macro_tests;
 
+pub(crate) use context::CommandServices;
 pub use context::{CommandContext, StreamError};
 pub use error::{CommandError, ErrorKind};
 pub(crate) use export::export_sets;

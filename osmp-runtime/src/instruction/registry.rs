@@ -127,6 +127,10 @@ impl Registry {
 
     /// Finds a command by name, alias, or either without dashes.
     pub fn resolve(&self, name: &str) -> Option<RegisteredCommand<'_>> {
+        // Nearly every peer sends the canonical name: found without lower-casing a copy.
+        if let Some(&position) = self.by_name.get(name) {
+            return Some(self.command_at(position));
+        }
         let key = name.to_ascii_lowercase();
         let position = self
             .by_name

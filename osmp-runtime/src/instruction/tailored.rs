@@ -138,7 +138,7 @@ mod tests {
         let cx = CommandContext::new(
             Session(shared),
             1,
-            Arc::from("two"),
+            "two".into(),
             CancellationToken::new(),
             registry,
             EventBus::new(std::iter::empty::<&str>()),

@@ -51,7 +51,7 @@ where
         tracing::info!("session started");
         let _attached = shared.events.attach(&session);
         send_session_initiated(&session, shared.auth.as_deref());
-        let handler = shared.handler.clone();
+        let handler = Arc::new(shared.handler.for_session());
         let reason = session::run(Session(session), handler, reader, writer, shared.shutdown.child_token()).await;
         tracing::info!(%reason, "session ended");
         reason
@@ -86,7 +86,7 @@ where
     let session = Session(SessionShared::new(setup));
     session.set_user(identity);
     let span = tracing::debug_span!("forwarded", id = %session.id());
-    let handler = shared.handler.clone();
+    let handler = Arc::new(shared.handler.for_session());
     session::run(session, handler, reader, writer, shared.shutdown.child_token()).instrument(span).await
 }
 

@@ -4,6 +4,7 @@
 //! The registry is replaced as a whole when the remote sets change; each command resolves
 //! in the registry current when it arrives and keeps it for its life.
 
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, RwLock};
 
 use crate::instruction::{InstructionSet, Registry};
@@ -13,17 +14,25 @@ pub(crate) struct ServedSets {
     /// This server's own sets, the standard set first.
     local: Vec<Arc<dyn InstructionSet>>,
     current: RwLock<Arc<Registry>>,
+    /// Counts the replacements of `current`: a session keeps its registry until this moves.
+    version: AtomicU64,
 }
 
 impl ServedSets {
     pub(crate) fn new(local: Vec<Arc<dyn InstructionSet>>) -> ServedSets {
         let current = RwLock::new(Arc::new(Registry::new(local.iter().cloned())));
-        ServedSets { local, current }
+        ServedSets { local, current, version: AtomicU64::new(0) }
     }
 
     /// The registry in effect.
     pub(crate) fn registry(&self) -> Arc<Registry> {
         read(&self.current).clone()
+    }
+
+    /// How many times the registry was replaced; read for every command (a value written
+    /// only when the cluster's sets change, so reading it costs no shared write).
+    pub(crate) fn version(&self) -> u64 {
+        self.version.load(Ordering::Acquire)
     }
 
     /// This server's own sets.
@@ -38,5 +47,6 @@ impl ServedSets {
         let (standard, domain) = self.local.split_at(self.local.len().min(1));
         let sets = standard.iter().cloned().chain(remote).chain(domain.iter().cloned());
         *write(&self.current) = Arc::new(Registry::new(sets));
+        self.version.fetch_add(1, Ordering::Release);
     }
 }

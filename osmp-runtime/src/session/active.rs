@@ -25,7 +25,8 @@ pub struct ActiveCommand {
 
 struct Entry {
     name: String,
-    started: Timestamp,
+    /// The one clock read a command costs: `active-cmds` derives the wall-clock start from
+    /// it when asked (a local-time lookup per command would cost more than an `echo`).
     started_at: Instant,
     token: CancellationToken,
 }
@@ -91,21 +92,15 @@ impl ActiveCommands {
         }
         let token = CancellationToken::new();
         let was_empty = entries.is_empty();
-        entries.insert(
-            nr,
-            Entry {
-                name: name.to_owned(),
-                started: Timestamp::now(),
-                started_at: Instant::now(),
-                token: token.clone(),
-            },
-        );
+        entries.insert(nr, Entry { name: name.to_owned(), started_at: Instant::now(), token: token.clone() });
         Ok((token, was_empty))
     }
 
-    pub(crate) fn remove(&self, nr: Nr) {
+    /// Removes a finished command; returns its name as the peer sent it.
+    pub(crate) fn remove(&self, nr: Nr) -> Option<String> {
         let mut entries = lock(&self.entries);
-        if entries.remove(&nr).is_some() {
+        let removed = entries.remove(&nr);
+        if removed.is_some() {
             if let Some((count, _)) = &self.server {
                 count.fetch_sub(1, Ordering::Relaxed);
             }
@@ -114,6 +109,12 @@ impl ActiveCommands {
             drop(entries);
             self.idle.notify_waiters();
         }
+        removed.map(|entry| entry.name)
+    }
+
+    /// The name of a running command as the peer sent it (empty if it is not running).
+    pub(crate) fn name(&self, nr: Nr) -> String {
+        lock(&self.entries).get(&nr).map(|entry| entry.name.clone()).unwrap_or_default()
     }
 
     /// Completes once no command is running.
@@ -151,9 +152,14 @@ impl ActiveCommands {
     /// The running commands, oldest first.
     pub(crate) fn snapshot(&self) -> Vec<ActiveCommand> {
         let entries = lock(&self.entries);
+        let (now, wall_now) = (Instant::now(), chrono::Local::now());
+        let started = |entry: &Entry| {
+            let age = chrono::TimeDelta::from_std(now.duration_since(entry.started_at)).unwrap_or_default();
+            Timestamp::from(wall_now - age)
+        };
         let mut commands: Vec<ActiveCommand> = entries
             .iter()
-            .map(|(nr, entry)| ActiveCommand { nr: *nr, name: entry.name.clone(), started: entry.started })
+            .map(|(nr, entry)| ActiveCommand { nr: *nr, name: entry.name.clone(), started: started(entry) })
             .collect();
         commands.sort_by_key(|command| command.nr);
         commands

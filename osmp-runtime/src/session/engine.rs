@@ -22,9 +22,9 @@ use crate::transport::{CloseReason, Frame};
 use crate::wire::{CancelTarget, Command, EventItem, Message, Nr, Payload, Response};
 
 /// A command the peer sent, handed to the [`PeerHandler`].
-pub(crate) struct IncomingCommand {
+pub(crate) struct IncomingCommand<'a> {
     pub(crate) nr: Nr,
-    pub(crate) id: String,
+    pub(crate) id: &'a str,
     pub(crate) data: Option<Payload>,
     pub(crate) token: CancellationToken,
 }
@@ -36,7 +36,7 @@ pub(crate) trait PeerHandler: Send + Sync + 'static {
 
     /// Starts a command. Called on the reader: resolve and decode, then return a future;
     /// never block.
-    fn dispatch(&self, session: &Session, command: IncomingCommand) -> Self::Future;
+    fn dispatch(&self, session: &Session, command: IncomingCommand<'_>) -> Self::Future;
 
     /// An event the peer sent (other than `session-status`, which the engine handles).
     fn on_event(&self, session: &Session, event: EventItem) {
@@ -64,22 +64,33 @@ where
 {
     let shared = session.0.clone();
     let writer_done = CancellationToken::new();
-    let mut writer_task = tokio::spawn({
-        let shared = shared.clone();
-        let writer_done = writer_done.clone();
-        async move {
-            if let Err(reason) = write_loop(&shared, writer).await {
-                shared.note_close_reason(&reason);
-            }
-            writer_done.cancel();
+    // Both halves run in this one task, as a hand-written server would: the replies to
+    // every frame read in one wake-up go out in one write, and no wake-up crosses threads
+    // (a writer task of its own cost one cross-thread wake-up and one small write per
+    // reply, and a lock around the socket shared by two threads).
+    let writing = async {
+        if let Err(reason) = write_loop(&shared, writer).await {
+            shared.note_close_reason(&reason);
         }
-    });
-
-    Reader { session, handler }.read_loop(reader, &writer_done, &shutdown).await;
-
-    shared.end("session closed");
-    if tokio::time::timeout(shared.limits.connections.close_timeout, &mut writer_task).await.is_err() {
-        writer_task.abort();
+        writer_done.cancel();
+    };
+    let reading = async {
+        Reader { session, handler }.read_loop(reader, &writer_done, &shutdown).await;
+        shared.end("session closed");
+    };
+    let (mut writing, mut reading) = (pin!(writing), pin!(reading));
+    let mut writer_finished = false;
+    loop {
+        tokio::select! {
+            // The writer first: what the last wake-up queued goes out before more is read,
+            // and a reader with frames to spare cannot take every turn.
+            biased;
+            () = &mut writing, if !writer_finished => writer_finished = true,
+            () = &mut reading => break,
+        }
+    }
+    if !writer_finished && tokio::time::timeout(shared.limits.connections.close_timeout, writing).await.is_err() {
+        tracing::debug!(session = %shared.id, "the writer did not finish in time; dropped");
     }
     let reason = shared.close_reason();
     tracing::debug!(session = %shared.id, %reason, "session ended");
@@ -182,18 +193,19 @@ impl<H: PeerHandler> Reader<H> {
     fn start_command(&self, command: Command) {
         let shared = &self.session.0;
         let Command { nr, id, data } = command;
+        let incoming = |token: &CancellationToken| IncomingCommand { nr, id: &id, data, token: token.clone() };
         match shared.active.insert(nr, &id) {
             Ok((token, was_empty)) => {
                 if was_empty {
                     // The writer runs the `session-status` timer only while commands run.
                     shared.outbound.wake_writer();
                 }
-                let incoming = IncomingCommand { nr, id: id.clone(), data, token: token.clone() };
+                let incoming = incoming(&token);
                 match catch_unwind(AssertUnwindSafe(|| self.handler.dispatch(&self.session, incoming))) {
-                    Ok(future) => run_or_spawn(execute(shared.clone(), nr, id, future, token)),
+                    Ok(future) => run_or_spawn(execute(shared.clone(), nr, future, token)),
                     Err(panic) => {
                         let reply = panicked(shared, nr, &id, panic.as_ref());
-                        answer(shared, nr, id, reply);
+                        answer(shared, nr, reply);
                     }
                 }
             }
@@ -231,7 +243,7 @@ fn run_or_spawn(command: impl Future<Output = ()> + Send + 'static) {
 }
 
 /// Runs one command to its response.
-async fn execute<F>(shared: Arc<SessionShared>, nr: Nr, id: String, future: F, token: CancellationToken)
+async fn execute<F>(shared: Arc<SessionShared>, nr: Nr, future: F, token: CancellationToken)
 where
     F: Future<Output: IntoReply>,
 {
@@ -240,21 +252,22 @@ where
         biased;
         result = guarded => match result {
             Ok(answer) => answer.into_reply(),
-            Err(panic) => panicked(&shared, nr, &id, panic.as_ref()),
+            Err(panic) => panicked(&shared, nr, &shared.active.name(nr), panic.as_ref()),
         },
         () = abandon_after_grace(&token, shared.limits.commands.cancel_grace) => {
-            tracing::warn!(session = %shared.id, nr, command = %id, "cancelled command did not finish in time; dropped");
+            let command = shared.active.name(nr);
+            tracing::warn!(session = %shared.id, nr, %command, "cancelled command did not finish in time; dropped");
             Reply::ok("Cancelled")
         }
     };
-    answer(&shared, nr, id, reply);
+    answer(&shared, nr, reply);
 }
 
 /// Ends a command's life with its response (and the session's, if the reply says so).
-fn answer(shared: &SessionShared, nr: Nr, id: String, mut reply: Reply) {
+fn answer(shared: &SessionShared, nr: Nr, mut reply: Reply) {
     // The response ends the command's life: it must be gone from `active-cmds` by the time
-    // the peer can read the response.
-    shared.active.remove(nr);
+    // the peer can read the response. The table gives back the name the response repeats.
+    let id = shared.active.remove(nr).unwrap_or_default();
     let close = reply.close.take();
     let _ = shared.outbound.push(response(nr, id, reply));
     if let Some(reason) = close {

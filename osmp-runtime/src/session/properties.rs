@@ -38,7 +38,7 @@ impl PeerHandler for Handler {
     fn dispatch(&self, _session: &Session, command: IncomingCommand) -> Running {
         let data = command.data.map(|data| data.to_value()).unwrap_or(Value::Null);
         let token = command.token;
-        match command.id.as_str() {
+        match command.id {
             "echo" => Box::pin(async { ok_with(None) }),
             "sleep" => Box::pin(async move {
                 let millis = data["ms"].as_u64().unwrap_or(0);

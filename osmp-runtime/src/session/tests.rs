@@ -30,7 +30,7 @@ impl PeerHandler for TestHandler {
 
     fn dispatch(&self, _session: &Session, command: IncomingCommand) -> Running {
         let data = command.data.map(|data| data.to_value()).unwrap_or(Value::Null);
-        match command.id.as_str() {
+        match command.id {
             "echo" if data.is_null() => Box::pin(async { ok_with(None) }),
             "echo" => Box::pin(async move { ok_with(Some(Payload::from_value(&data))) }),
             "sleep" => Box::pin(async move {

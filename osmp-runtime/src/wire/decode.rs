@@ -120,7 +120,7 @@ fn check_depth(json: &str) -> Result<(), DecodeError> {
 #[derive(Default)]
 struct Envelope {
     nr: Option<Nr>,
-    kind: Option<String>,
+    kind: Option<Kind>,
     id: Option<String>,
     data: Option<Payload>,
     cmd_nr: Option<Nr>,
@@ -131,10 +131,10 @@ struct Envelope {
 
 impl Envelope {
     fn into_message(self) -> Result<Message, DecodeError> {
-        let kind = self.kind.as_deref().ok_or(DecodeError::MissingField { field: "type", kind: "any" })?;
+        let kind = self.kind.ok_or(DecodeError::MissingField { field: "type", kind: "any" })?;
         let nr = self.nr.unwrap_or(0);
-        match kind.to_ascii_lowercase().as_str() {
-            "cmd" => Ok(Message::Cmd(Command {
+        match kind {
+            Kind::Cmd => Ok(Message::Cmd(Command {
                 nr: self.nr.ok_or(DecodeError::MissingField { field: "nr", kind: "cmd" })?,
                 id: match self.id {
                     Some(id) if !id.is_empty() => id,
@@ -142,7 +142,7 @@ impl Envelope {
                 },
                 data: self.data.filter(|data| !data.is_null()),
             })),
-            "response" => Ok(Message::Response(Response {
+            Kind::Response => Ok(Message::Response(Response {
                 nr,
                 id: self.id,
                 cmd_nr: self.cmd_nr.ok_or(DecodeError::MissingField { field: "cmd-nr", kind: "response" })?,
@@ -156,19 +156,19 @@ impl Envelope {
                 result: self.result.or(self.reason),
                 data: self.data.filter(|data| !data.is_null()),
             })),
-            "stream" => Ok(Message::Stream(StreamMessage {
+            Kind::Stream => Ok(Message::Stream(StreamMessage {
                 nr,
                 cmd_nr: self.cmd_nr.ok_or(DecodeError::MissingField { field: "cmd-nr", kind: "stream" })?,
                 id: self.id,
                 data: self.data.filter(|data| !data.is_null()),
             })),
-            "event" => Ok(Message::Event(Event { nr, body: event_body(self.id, self.data)? })),
-            "cancel" => {
+            Kind::Event => Ok(Message::Event(Event { nr, body: event_body(self.id, self.data)? })),
+            Kind::Cancel => {
                 let data = self.data.ok_or(DecodeError::MissingField { field: "data", kind: "cancel" })?;
                 let CancelData { cmds } = data.decode()?;
                 Ok(Message::Cancel(Cancel { nr, target: cmds }))
             }
-            _ => Err(DecodeError::UnknownType(kind.to_owned())),
+            Kind::Unknown(kind) => Err(DecodeError::UnknownType(kind)),
         }
     }
 }
@@ -268,6 +268,35 @@ impl<'de> Deserialize<'de> for LenientText {
             serde_json::Value::String(text) => Some(text),
             other => Some(other.to_string()),
         }))
+    }
+}
+
+/// The `type` of a message, matched without regard to ASCII case and read without copying
+/// (it is read for every message).
+enum Kind {
+    Cmd,
+    Response,
+    Stream,
+    Event,
+    Cancel,
+    /// What the peer wrote, for the error.
+    Unknown(String),
+}
+
+impl<'de> Deserialize<'de> for Kind {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Kind, D::Error> {
+        const KINDS: [(&str, Kind); 5] = [
+            ("cmd", Kind::Cmd),
+            ("response", Kind::Response),
+            ("stream", Kind::Stream),
+            ("event", Kind::Event),
+            ("cancel", Kind::Cancel),
+        ];
+        let CowStr(text) = CowStr::deserialize(deserializer)?;
+        Ok(KINDS
+            .into_iter()
+            .find(|(name, _)| name.eq_ignore_ascii_case(&text))
+            .map_or_else(|| Kind::Unknown(text.into_owned()), |(_, kind)| kind))
     }
 }
 
