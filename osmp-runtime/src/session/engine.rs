@@ -80,15 +80,25 @@ where
     };
     let (mut writing, mut reading) = (pin!(writing), pin!(reading));
     let mut writer_finished = false;
-    loop {
-        tokio::select! {
-            // The writer first: what the last wake-up queued goes out before more is read,
-            // and a reader with frames to spare cannot take every turn.
-            biased;
-            () = &mut writing, if !writer_finished => writer_finished = true,
-            () = &mut reading => break,
+    std::future::poll_fn(|cx| {
+        // The writer first: what was queued meanwhile (by commands that ran on tasks of
+        // their own) goes out before more is read, so a reader with frames to spare cannot
+        // take every turn. Then the reader; then the writer again, so that the replies to
+        // what was just read go out in this same turn rather than after a wake-up.
+        let mut poll_writer = |cx: &mut std::task::Context<'_>| {
+            writer_finished = writer_finished || writing.as_mut().poll(cx).is_ready();
+        };
+        poll_writer(cx);
+        shared.outbound.begin_reader_turn();
+        let read = reading.as_mut().poll(cx);
+        shared.outbound.end_reader_turn();
+        if read.is_ready() {
+            return std::task::Poll::Ready(());
         }
-    }
+        poll_writer(cx);
+        std::task::Poll::Pending
+    })
+    .await;
     if !writer_finished && tokio::time::timeout(shared.limits.connections.close_timeout, writing).await.is_err() {
         tracing::debug!(session = %shared.id, "the writer did not finish in time; dropped");
     }

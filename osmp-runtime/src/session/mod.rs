@@ -24,6 +24,7 @@ mod reply;
 mod subscriptions;
 #[cfg(test)]
 mod tests;
+mod wake;
 
 use std::fmt;
 use std::net::SocketAddr;

@@ -21,6 +21,7 @@ use tokio::time::Instant;
 
 use tokio::sync::Notify;
 
+use super::wake::WriterWake;
 use super::SessionConfig;
 use crate::limits::{Limits, OutgoingLimits};
 use crate::sync::lock;
@@ -34,7 +35,7 @@ pub(crate) struct Closed;
 pub(crate) struct Outbound {
     state: Mutex<State>,
     /// Wakes the writer: something was queued, or a timer it does not know about changed.
-    wake_writer: Notify,
+    wake_writer: WriterWake,
     /// Wakes stream senders waiting for room, and everyone when the queue closes.
     room: Notify,
     bounds: Bounds,
@@ -89,7 +90,7 @@ impl Outbound {
                 dropped_events: 0,
                 close: None,
             }),
-            wake_writer: Notify::new(),
+            wake_writer: WriterWake::default(),
             room: Notify::new(),
             bounds: Bounds::new(outgoing),
             max_pending_events: events.max_pending.max(1),
@@ -117,7 +118,7 @@ impl Outbound {
         } else {
             drop(state);
         }
-        self.wake_writer.notify_one();
+        self.wake_writer.wake();
         Ok(nr)
     }
 
@@ -176,7 +177,7 @@ impl Outbound {
             }
         }
         drop(state);
-        self.wake_writer.notify_one();
+        self.wake_writer.wake();
         Ok(overflow)
     }
 
@@ -208,17 +209,27 @@ impl Outbound {
             state.close = Some(reason);
         }
         drop(state);
-        self.wake_writer.notify_one();
+        self.wake_writer.wake();
         self.room.notify_waiters();
     }
 
     pub(crate) fn wake_writer(&self) {
-        self.wake_writer.notify_one();
+        self.wake_writer.wake();
     }
 
     /// Completes when the writer should look at the queue again.
     pub(crate) async fn writer_woken(&self) {
-        self.wake_writer.notified().await;
+        std::future::poll_fn(|cx| self.wake_writer.poll_woken(cx)).await;
+    }
+
+    /// The reader's turn begins: what it queues needs no wake-up (see [`WriterWake`]).
+    pub(crate) fn begin_reader_turn(&self) {
+        self.wake_writer.begin_reader_turn();
+    }
+
+    /// The reader's turn is over; the writer is polled next.
+    pub(crate) fn end_reader_turn(&self) {
+        self.wake_writer.end_reader_turn();
     }
 
     /// Called by the writer after a write: stream senders may continue.

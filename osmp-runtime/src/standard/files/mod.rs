@@ -18,6 +18,7 @@ mod upload;
 use std::future::Future;
 use std::io;
 use std::path::Path;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
 use cap_std::fs::Dir;
@@ -77,7 +78,8 @@ pub(crate) async fn download_part(
     part_nr: i64,
 ) -> Result<Outcome, CommandError> {
     let key = filename.clone();
-    abandon_on_cancel(cx, Direction::Download, key, download::part(root, cx, filename, part_nr)).await
+    let never_commits = AtomicBool::new(false);
+    abandon_on_cancel(cx, Direction::Download, key, &never_commits, download::part(root, cx, filename, part_nr)).await
 }
 
 /// `upload-part`.
@@ -87,7 +89,8 @@ pub(crate) async fn upload_part(
     part: UploadPart,
 ) -> Result<Outcome, CommandError> {
     let key = part.filename.clone();
-    abandon_on_cancel(cx, Direction::Upload, key, upload::part(root, cx, part)).await
+    let committing = AtomicBool::new(false);
+    abandon_on_cancel(cx, Direction::Upload, key, &committing, upload::part(root, cx, part, &committing)).await
 }
 
 /// `find-files`.
@@ -101,22 +104,31 @@ pub(crate) async fn find(
 
 /// A part command the client cancels abandons its transfer (an upload's temporary file is
 /// deleted): the one way a client can give up a transfer without ending its session.
+///
+/// Once the last part has begun to replace the destination (`committing`), the rename runs
+/// on a thread that no cancel can call back: the part then finishes, and its answer says
+/// what happened, rather than "Cancelled" for a file that is there.
 async fn abandon_on_cancel(
     cx: &CommandContext,
     direction: Direction,
     key: String,
+    committing: &AtomicBool,
     part: impl Future<Output = Result<Outcome, CommandError>>,
 ) -> Result<Outcome, CommandError> {
+    let mut part = std::pin::pin!(part);
     tokio::select! {
         biased;
-        answer = part => answer,
-        () = cx.cancelled() => {
-            if let Ok(transfers) = Transfers::of(cx.session()) {
-                transfers.lock().await.remove(direction, &key);
-            }
-            Err(texts::cancelled())
-        }
+        answer = &mut part => return answer,
+        () = cx.cancelled() => {}
     }
+    if committing.load(Ordering::SeqCst) {
+        return part.await;
+    }
+    drop(part);
+    if let Ok(transfers) = Transfers::of(cx.session()) {
+        transfers.lock().await.remove(direction, &key);
+    }
+    Err(texts::cancelled())
 }
 
 /// Runs file system work on a blocking thread.

@@ -2,6 +2,7 @@
 //! beneath the root folder that replaces the destination when the last part has arrived.
 
 use std::io;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
 use base64::engine::general_purpose::STANDARD as BASE64;
@@ -22,7 +23,13 @@ pub(crate) struct UploadPart {
     pub(crate) content: String,
 }
 
-pub(super) async fn part(root: &Arc<FileRoot>, cx: &CommandContext, part: UploadPart) -> Result<Outcome, CommandError> {
+/// `committing` is set once the destination is about to be replaced (see `abandon_on_cancel`).
+pub(super) async fn part(
+    root: &Arc<FileRoot>,
+    cx: &CommandContext,
+    part: UploadPart,
+    committing: &AtomicBool,
+) -> Result<Outcome, CommandError> {
     let UploadPart { filename, total_parts, part_nr, content } = part;
     // Step 1, and this project's path rules (same text). The names of temporary files are
     // the server's own.
@@ -37,7 +44,7 @@ pub(super) async fn part(root: &Arc<FileRoot>, cx: &CommandContext, part: Upload
         tables.uploads.remove(&filename);
         tables.admit(Direction::Upload, &filename, &path, root.limits().max_transfers)?;
         let temp = create(root, &path, &filename).await?;
-        return commit(temp, &filename).await.map(|()| Outcome::text("OK"));
+        return commit(temp, &filename, committing).await.map(|()| Outcome::text("OK"));
     }
     // Steps 2 and 3.
     if content.trim().is_empty() {
@@ -56,7 +63,7 @@ pub(super) async fn part(root: &Arc<FileRoot>, cx: &CommandContext, part: Upload
         let used = tables.insert_upload(filename.clone(), path, temp, total_parts);
         transfers.watch(cx.session(), Direction::Upload, filename.clone(), used, root.limits().idle_timeout);
     }
-    write_part(root, &mut tables, &filename, total_parts, part_nr, &content).await
+    write_part(root, &mut tables, &filename, (total_parts, part_nr), &content, committing).await
 }
 
 /// Steps 5 to 8, and the checks the reference lacks.
@@ -64,9 +71,9 @@ async fn write_part(
     root: &FileRoot,
     tables: &mut Tables,
     filename: &str,
-    total_parts: i64,
-    part_nr: i64,
+    (total_parts, part_nr): (i64, i64),
     content: &str,
+    committing: &AtomicBool,
 ) -> Result<Outcome, CommandError> {
     let upload = tables.uploads.get_mut(filename).ok_or_else(texts::buffer_not_found)?;
     upload.used.touch();
@@ -104,7 +111,7 @@ async fn write_part(
     if upload.received == upload.total_parts {
         let upload = tables.uploads.remove(filename).ok_or_else(texts::buffer_not_found)?;
         let temp = upload.temp.ok_or_else(|| texts::io_failed(&"the upload is in an unknown state"))?;
-        commit(temp, filename).await?;
+        commit(temp, filename, committing).await?;
     }
     Ok(Outcome::text("OK"))
 }
@@ -153,7 +160,8 @@ async fn create(root: &Arc<FileRoot>, path: &RelativePath, filename: &str) -> Re
 }
 
 /// The last part has arrived: flush and rename over the destination.
-async fn commit(temp: TempFile, filename: &str) -> Result<(), CommandError> {
+async fn commit(temp: TempFile, filename: &str, committing: &AtomicBool) -> Result<(), CommandError> {
+    committing.store(true, Ordering::SeqCst);
     match blocking(move || temp.commit()).await {
         Ok(Ok(())) => Ok(()),
         Ok(Err(CommitError::Refused)) => Err(texts::invalid_filename(filename)),
