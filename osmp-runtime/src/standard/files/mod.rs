@@ -115,7 +115,9 @@ async fn abandon_on_cancel(
     committing: &AtomicBool,
     part: impl Future<Output = Result<Outcome, CommandError>>,
 ) -> Result<Outcome, CommandError> {
-    let mut part = std::pin::pin!(part);
+    // Boxed, so that a cancelled part can be dropped (with the transfer table it may hold
+    // locked) before the transfer is removed.
+    let mut part = Box::pin(part);
     tokio::select! {
         biased;
         answer = &mut part => return answer,
