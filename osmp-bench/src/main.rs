@@ -12,6 +12,8 @@
 #![forbid(unsafe_code)]
 
 mod cluster;
+mod control;
+mod counting;
 mod extra;
 mod hostile;
 mod load;
@@ -25,7 +27,11 @@ use std::time::{Duration, Instant};
 use load::{EchoLoad, EchoResult, ServerProcess, Timing};
 
 /// The allocator the suite's processes use (the servers under test are among them).
-const ALLOCATOR_NAME: &str = "the system's (glibc malloc on Linux)";
+const ALLOCATOR_NAME: &str = if counting::COUNTING {
+    "the system's (glibc malloc on Linux), counted by stats_alloc"
+} else {
+    "the system's (glibc malloc on Linux)"
+};
 
 /// Which server a child process runs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -200,10 +206,7 @@ async fn run(options: &Options) -> Result<(), String> {
     let echo_wanted: Vec<&EchoScenario> = scenarios.iter().filter(|s| options.wants(s.name)).collect();
     if !echo_wanted.is_empty() {
         println!("## echo");
-        println!(
-            "{:<24} {:<10} {:>9} {:>8} {:>8} {:>9} {:>8} {:>8} {:>8}",
-            "scenario", "server", "req/s", "p50 µs", "p99 µs", "CPU µs/r", "×req/s", "×p50", "×CPU"
-        );
+        println!("{ECHO_HEADER}");
         for scenario in echo_wanted {
             let mut results: Vec<(Kind, EchoResult)> = Vec::new();
             for &kind in &options.servers {
@@ -218,7 +221,7 @@ async fn run(options: &Options) -> Result<(), String> {
             }
             targets.note_echo(scenario.name, &results);
         }
-        println!();
+        println!("{ALLOCATIONS_NOTE}\n");
     }
 
     let memory_sessions = if options.quick { 1_000 } else { 10_000 };
@@ -325,19 +328,38 @@ async fn run(options: &Options) -> Result<(), String> {
     Ok(())
 }
 
+const ECHO_HEADER: &str = "scenario                 server         req/s   p50 µs   p99 µs  CPU µs/r allocs/req    B/req   ×req/s     ×p50     ×CPU";
+
+/// What the allocation columns count, or how to get them.
+const ALLOCATIONS_NOTE: &str = if counting::COUNTING {
+    "allocs/req: every heap allocation (alloc or realloc call) in the server's process during the measured \
+interval, divided by the requests answered in it; B/req: the bytes they asked for. Counting costs the servers \
+10-20% CPU per request: take req/s, latency and CPU from a build without --features count-allocations"
+} else {
+    "allocs/req, B/req: not counted in this build (counting costs the servers 10-20% CPU per request); \
+--features count-allocations counts every heap allocation in the server's process during the measured interval"
+};
+
 fn echo_row(title: &str, kind: Kind, result: &EchoResult, baseline: Option<&EchoResult>) -> String {
     format!(
-        "{:<24} {:<10} {:>9.0} {:>8.0} {:>8.0} {:>9.2} {:>8} {:>8} {:>8}",
+        "{:<24} {:<10} {:>9.0} {:>8.0} {:>8.0} {:>9.2} {:>10} {:>8} {:>8} {:>8} {:>8}",
         title,
         kind.name(),
         result.rate(),
         result.percentile(0.50),
         result.percentile(0.99),
         result.cpu_per_request(),
+        fixed(result.allocations_per_request(), 1),
+        fixed(result.bytes_per_request(), 0),
         ratio(Some(result.rate()), baseline.map(EchoResult::rate)),
         ratio(Some(result.percentile(0.5)), baseline.map(|b| b.percentile(0.5))),
         ratio(Some(result.cpu_per_request()), baseline.map(EchoResult::cpu_per_request)),
     )
+}
+
+/// A figure with `decimals` decimals, `-` when there is none.
+fn fixed(value: Option<f64>, decimals: usize) -> String {
+    value.map_or("-".to_owned(), |value| format!("{value:.decimals$}"))
 }
 
 fn ratio(value: Option<f64>, base: Option<f64>) -> String {
