@@ -19,12 +19,13 @@ mod hostile;
 mod load;
 mod serve;
 mod sys;
+mod targets;
 mod transfer;
 
-use std::fmt::Write as _;
 use std::time::{Duration, Instant};
 
 use load::{EchoLoad, EchoResult, ServerProcess, Timing};
+use targets::Targets;
 
 /// The allocator the suite's processes use (the servers under test are among them).
 const ALLOCATOR_NAME: &str = if counting::COUNTING {
@@ -240,7 +241,7 @@ async fn run(options: &Options) -> Result<(), String> {
                 result.per_session() / 1024.0
             );
             if kind == Kind::Osmp {
-                targets.memory = Some(result.per_session());
+                targets.note_session_memory(result.per_session());
             }
         }
         println!();
@@ -270,7 +271,7 @@ async fn run(options: &Options) -> Result<(), String> {
             storm.server_cpu.as_secs_f64() * 1e6 / storm.delivered.max(1) as f64
         );
         println!();
-        targets.fan_out = Some(median(last));
+        targets.note_fan_out(median(last));
     }
 
     // Only when named: it needs a RabbitMQ broker.
@@ -388,63 +389,4 @@ fn machine_description() -> String {
         .to_owned();
     let cores = std::thread::available_parallelism().map_or(0, usize::from);
     format!("machine: {cores} cores (nproc), {model}; clients and servers share them; allocator: {ALLOCATOR_NAME}")
-}
-
-/// The targets, filled in as scenarios run.
-#[derive(Default)]
-struct Targets {
-    /// osmp ÷ baseline throughput, osmp ÷ jsonrpsee throughput, osmp ÷ baseline CPU per request.
-    echo_16x16: Option<(Option<f64>, Option<f64>, Option<f64>)>,
-    /// osmp ÷ baseline p50 latency.
-    echo_1x1: Option<f64>,
-    /// Bytes per idle session.
-    memory: Option<f64>,
-    /// Microseconds from emit to the last of 1,000 sessions (median over the events).
-    fan_out: Option<f64>,
-}
-
-impl Targets {
-    fn note_echo(&mut self, scenario: &str, results: &[(Kind, EchoResult)]) {
-        let get = |kind| results.iter().find(|(k, _)| *k == kind).map(|(_, r)| r);
-        let Some(osmp) = get(Kind::Osmp) else { return };
-        let baseline = get(Kind::Baseline);
-        match scenario {
-            "16x16" => {
-                self.echo_16x16 = Some((
-                    baseline.map(|b| osmp.rate() / b.rate()),
-                    get(Kind::Jsonrpsee).map(|j| osmp.rate() / j.rate()),
-                    baseline.map(|b| osmp.cpu_per_request() / b.cpu_per_request()),
-                ));
-            }
-            "1x1" => self.echo_1x1 = baseline.map(|b| osmp.percentile(0.5) / b.percentile(0.5)),
-            _ => {}
-        }
-    }
-
-    fn report(&self) -> String {
-        let mut out = String::from("## targets\n");
-        let mut line = |what: String, met: Option<bool>| {
-            let verdict = match met {
-                Some(true) => "met",
-                Some(false) => "MISSED",
-                None => "not measured",
-            };
-            let _ = writeln!(out, "{verdict:<13} {what}");
-        };
-        let (vs_base, vs_peer, cpu) = self.echo_16x16.unwrap_or((None, None, None));
-        let show = |value: Option<f64>| value.map_or("-".to_owned(), |v| format!("{v:.2}"));
-        line(format!("16×16 throughput ≥ 0.6× baseline: {}×", show(vs_base)), vs_base.map(|v| v >= 0.6));
-        line(format!("16×16 throughput ≥ 2× jsonrpsee: {}×", show(vs_peer)), vs_peer.map(|v| v >= 2.0));
-        line(format!("16×16 server CPU/request ≤ 2× baseline: {}×", show(cpu)), cpu.map(|v| v <= 2.0));
-        line(format!("1×1 p50 latency ≤ 1.3× baseline: {}×", show(self.echo_1x1)), self.echo_1x1.map(|v| v <= 1.3));
-        line(
-            format!("idle session ≤ 32 KiB: {} KiB", show(self.memory.map(|b| b / 1024.0))),
-            self.memory.map(|b| b <= 32.0 * 1024.0),
-        );
-        line(
-            format!("fan-out to 1,000 sessions ≤ 50 ms: {} ms", show(self.fan_out.map(|us| us / 1e3))),
-            self.fan_out.map(|us| us <= 50_000.0),
-        );
-        out
-    }
 }
