@@ -7,10 +7,11 @@
 //!
 //! ```text
 //! osmp-bench [--quick] [--only 1x1,16x16,64x4,1000x1,memory,fanout,stream,transfer,hostile,cluster] [--servers baseline,jsonrpsee,osmp]
-//!            [--attacks half-sent,non-reading,waits,floods,logins,logins-spread]
+//!            [--attacks half-sent,non-reading,waits,floods,logins,logins-spread] [--chart PATH]
 //! ```
 #![forbid(unsafe_code)]
 
+mod chart;
 mod cluster;
 mod control;
 mod counting;
@@ -22,6 +23,7 @@ mod sys;
 mod targets;
 mod transfer;
 
+use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use load::{EchoLoad, EchoResult, ServerProcess, Timing};
@@ -33,6 +35,8 @@ const ALLOCATOR_NAME: &str = if counting::COUNTING {
 } else {
     "the system's (glibc malloc on Linux)"
 };
+/// Where the chart goes without `--chart`.
+const DEFAULT_CHART: &str = "target/osmp-bench.svg";
 
 /// Which server a child process runs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -64,18 +68,21 @@ fn excerpt(text: &str) -> &str {
     &text[..cut]
 }
 
-const USAGE: &str = "usage: osmp-bench [--quick] [--only SCENARIO,...] [--servers KIND,...] [--attacks ATTACK,...]
+const USAGE: &str =
+    "usage: osmp-bench [--quick] [--only SCENARIO,...] [--servers KIND,...] [--attacks ATTACK,...] [--chart PATH]
   scenarios: 1x1 16x16 64x4 1000x1 memory fanout stream transfer hostile (default: all)
              cluster (only when named: three cluster nodes on the RabbitMQ broker at $OMCP_AMQP_URL,
              default amqp://127.0.0.1:5672/%2f; start one with scripts/rabbitmq.sh start)
   servers:   baseline jsonrpsee osmp (default: all)
-  attacks:   half-sent non-reading waits floods logins logins-spread (of hostile; default: all)";
+  attacks:   half-sent non-reading waits floods logins logins-spread (of hostile; default: all)
+  chart:     the echo scenarios as an SVG (default: target/osmp-bench.svg)";
 
 struct Options {
     quick: bool,
     only: Vec<String>,
     servers: Vec<Kind>,
     attacks: Vec<hostile::Attack>,
+    chart: PathBuf,
 }
 
 impl Options {
@@ -126,8 +133,13 @@ fn serve_command(args: &[String]) -> Result<(), String> {
 }
 
 fn parse_options(args: &[String]) -> Result<Options, String> {
-    let mut options =
-        Options { quick: false, only: Vec::new(), servers: Kind::ALL.to_vec(), attacks: hostile::Attack::ALL.to_vec() };
+    let mut options = Options {
+        quick: false,
+        only: Vec::new(),
+        servers: Kind::ALL.to_vec(),
+        attacks: hostile::Attack::ALL.to_vec(),
+        chart: PathBuf::from(DEFAULT_CHART),
+    };
     let mut args = args.iter();
     while let Some(arg) = args.next() {
         match arg.as_str() {
@@ -150,6 +162,7 @@ fn parse_options(args: &[String]) -> Result<Options, String> {
                     .map(|name| hostile::Attack::parse(name).ok_or(format!("unknown attack {name}")))
                     .collect::<Result<_, _>>()?;
             }
+            "--chart" => options.chart = args.next().ok_or("--chart needs a path")?.into(),
             "--help" | "-h" => {
                 println!("{USAGE}");
                 std::process::exit(0);
@@ -204,6 +217,8 @@ async fn run(options: &Options) -> Result<(), String> {
     ];
 
     let mut targets = Targets::default();
+    // Every echo scenario's figures, ws and wss, for the chart.
+    let mut echo_figures: Vec<chart::EchoFigures> = Vec::new();
     let echo_wanted: Vec<&EchoScenario> = scenarios.iter().filter(|s| options.wants(s.name)).collect();
     if !echo_wanted.is_empty() {
         println!("## echo");
@@ -221,6 +236,7 @@ async fn run(options: &Options) -> Result<(), String> {
                 results.push((kind, result));
             }
             targets.note_echo(scenario.name, &results);
+            echo_figures.push(chart::EchoFigures::new("ws", scenario.name, &results));
         }
         println!("{ALLOCATIONS_NOTE}\n");
     }
@@ -325,6 +341,9 @@ async fn run(options: &Options) -> Result<(), String> {
     }
 
     println!("{}", targets.report());
+    if !echo_figures.is_empty() {
+        write_chart(options, &echo_figures);
+    }
     println!("suite wall time {:.0} s", started.elapsed().as_secs_f64());
     Ok(())
 }
@@ -380,7 +399,23 @@ fn median(values: &[f64]) -> f64 {
     sorted.get(sorted.len() / 2).copied().unwrap_or(f64::NAN)
 }
 
+/// The chart of the echo scenarios; a failure to write it is reported, not fatal.
+fn write_chart(options: &Options, figures: &[chart::EchoFigures]) {
+    let run = if options.quick { "quick run" } else { "full run" };
+    let date = chrono::Local::now().format("%Y-%m-%d");
+    let title = format!("osmp-bench echo against the baseline, {date}, {}, {run}", machine_summary());
+    match chart::write(&options.chart, &title, figures) {
+        Ok(()) => println!("chart: {}", options.chart.display()),
+        Err(error) => println!("chart not written: {error}"),
+    }
+}
+
 fn machine_description() -> String {
+    format!("machine: {}; clients and servers share them; allocator: {ALLOCATOR_NAME}", machine_summary())
+}
+
+/// `2 cores (nproc), <CPU model>`.
+fn machine_summary() -> String {
     let cpuinfo = std::fs::read_to_string("/proc/cpuinfo").unwrap_or_default();
     let model = cpuinfo
         .lines()
@@ -388,5 +423,5 @@ fn machine_description() -> String {
         .map_or("unknown CPU", |(_, model)| model.trim())
         .to_owned();
     let cores = std::thread::available_parallelism().map_or(0, usize::from);
-    format!("machine: {cores} cores (nproc), {model}; clients and servers share them; allocator: {ALLOCATOR_NAME}")
+    format!("{cores} cores (nproc), {model}")
 }
