@@ -4,9 +4,9 @@
 use std::collections::HashMap;
 use std::io::{BufRead, BufReader};
 use std::net::{IpAddr, SocketAddr};
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, ChildStdin, ChildStdout, Command, Stdio};
 use std::sync::atomic::{AtomicU8, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
 use futures_util::{FutureExt, SinkExt, StreamExt};
@@ -17,6 +17,7 @@ use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::WebSocketStream;
 
+use crate::counting::Allocations;
 use crate::Kind;
 
 pub type Ws = WebSocketStream<TcpStream>;
@@ -29,6 +30,9 @@ pub struct ServerProcess {
     pub kind: Kind,
     pub addr: SocketAddr,
     child: Child,
+    /// The child's standard input and output, for `crate::control`'s questions; dropping
+    /// the input asks the child to exit.
+    control: Mutex<Option<(ChildStdin, BufReader<ChildStdout>)>>,
 }
 
 impl ServerProcess {
@@ -61,16 +65,19 @@ impl ServerProcess {
             .stdout(Stdio::piped())
             .spawn()
             .map_err(|e| format!("cannot start the {} server: {e}", kind.name()))?;
-        let stdout = child.stdout.take().ok_or("no stdout")?;
+        let (stdin, stdout) = (child.stdin.take().ok_or("no stdin")?, child.stdout.take().ok_or("no stdout")?);
+        // Kept after the `port` line: the child answers questions on it later.
+        let mut stdout = BufReader::new(stdout);
         let mut line = String::new();
-        BufReader::new(stdout).read_line(&mut line).map_err(|e| e.to_string())?;
+        stdout.read_line(&mut line).map_err(|e| e.to_string())?;
         let port = line.trim().strip_prefix("port ").and_then(|port| port.parse::<u16>().ok());
         let Some(port) = port else {
             let _ = child.kill();
             let _ = child.wait();
             return Err(format!("the {} server did not start (said {line:?})", kind.name()));
         };
-        Ok(ServerProcess { kind, addr: SocketAddr::from(([127, 0, 0, 1], port)), child })
+        let control = Mutex::new(Some((stdin, stdout)));
+        Ok(ServerProcess { kind, addr: SocketAddr::from(([127, 0, 0, 1], port)), child, control })
     }
 
     pub fn pid(&self) -> u32 {
@@ -85,6 +92,16 @@ impl ServerProcess {
         crate::sys::rss_bytes(self.pid())
     }
 
+    /// The server's allocator totals since it started, `None` in a build that does not
+    /// count them. Blocks for the child's answer, a matter of microseconds: its standard
+    /// input is read by a thread outside its runtime.
+    pub fn allocations(&self) -> Result<Option<Allocations>, String> {
+        let mut control = self.control.lock().map_err(|_| "the server's control pipe is poisoned")?;
+        let (stdin, stdout) = control.as_mut().ok_or("the server's control pipe is closed")?;
+        crate::control::ask_allocations(stdin, stdout)
+            .map_err(|e| format!("{} server allocations: {e}", self.kind.name()))
+    }
+
     /// Kills the server with SIGKILL, as a crash would: it closes nothing gracefully.
     pub fn kill(&mut self) {
         let _ = self.child.kill();
@@ -96,7 +113,8 @@ impl Drop for ServerProcess {
     /// Closes the server's standard input, which asks it to exit; kills it if it has not
     /// after a while (a profiler may take some time to write its report).
     fn drop(&mut self) {
-        drop(self.child.stdin.take());
+        let control = self.control.get_mut().unwrap_or_else(PoisonError::into_inner);
+        drop(control.take());
         let patience = Instant::now() + Duration::from_secs(30);
         while Instant::now() < patience {
             if matches!(self.child.try_wait(), Ok(Some(_)) | Err(_)) {
@@ -258,6 +276,8 @@ pub struct EchoResult {
     /// Round-trip times in microseconds, sorted.
     pub latencies: Vec<u32>,
     pub server_cpu: Duration,
+    /// What the server allocated during the measured interval (`None`: not counted).
+    pub server_allocations: Option<Allocations>,
 }
 
 impl EchoResult {
@@ -271,6 +291,14 @@ impl EchoResult {
 
     pub fn cpu_per_request(&self) -> f64 {
         self.server_cpu.as_secs_f64() * 1e6 / self.requests.max(1) as f64
+    }
+
+    pub fn allocations_per_request(&self) -> Option<f64> {
+        self.server_allocations.map(|a| a.count as f64 / self.requests.max(1) as f64)
+    }
+
+    pub fn bytes_per_request(&self) -> Option<f64> {
+        self.server_allocations.map(|a| a.bytes as f64 / self.requests.max(1) as f64)
     }
 }
 
@@ -293,6 +321,7 @@ pub async fn run_echo(server: &ServerProcess, load: &EchoLoad, timing: &Timing) 
         .collect();
 
     tokio::time::sleep(timing.warm_up).await;
+    let allocations_before = server.allocations()?;
     let cpu_before = server.cpu();
     let start = Instant::now();
     phase.store(MEASURING, Ordering::Relaxed);
@@ -300,6 +329,7 @@ pub async fn run_echo(server: &ServerProcess, load: &EchoLoad, timing: &Timing) 
     phase.store(STOPPING, Ordering::Relaxed);
     let elapsed = start.elapsed();
     let server_cpu = server.cpu().saturating_sub(cpu_before);
+    let server_allocations = server.allocations()?.zip(allocations_before).map(|(after, before)| after - before);
 
     let mut requests = 0;
     let mut latencies = Vec::new();
@@ -309,7 +339,7 @@ pub async fn run_echo(server: &ServerProcess, load: &EchoLoad, timing: &Timing) 
         latencies.extend(samples);
     }
     latencies.sort_unstable();
-    Ok(EchoResult { requests, elapsed, latencies, server_cpu })
+    Ok(EchoResult { requests, elapsed, latencies, server_cpu, server_allocations })
 }
 
 /// Keeps `in_flight` requests outstanding on one connection. Replies that arrive together

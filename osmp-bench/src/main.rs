@@ -7,25 +7,36 @@
 //!
 //! ```text
 //! osmp-bench [--quick] [--only 1x1,16x16,64x4,1000x1,memory,fanout,stream,transfer,hostile,cluster] [--servers baseline,jsonrpsee,osmp]
-//!            [--attacks half-sent,non-reading,waits,floods,logins,logins-spread]
+//!            [--attacks half-sent,non-reading,waits,floods,logins,logins-spread] [--chart PATH]
 //! ```
 #![forbid(unsafe_code)]
 
+mod chart;
 mod cluster;
+mod control;
+mod counting;
 mod extra;
 mod hostile;
 mod load;
 mod serve;
 mod sys;
+mod targets;
 mod transfer;
 
-use std::fmt::Write as _;
+use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use load::{EchoLoad, EchoResult, ServerProcess, Timing};
+use targets::Targets;
 
 /// The allocator the suite's processes use (the servers under test are among them).
-const ALLOCATOR_NAME: &str = "the system's (glibc malloc on Linux)";
+const ALLOCATOR_NAME: &str = if counting::COUNTING {
+    "the system's (glibc malloc on Linux), counted by stats_alloc"
+} else {
+    "the system's (glibc malloc on Linux)"
+};
+/// Where the chart goes without `--chart`.
+const DEFAULT_CHART: &str = "target/osmp-bench.svg";
 
 /// Which server a child process runs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -57,18 +68,21 @@ fn excerpt(text: &str) -> &str {
     &text[..cut]
 }
 
-const USAGE: &str = "usage: osmp-bench [--quick] [--only SCENARIO,...] [--servers KIND,...] [--attacks ATTACK,...]
+const USAGE: &str =
+    "usage: osmp-bench [--quick] [--only SCENARIO,...] [--servers KIND,...] [--attacks ATTACK,...] [--chart PATH]
   scenarios: 1x1 16x16 64x4 1000x1 memory fanout stream transfer hostile (default: all)
              cluster (only when named: three cluster nodes on the RabbitMQ broker at $OMCP_AMQP_URL,
              default amqp://127.0.0.1:5672/%2f; start one with scripts/rabbitmq.sh start)
   servers:   baseline jsonrpsee osmp (default: all)
-  attacks:   half-sent non-reading waits floods logins logins-spread (of hostile; default: all)";
+  attacks:   half-sent non-reading waits floods logins logins-spread (of hostile; default: all)
+  chart:     the echo scenarios as an SVG (default: target/osmp-bench.svg)";
 
 struct Options {
     quick: bool,
     only: Vec<String>,
     servers: Vec<Kind>,
     attacks: Vec<hostile::Attack>,
+    chart: PathBuf,
 }
 
 impl Options {
@@ -119,8 +133,13 @@ fn serve_command(args: &[String]) -> Result<(), String> {
 }
 
 fn parse_options(args: &[String]) -> Result<Options, String> {
-    let mut options =
-        Options { quick: false, only: Vec::new(), servers: Kind::ALL.to_vec(), attacks: hostile::Attack::ALL.to_vec() };
+    let mut options = Options {
+        quick: false,
+        only: Vec::new(),
+        servers: Kind::ALL.to_vec(),
+        attacks: hostile::Attack::ALL.to_vec(),
+        chart: PathBuf::from(DEFAULT_CHART),
+    };
     let mut args = args.iter();
     while let Some(arg) = args.next() {
         match arg.as_str() {
@@ -143,6 +162,7 @@ fn parse_options(args: &[String]) -> Result<Options, String> {
                     .map(|name| hostile::Attack::parse(name).ok_or(format!("unknown attack {name}")))
                     .collect::<Result<_, _>>()?;
             }
+            "--chart" => options.chart = args.next().ok_or("--chart needs a path")?.into(),
             "--help" | "-h" => {
                 println!("{USAGE}");
                 std::process::exit(0);
@@ -197,13 +217,12 @@ async fn run(options: &Options) -> Result<(), String> {
     ];
 
     let mut targets = Targets::default();
+    // Every echo scenario's figures, ws and wss, for the chart.
+    let mut echo_figures: Vec<chart::EchoFigures> = Vec::new();
     let echo_wanted: Vec<&EchoScenario> = scenarios.iter().filter(|s| options.wants(s.name)).collect();
     if !echo_wanted.is_empty() {
         println!("## echo");
-        println!(
-            "{:<24} {:<10} {:>9} {:>8} {:>8} {:>9} {:>8} {:>8} {:>8}",
-            "scenario", "server", "req/s", "p50 µs", "p99 µs", "CPU µs/r", "×req/s", "×p50", "×CPU"
-        );
+        println!("{ECHO_HEADER}");
         for scenario in echo_wanted {
             let mut results: Vec<(Kind, EchoResult)> = Vec::new();
             for &kind in &options.servers {
@@ -217,8 +236,9 @@ async fn run(options: &Options) -> Result<(), String> {
                 results.push((kind, result));
             }
             targets.note_echo(scenario.name, &results);
+            echo_figures.push(chart::EchoFigures::new("ws", scenario.name, &results));
         }
-        println!();
+        println!("{ALLOCATIONS_NOTE}\n");
     }
 
     let memory_sessions = if options.quick { 1_000 } else { 10_000 };
@@ -237,7 +257,7 @@ async fn run(options: &Options) -> Result<(), String> {
                 result.per_session() / 1024.0
             );
             if kind == Kind::Osmp {
-                targets.memory = Some(result.per_session());
+                targets.note_session_memory(result.per_session());
             }
         }
         println!();
@@ -267,7 +287,7 @@ async fn run(options: &Options) -> Result<(), String> {
             storm.server_cpu.as_secs_f64() * 1e6 / storm.delivered.max(1) as f64
         );
         println!();
-        targets.fan_out = Some(median(last));
+        targets.note_fan_out(median(last));
     }
 
     // Only when named: it needs a RabbitMQ broker.
@@ -321,23 +341,45 @@ async fn run(options: &Options) -> Result<(), String> {
     }
 
     println!("{}", targets.report());
+    if !echo_figures.is_empty() {
+        write_chart(options, &echo_figures);
+    }
     println!("suite wall time {:.0} s", started.elapsed().as_secs_f64());
     Ok(())
 }
 
+const ECHO_HEADER: &str = "scenario                 server         req/s   p50 µs   p99 µs  CPU µs/r allocs/req    B/req   ×req/s     ×p50     ×CPU";
+
+/// What the allocation columns count, or how to get them.
+const ALLOCATIONS_NOTE: &str = if counting::COUNTING {
+    "allocs/req: every heap allocation (alloc or realloc call) in the server's process during the measured \
+interval, divided by the requests answered in it; B/req: the bytes they asked for. Counting costs the servers \
+10-20% CPU per request: take req/s, latency and CPU from a build without --features count-allocations"
+} else {
+    "allocs/req, B/req: not counted in this build (counting costs the servers 10-20% CPU per request); \
+--features count-allocations counts every heap allocation in the server's process during the measured interval"
+};
+
 fn echo_row(title: &str, kind: Kind, result: &EchoResult, baseline: Option<&EchoResult>) -> String {
     format!(
-        "{:<24} {:<10} {:>9.0} {:>8.0} {:>8.0} {:>9.2} {:>8} {:>8} {:>8}",
+        "{:<24} {:<10} {:>9.0} {:>8.0} {:>8.0} {:>9.2} {:>10} {:>8} {:>8} {:>8} {:>8}",
         title,
         kind.name(),
         result.rate(),
         result.percentile(0.50),
         result.percentile(0.99),
         result.cpu_per_request(),
+        fixed(result.allocations_per_request(), 1),
+        fixed(result.bytes_per_request(), 0),
         ratio(Some(result.rate()), baseline.map(EchoResult::rate)),
         ratio(Some(result.percentile(0.5)), baseline.map(|b| b.percentile(0.5))),
         ratio(Some(result.cpu_per_request()), baseline.map(EchoResult::cpu_per_request)),
     )
+}
+
+/// A figure with `decimals` decimals, `-` when there is none.
+fn fixed(value: Option<f64>, decimals: usize) -> String {
+    value.map_or("-".to_owned(), |value| format!("{value:.decimals$}"))
 }
 
 fn ratio(value: Option<f64>, base: Option<f64>) -> String {
@@ -357,7 +399,23 @@ fn median(values: &[f64]) -> f64 {
     sorted.get(sorted.len() / 2).copied().unwrap_or(f64::NAN)
 }
 
+/// The chart of the echo scenarios; a failure to write it is reported, not fatal.
+fn write_chart(options: &Options, figures: &[chart::EchoFigures]) {
+    let run = if options.quick { "quick run" } else { "full run" };
+    let date = chrono::Local::now().format("%Y-%m-%d");
+    let title = format!("osmp-bench echo against the baseline, {date}, {}, {run}", machine_summary());
+    match chart::write(&options.chart, &title, figures) {
+        Ok(()) => println!("chart: {}", options.chart.display()),
+        Err(error) => println!("chart not written: {error}"),
+    }
+}
+
 fn machine_description() -> String {
+    format!("machine: {}; clients and servers share them; allocator: {ALLOCATOR_NAME}", machine_summary())
+}
+
+/// `2 cores (nproc), <CPU model>`.
+fn machine_summary() -> String {
     let cpuinfo = std::fs::read_to_string("/proc/cpuinfo").unwrap_or_default();
     let model = cpuinfo
         .lines()
@@ -365,64 +423,5 @@ fn machine_description() -> String {
         .map_or("unknown CPU", |(_, model)| model.trim())
         .to_owned();
     let cores = std::thread::available_parallelism().map_or(0, usize::from);
-    format!("machine: {cores} cores (nproc), {model}; clients and servers share them; allocator: {ALLOCATOR_NAME}")
-}
-
-/// The issue's targets, filled in as scenarios run.
-#[derive(Default)]
-struct Targets {
-    /// osmp ÷ baseline throughput, osmp ÷ jsonrpsee throughput, osmp ÷ baseline CPU per request.
-    echo_16x16: Option<(Option<f64>, Option<f64>, Option<f64>)>,
-    /// osmp ÷ baseline p50 latency.
-    echo_1x1: Option<f64>,
-    /// Bytes per idle session.
-    memory: Option<f64>,
-    /// Microseconds from emit to the last of 1,000 sessions (median over the events).
-    fan_out: Option<f64>,
-}
-
-impl Targets {
-    fn note_echo(&mut self, scenario: &str, results: &[(Kind, EchoResult)]) {
-        let get = |kind| results.iter().find(|(k, _)| *k == kind).map(|(_, r)| r);
-        let Some(osmp) = get(Kind::Osmp) else { return };
-        let baseline = get(Kind::Baseline);
-        match scenario {
-            "16x16" => {
-                self.echo_16x16 = Some((
-                    baseline.map(|b| osmp.rate() / b.rate()),
-                    get(Kind::Jsonrpsee).map(|j| osmp.rate() / j.rate()),
-                    baseline.map(|b| osmp.cpu_per_request() / b.cpu_per_request()),
-                ));
-            }
-            "1x1" => self.echo_1x1 = baseline.map(|b| osmp.percentile(0.5) / b.percentile(0.5)),
-            _ => {}
-        }
-    }
-
-    fn report(&self) -> String {
-        let mut out = String::from("## targets\n");
-        let mut line = |what: String, met: Option<bool>| {
-            let verdict = match met {
-                Some(true) => "met",
-                Some(false) => "MISSED",
-                None => "not measured",
-            };
-            let _ = writeln!(out, "{verdict:<13} {what}");
-        };
-        let (vs_base, vs_peer, cpu) = self.echo_16x16.unwrap_or((None, None, None));
-        let show = |value: Option<f64>| value.map_or("-".to_owned(), |v| format!("{v:.2}"));
-        line(format!("16×16 throughput ≥ 0.6× baseline: {}×", show(vs_base)), vs_base.map(|v| v >= 0.6));
-        line(format!("16×16 throughput ≥ 2× jsonrpsee: {}×", show(vs_peer)), vs_peer.map(|v| v >= 2.0));
-        line(format!("16×16 server CPU/request ≤ 2× baseline: {}×", show(cpu)), cpu.map(|v| v <= 2.0));
-        line(format!("1×1 p50 latency ≤ 1.3× baseline: {}×", show(self.echo_1x1)), self.echo_1x1.map(|v| v <= 1.3));
-        line(
-            format!("idle session ≤ 32 KiB: {} KiB", show(self.memory.map(|b| b / 1024.0))),
-            self.memory.map(|b| b <= 32.0 * 1024.0),
-        );
-        line(
-            format!("fan-out to 1,000 sessions ≤ 50 ms: {} ms", show(self.fan_out.map(|us| us / 1e3))),
-            self.fan_out.map(|us| us <= 50_000.0),
-        );
-        out
-    }
+    format!("{cores} cores (nproc), {model}")
 }

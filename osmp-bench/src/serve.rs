@@ -35,10 +35,11 @@ pub struct ServerOptions {
 /// Runs one server until the process is killed; prints `port N` once it listens.
 pub fn serve(kind: Kind, bind: &str, options: ServerOptions) -> Result<(), String> {
     crate::sys::raise_open_files_limit();
-    // The load generator closes our standard input when it is done with us: exit normally
-    // (not killed), so that a profiler wrapped around this process writes its report.
+    // The load generator asks for our allocation counters on our standard input, and closes
+    // it when it is done with us: exit normally (not killed), so that a profiler wrapped
+    // around this process writes its report.
     std::thread::spawn(|| {
-        let _ = std::io::copy(&mut std::io::stdin().lock(), &mut std::io::sink());
+        crate::control::answer_until_eof();
         std::process::exit(0);
     });
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().map_err(|e| e.to_string())?;

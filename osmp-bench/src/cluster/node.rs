@@ -110,10 +110,11 @@ async fn run(options: NodeOptions) -> Result<(), String> {
     let server = builder.build().await.map_err(|e| format!("cannot join the cluster at {}: {e}", options.url))?;
     announce(server.local_addr().port());
     let server = server.spawn();
-    // The bench closes our standard input when it is done with us.
+    // The bench may ask for our allocation counters, and closes our standard input when it
+    // is done with us.
     let (closed, stdin_closed) = tokio::sync::oneshot::channel();
     std::thread::spawn(move || {
-        let _ = std::io::copy(&mut std::io::stdin().lock(), &mut std::io::sink());
+        crate::control::answer_until_eof();
         let _ = closed.send(());
     });
     let _ = stdin_closed.await;
