@@ -17,6 +17,7 @@ mod hostile;
 mod load;
 mod serve;
 mod sys;
+mod tls;
 mod transfer;
 
 use std::fmt::Write as _;
@@ -112,6 +113,7 @@ fn serve_command(args: &[String]) -> Result<(), String> {
             "--kind" => kind = args.next().and_then(|name| Kind::parse(name)),
             "--bind" => bind = args.next().cloned().ok_or("--bind needs an address")?,
             "--accounts" => options.accounts = true,
+            "--tls" => options.tls = true,
             other => return Err(format!("unknown argument {other}")),
         }
     }
