@@ -2,23 +2,28 @@
 //!
 //! Runs a raw tokio-tungstenite server (the baseline), a jsonrpsee server (the peer) and
 //! the OSMP server, each in a child process of its own, and drives them from this process
-//! with identical clients over loopback. Prints one table; asserts nothing. The `cluster`
-//! scenario runs only when named: three OSMP nodes on a RabbitMQ broker.
+//! with identical clients over loopback. Prints one table per scenario; asserts nothing.
+//! The echo, handshake and memory scenarios also run over TLS (`wss://`, module `wss`):
+//! every server then has the same certificate and rustls configuration (module `tls`). The
+//! `cluster` scenario runs only when named: three OSMP nodes on a RabbitMQ broker.
 //!
 //! ```text
-//! osmp-bench [--quick] [--only 1x1,16x16,64x4,1000x1,memory,fanout,stream,transfer,hostile,cluster] [--servers baseline,jsonrpsee,osmp]
+//! osmp-bench [--quick] [--only 1x1,16x16,64x4,1000x1,memory,wss-16x16,wss-64x4,wss-1000x1,handshakes,wss-memory,
+//!                              fanout,stream,transfer,hostile,cluster] [--servers baseline,jsonrpsee,osmp]
 //!            [--attacks half-sent,non-reading,waits,floods,logins,logins-spread]
 //! ```
 #![forbid(unsafe_code)]
 
 mod cluster;
 mod extra;
+mod handshakes;
 mod hostile;
 mod load;
 mod serve;
 mod sys;
 mod tls;
 mod transfer;
+mod wss;
 
 use std::fmt::Write as _;
 use std::time::{Duration, Instant};
@@ -59,7 +64,9 @@ fn excerpt(text: &str) -> &str {
 }
 
 const USAGE: &str = "usage: osmp-bench [--quick] [--only SCENARIO,...] [--servers KIND,...] [--attacks ATTACK,...]
-  scenarios: 1x1 16x16 64x4 1000x1 memory fanout stream transfer hostile (default: all)
+  scenarios: 1x1 16x16 64x4 1000x1 memory fanout stream transfer hostile,
+             wss-16x16 wss-64x4 wss-1000x1 (the echo loads over TLS), handshakes (1,000 fresh
+             connections over wss:// and ws://), wss-memory (idle sessions over TLS) (default: all)
              cluster (only when named: three cluster nodes on the RabbitMQ broker at $OMCP_AMQP_URL,
              default amqp://127.0.0.1:5672/%2f; start one with scripts/rabbitmq.sh start)
   servers:   baseline jsonrpsee osmp (default: all)
@@ -244,6 +251,9 @@ async fn run(options: &Options) -> Result<(), String> {
         }
         println!();
     }
+
+    // Plain data for the targets and the chart; `wss::run` prints its own tables.
+    let _wss = wss::run(options, &scenarios, &timing, memory_sessions).await?;
 
     if options.wants("fanout") && options.servers.contains(&Kind::Osmp) {
         let (sessions, repeats, storm) = if options.quick { (1_000, 3, 1.0) } else { (1_000, 10, 3.0) };

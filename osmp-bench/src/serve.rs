@@ -1,7 +1,7 @@
 //! The servers under test, each run in a child process of its own (`osmp-bench serve --kind …`)
 //! so that its CPU time and memory can be read from `/proc` without the load generator's.
 //!
-//! All three speak plain `ws://` on loopback, or `wss://` with `--tls` (see [`wss`]), and
+//! All three speak plain `ws://` on loopback, or `wss://` with `--tls` (module `wss`), and
 //! run on the same tokio runtime (one worker thread per core).
 
 mod wss;
