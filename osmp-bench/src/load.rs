@@ -15,12 +15,13 @@ use serde::Deserialize;
 use tokio::net::{TcpSocket, TcpStream};
 use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
 use tokio_tungstenite::tungstenite::Message;
-use tokio_tungstenite::WebSocketStream;
+use tokio_tungstenite::{Connector, MaybeTlsStream, WebSocketStream};
 
 use crate::counting::Allocations;
 use crate::Kind;
 
-pub type Ws = WebSocketStream<TcpStream>;
+/// A client's WebSocket, over TLS when its server runs with `--tls`.
+pub type Ws = WebSocketStream<MaybeTlsStream<TcpStream>>;
 
 /// How long a client waits for any reply before it declares the server stuck.
 const STUCK: Duration = Duration::from_secs(10);
@@ -29,6 +30,8 @@ const STUCK: Duration = Duration::from_secs(10);
 pub struct ServerProcess {
     pub kind: Kind,
     pub addr: SocketAddr,
+    /// Serves `wss://` (started with `--tls`): clients connect over TLS.
+    pub tls: bool,
     child: Child,
     /// The child's standard input and output, for `crate::control`'s questions; dropping
     /// the input asks the child to exit.
@@ -45,8 +48,10 @@ impl ServerProcess {
         ServerProcess::start_with(kind, &[])
     }
 
-    /// Starts the server with further arguments of `osmp-bench serve` (such as `--accounts`).
+    /// Starts the server with further arguments of `osmp-bench serve` (such as `--accounts`,
+    /// or `--tls`, which also hands it the suite's certificate).
     pub fn start_with(kind: Kind, extra: &[&str]) -> Result<ServerProcess, String> {
+        let tls = extra.contains(&"--tls");
         let exe = std::env::current_exe().map_err(|e| e.to_string())?;
         let wrapper = std::env::var("OSMP_BENCH_SERVER_WRAPPER").unwrap_or_default();
         let mut words = wrapper.split_whitespace();
@@ -58,6 +63,9 @@ impl ServerProcess {
             }
             None => Command::new(exe),
         };
+        if tls {
+            crate::tls::Identity::shared()?.pass_to(&mut child);
+        }
         let mut child = child
             .args(["serve", "--kind", kind.name(), "--bind", "127.0.0.1:0"])
             .args(extra)
@@ -77,7 +85,7 @@ impl ServerProcess {
             return Err(format!("the {} server did not start (said {line:?})", kind.name()));
         };
         let control = Mutex::new(Some((stdin, stdout)));
-        Ok(ServerProcess { kind, addr: SocketAddr::from(([127, 0, 0, 1], port)), child, control })
+        Ok(ServerProcess { kind, addr: SocketAddr::from(([127, 0, 0, 1], port)), tls, child, control })
     }
 
     pub fn pid(&self) -> u32 {
@@ -148,10 +156,12 @@ pub async fn connect_from(server: &ServerProcess, source: Option<IpAddr>) -> Res
     .map_err(|e| format!("connect: {e}"))?;
     let _ = stream.set_nodelay(true);
     let path = if server.kind == Kind::Osmp { "/osmp/v1" } else { "/" };
-    let url = format!("ws://{}{path}", server.addr);
+    let (scheme, connector) =
+        if server.tls { ("wss", Connector::Rustls(crate::tls::client_config()?)) } else { ("ws", Connector::Plain) };
+    let url = format!("{scheme}://{}{path}", server.addr);
     // Small read buffers: the memory scenario holds 10,000 clients in this process.
     let config = WebSocketConfig::default().read_buffer_size(16 << 10);
-    let (mut ws, _) = tokio_tungstenite::client_async_with_config(url, stream, Some(config))
+    let (mut ws, _) = tokio_tungstenite::client_async_tls_with_config(url, stream, Some(config), Some(connector))
         .await
         .map_err(|e| format!("WebSocket handshake: {e}"))?;
     let mut initiated = String::new();

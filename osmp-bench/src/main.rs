@@ -2,11 +2,14 @@
 //!
 //! Runs a raw tokio-tungstenite server (the baseline), a jsonrpsee server (the peer) and
 //! the OSMP server, each in a child process of its own, and drives them from this process
-//! with identical clients over loopback. Prints one table; asserts nothing. The `cluster`
-//! scenario runs only when named: three OSMP nodes on a RabbitMQ broker.
+//! with identical clients over loopback. Prints one table per scenario; asserts nothing.
+//! The echo, handshake and memory scenarios also run over TLS (`wss://`, module `wss`):
+//! every server then has the same certificate and rustls configuration (module `tls`). The
+//! `cluster` scenario runs only when named: three OSMP nodes on a RabbitMQ broker.
 //!
 //! ```text
-//! osmp-bench [--quick] [--only 1x1,16x16,64x4,1000x1,memory,fanout,stream,transfer,hostile,cluster] [--servers baseline,jsonrpsee,osmp]
+//! osmp-bench [--quick] [--only 1x1,16x16,64x4,1000x1,memory,wss-16x16,wss-64x4,wss-1000x1,handshakes,wss-memory,
+//!                              fanout,stream,transfer,hostile,cluster] [--servers baseline,jsonrpsee,osmp]
 //!            [--attacks half-sent,non-reading,waits,floods,logins,logins-spread] [--chart PATH]
 //! ```
 #![forbid(unsafe_code)]
@@ -16,12 +19,15 @@ mod cluster;
 mod control;
 mod counting;
 mod extra;
+mod handshakes;
 mod hostile;
 mod load;
 mod serve;
 mod sys;
 mod targets;
+mod tls;
 mod transfer;
+mod wss;
 
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
@@ -70,7 +76,9 @@ fn excerpt(text: &str) -> &str {
 
 const USAGE: &str =
     "usage: osmp-bench [--quick] [--only SCENARIO,...] [--servers KIND,...] [--attacks ATTACK,...] [--chart PATH]
-  scenarios: 1x1 16x16 64x4 1000x1 memory fanout stream transfer hostile (default: all)
+  scenarios: 1x1 16x16 64x4 1000x1 memory fanout stream transfer hostile,
+             wss-16x16 wss-64x4 wss-1000x1 (the echo loads over TLS), handshakes (1,000 fresh
+             connections over wss:// and ws://), wss-memory (idle sessions over TLS) (default: all)
              cluster (only when named: three cluster nodes on the RabbitMQ broker at $OMCP_AMQP_URL,
              default amqp://127.0.0.1:5672/%2f; start one with scripts/rabbitmq.sh start)
   servers:   baseline jsonrpsee osmp (default: all)
@@ -126,6 +134,8 @@ fn serve_command(args: &[String]) -> Result<(), String> {
             "--kind" => kind = args.next().and_then(|name| Kind::parse(name)),
             "--bind" => bind = args.next().cloned().ok_or("--bind needs an address")?,
             "--accounts" => options.accounts = true,
+            "--tls" => options.tls = true,
+            "--default-limits" => options.default_limits = true,
             other => return Err(format!("unknown argument {other}")),
         }
     }
@@ -263,6 +273,10 @@ async fn run(options: &Options) -> Result<(), String> {
         println!();
     }
 
+    // Plain data for the targets and the chart; `wss::run` prints its own tables.
+    let wss = wss::run(options, &scenarios, &timing, memory_sessions).await?;
+    note_wss(&wss, &mut targets, &mut echo_figures);
+
     if options.wants("fanout") && options.servers.contains(&Kind::Osmp) {
         let (sessions, repeats, storm) = if options.quick { (1_000, 3, 1.0) } else { (1_000, 10, 3.0) };
         let server = ServerProcess::start(Kind::Osmp)?;
@@ -348,7 +362,7 @@ async fn run(options: &Options) -> Result<(), String> {
     Ok(())
 }
 
-const ECHO_HEADER: &str = "scenario                 server         req/s   p50 µs   p99 µs  CPU µs/r allocs/req    B/req   ×req/s     ×p50     ×CPU";
+pub(crate) const ECHO_HEADER: &str = "scenario                 server         req/s   p50 µs   p99 µs  CPU µs/r allocs/req    B/req   ×req/s     ×p50     ×CPU";
 
 /// What the allocation columns count, or how to get them.
 const ALLOCATIONS_NOTE: &str = if counting::COUNTING {
@@ -397,6 +411,30 @@ fn median(values: &[f64]) -> f64 {
     let mut sorted = values.to_vec();
     sorted.sort_by(f64::total_cmp);
     sorted.get(sorted.len() / 2).copied().unwrap_or(f64::NAN)
+}
+
+/// What the `wss://` scenarios measured, for the targets and the chart.
+fn note_wss(wss: &wss::WssReport, targets: &mut targets::Targets, echo_figures: &mut Vec<chart::EchoFigures>) {
+    for (name, results) in &wss.echo {
+        targets.note_echo(name, results);
+        echo_figures.push(chart::EchoFigures::new("wss", name, results));
+    }
+    let handshakes: Vec<targets::HandshakeFigures> = wss
+        .handshakes
+        .iter()
+        .filter(|row| row.tls)
+        .map(|row| targets::HandshakeFigures {
+            kind: row.kind,
+            per_second: row.result.rate(),
+            cpu_per_handshake_us: row.result.server_cpu.as_secs_f64() * 1e6 / row.result.connections.max(1) as f64,
+        })
+        .collect();
+    if !handshakes.is_empty() {
+        targets.note_handshakes(&handshakes);
+    }
+    if let Some(row) = wss.memory.iter().find(|row| row.kind == Kind::Osmp) {
+        targets.note_tls_session_memory(row.wss.per_session());
+    }
 }
 
 /// The chart of the echo scenarios; a failure to write it is reported, not fatal.

@@ -1,8 +1,10 @@
 //! The servers under test, each run in a child process of its own (`osmp-bench serve --kind …`)
 //! so that its CPU time and memory can be read from `/proc` without the load generator's.
 //!
-//! All three speak plain `ws://` on loopback and run on the same tokio runtime (one worker
-//! thread per core).
+//! All three speak plain `ws://` on loopback, or `wss://` with `--tls` (module `wss`), and
+//! run on the same tokio runtime (one worker thread per core).
+
+mod wss;
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
@@ -11,7 +13,8 @@ use osmp::prelude::*;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
-use tokio::net::{TcpListener, TcpStream};
+use tokio::io::{AsyncRead, AsyncWrite};
+use tokio::net::TcpListener;
 use tokio_tungstenite::tungstenite::Message;
 
 use crate::Kind;
@@ -30,6 +33,12 @@ pub struct ServerOptions {
     /// osmp only: one account ([`BENCH_USER`]) and logins required, as a server on the
     /// internet would have them.
     pub accounts: bool,
+    /// `wss://`: TLS with the certificate the load generator passed (`crate::tls`).
+    pub tls: bool,
+    /// osmp only: the default limits as they are, including the sessions one address may
+    /// hold (the attacks measure those). Otherwise the load scenarios, whose thousands of
+    /// clients all come from 127.0.0.1, may hold as many sessions from it as in all.
+    pub default_limits: bool,
 }
 
 /// Runs one server until the process is killed; prints `port N` once it listens.
@@ -44,10 +53,12 @@ pub fn serve(kind: Kind, bind: &str, options: ServerOptions) -> Result<(), Strin
     });
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().map_err(|e| e.to_string())?;
     runtime.block_on(async {
-        match kind {
-            Kind::Baseline => baseline(bind).await,
-            Kind::Jsonrpsee => jsonrpsee_server(bind).await,
-            Kind::Osmp => osmp_server(bind, options).await,
+        match (kind, options.tls) {
+            (Kind::Baseline, false) => baseline(bind).await,
+            (Kind::Baseline, true) => wss::baseline(bind).await,
+            (Kind::Jsonrpsee, false) => jsonrpsee_server(bind).await,
+            (Kind::Jsonrpsee, true) => wss::jsonrpsee(bind).await,
+            (Kind::Osmp, _) => osmp_server(bind, options).await,
         }
     })
 }
@@ -70,14 +81,14 @@ async fn baseline(bind: &str) -> Result<(), String> {
             tokio::time::sleep(Duration::from_millis(10)).await;
             continue;
         };
+        let _ = stream.set_nodelay(true);
         tokio::spawn(baseline_connection(stream));
     }
 }
 
 /// Parses each text frame into a `serde_json::Value` and answers it. Replies to every
 /// frame that is already readable go out together: fed one by one, flushed once.
-async fn baseline_connection(stream: TcpStream) {
-    let _ = stream.set_nodelay(true);
+async fn baseline_connection<S: AsyncRead + AsyncWrite + Unpin>(stream: S) {
     let Ok(mut ws) = tokio_tungstenite::accept_async(stream).await else { return };
     let mut nr = 0u64;
     while let Some(mut message) = ws.next().await {
@@ -136,14 +147,27 @@ struct Token {
 }
 
 async fn jsonrpsee_server(bind: &str) -> Result<(), String> {
-    use jsonrpsee::server::{Server as RpcServer, ServerConfig};
-    let config = ServerConfig::builder().max_connections(MAX_CONNECTIONS).ws_only().build();
-    let server = RpcServer::builder().set_config(config).build(bind).await.map_err(|e| e.to_string())?;
-    let mut module = jsonrpsee::RpcModule::new(());
-    module.register_method("echo", |params, _, _| params.parse::<Token>()).map_err(|e| e.to_string())?;
+    let server = jsonrpsee::server::Server::builder()
+        .set_config(jsonrpsee_config())
+        .build(bind)
+        .await
+        .map_err(|e| e.to_string())?;
+    let module = jsonrpsee_methods()?;
     announce(server.local_addr().map_err(|e| e.to_string())?.port());
     server.start(module).stopped().await;
     Ok(())
+}
+
+/// WebSocket only, and room for the memory scenario's sessions.
+fn jsonrpsee_config() -> jsonrpsee::server::ServerConfig {
+    jsonrpsee::server::ServerConfig::builder().max_connections(MAX_CONNECTIONS).ws_only().build()
+}
+
+/// The `echo` method.
+fn jsonrpsee_methods() -> Result<jsonrpsee::RpcModule<()>, String> {
+    let mut module = jsonrpsee::RpcModule::new(());
+    module.register_method("echo", |params, _, _| params.parse::<Token>()).map_err(|e| e.to_string())?;
+    Ok(module)
 }
 
 // ---------------------------------------------------------------------------------------
@@ -152,7 +176,15 @@ async fn jsonrpsee_server(bind: &str) -> Result<(), String> {
 async fn osmp_server(bind: &str, options: ServerOptions) -> Result<(), String> {
     let mut limits = Limits::default();
     limits.connections.max_sessions = MAX_CONNECTIONS as usize;
-    let mut builder = Server::builder().no_tls().bind(bind).limits(limits).instruction_set(BenchServer::new(BenchSet));
+    if !options.default_limits {
+        limits.connections.max_sessions_per_address = MAX_CONNECTIONS as usize;
+    }
+    let builder = if options.tls {
+        Server::builder().tls(crate::tls::Identity::for_server()?.osmp()?)
+    } else {
+        Server::builder().no_tls()
+    };
+    let mut builder = builder.bind(bind).limits(limits).instruction_set(BenchServer::new(BenchSet));
     if options.accounts {
         let mut users = osmp::auth::Users::new();
         users.add_password(BENCH_USER, BENCH_PASSWORD).map_err(|e| e.to_string())?;

@@ -89,10 +89,6 @@ impl Targets {
     }
 
     /// Notes osmp's memory per idle `wss://` session, in bytes.
-    #[cfg_attr(
-        not(test),
-        expect(dead_code, reason = "the wss memory scenario (tls.rs) will feed it; remove this once it does")
-    )]
     pub fn note_tls_session_memory(&mut self, bytes: f64) {
         self.tls_session = Some(bytes);
     }
@@ -103,10 +99,6 @@ impl Targets {
     }
 
     /// Notes the TLS handshake figures of the servers that ran (osmp and the baseline count).
-    #[cfg_attr(
-        not(test),
-        expect(dead_code, reason = "the handshakes scenario (handshakes.rs) will feed it; remove this once it does")
-    )]
     pub fn note_handshakes(&mut self, figures: &[HandshakeFigures]) {
         self.handshakes = figures.to_vec();
     }

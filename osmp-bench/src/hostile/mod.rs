@@ -157,7 +157,8 @@ pub async fn run(attacks: &[Attack], settings: &Settings) -> Result<(), String> 
 }
 
 async fn trial(attack: Attack, settings: &Settings) -> Result<Trial, String> {
-    let options: &[&str] = if attack.needs_accounts() { &["--accounts"] } else { &[] };
+    let options: &[&str] =
+        if attack.needs_accounts() { &["--default-limits", "--accounts"] } else { &["--default-limits"] };
     let server = ServerProcess::start_with(Kind::Osmp, options)?;
     let sampler = Sampler::start(server.pid());
     let control = Control::start(format!("ws://{}/osmp/v1", server.addr), attack.needs_accounts())?;
