@@ -298,7 +298,7 @@ mod tests {
         assert_eq!(
             problems,
             [
-                "unknown argument `nmae` of `#[command]`, expected one of `name`, `alias`, `aliases`, `version`, `stream`, `crate`",
+                "unknown argument `nmae` of `#[command]`, expected one of `name`, `alias`, `aliases`, `version`, `stream`, `crate`; did you mean `name`?",
                 "duplicate argument `name`: give it only once",
             ]
         );
