@@ -244,3 +244,66 @@ async fn transport_failure_ends_the_session_and_fails_calls() {
     assert!(matches!(error, super::CallError::Closed { .. }), "{error}");
     assert!(tokio::time::timeout(Duration::from_secs(5), h.session.closed()).await.is_ok());
 }
+
+/// A transport's writing half that counts its flushes (each one a write to the socket).
+struct CountingSink {
+    frames: mpsc::UnboundedSender<Frame>,
+    flushes: Arc<std::sync::atomic::AtomicUsize>,
+}
+
+impl futures_util::Sink<Frame> for CountingSink {
+    type Error = std::convert::Infallible;
+
+    fn poll_ready(
+        self: std::pin::Pin<&mut Self>,
+        _: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Result<(), Self::Error>> {
+        std::task::Poll::Ready(Ok(()))
+    }
+
+    fn start_send(self: std::pin::Pin<&mut Self>, frame: Frame) -> Result<(), Self::Error> {
+        let _ = self.frames.unbounded_send(frame);
+        Ok(())
+    }
+
+    fn poll_flush(
+        self: std::pin::Pin<&mut Self>,
+        _: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Result<(), Self::Error>> {
+        self.flushes.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        std::task::Poll::Ready(Ok(()))
+    }
+
+    fn poll_close(
+        self: std::pin::Pin<&mut Self>,
+        _: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Result<(), Self::Error>> {
+        std::task::Poll::Ready(Ok(()))
+    }
+}
+
+/// What the engine's performance rests on: the replies to every frame one read brought go
+/// out together, in one write, as a hand-written server's would. On two workers, so that a
+/// writer running apart from the reader would be free to write each reply on its own.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_replies_to_what_one_read_brought_leave_in_one_write() {
+    let (mut to_engine, reader) = mpsc::channel(64);
+    for nr in 1..=16 {
+        to_engine.send(Ok(Frame::Text(format!(r#"{{"nr":{nr},"type":"cmd","id":"echo"}}"#)))).await.unwrap();
+    }
+    let (frames, mut written) = mpsc::unbounded();
+    let flushes = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let writer = CountingSink { frames, flushes: flushes.clone() };
+    let session = Session(SessionShared::new(SessionSetup::new(None, Arc::new(quiet_config()), Arc::default())));
+    let shutdown = CancellationToken::new();
+    let engine = tokio::spawn(run(session, Arc::new(TestHandler), reader, writer, shutdown.clone()));
+    for nr in 1..=16 {
+        let frame = tokio::time::timeout(Duration::from_secs(5), written.next()).await.unwrap().unwrap();
+        let Frame::Text(text) = frame else { panic!("a response, not {frame:?}") };
+        assert_eq!(serde_json::from_str::<Value>(&text).unwrap()["cmd-nr"], nr);
+    }
+    assert_eq!(flushes.load(std::sync::atomic::Ordering::SeqCst), 1, "sixteen replies, one write");
+    shutdown.cancel();
+    drop(to_engine);
+    tokio::time::timeout(Duration::from_secs(5), engine).await.unwrap().unwrap();
+}
