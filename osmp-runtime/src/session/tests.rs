@@ -282,9 +282,23 @@ impl futures_util::Sink<Frame> for CountingSink {
     }
 }
 
+/// Answers every command at once, after keeping the reader busy for 2 ms (as decoding
+/// a large parameter would).
+struct Sluggish;
+
+impl PeerHandler for Sluggish {
+    type Future = Running;
+
+    fn dispatch(&self, _session: &Session, _command: IncomingCommand) -> Running {
+        std::thread::sleep(Duration::from_millis(2));
+        Box::pin(std::future::ready(ok_with(None)))
+    }
+}
+
 /// What the engine's performance rests on: the replies to every frame one read brought go
-/// out together, in one write, as a hand-written server's would. On two workers, so that a
-/// writer running apart from the reader would be free to write each reply on its own.
+/// out together, in one write, as a hand-written server's would, even on two workers and
+/// with a reader kept busy (a writer free to run beside the reader could write the first
+/// reply alone while the reader is still at the second).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_replies_to_what_one_read_brought_leave_in_one_write() {
     let (mut to_engine, reader) = mpsc::channel(64);
@@ -296,7 +310,7 @@ async fn the_replies_to_what_one_read_brought_leave_in_one_write() {
     let writer = CountingSink { frames, flushes: flushes.clone() };
     let session = Session(SessionShared::new(SessionSetup::new(None, Arc::new(quiet_config()), Arc::default())));
     let shutdown = CancellationToken::new();
-    let engine = tokio::spawn(run(session, Arc::new(TestHandler), reader, writer, shutdown.clone()));
+    let engine = tokio::spawn(run(session, Arc::new(Sluggish), reader, writer, shutdown.clone()));
     for nr in 1..=16 {
         let frame = tokio::time::timeout(Duration::from_secs(5), written.next()).await.unwrap().unwrap();
         let Frame::Text(text) = frame else { panic!("a response, not {frame:?}") };
