@@ -234,17 +234,7 @@ async fn run(options: &Options) -> Result<(), String> {
         println!("## echo");
         println!("{ECHO_HEADER}");
         for scenario in echo_wanted {
-            let mut results: Vec<(Kind, EchoResult)> = Vec::new();
-            for &kind in &options.servers {
-                let server = ServerProcess::start(kind)?;
-                let result = load::run_echo(&server, &scenario.load, &timing)
-                    .await
-                    .map_err(|error| format!("{} on {}: {error}", scenario.name, kind.name()))?;
-                drop(server);
-                let baseline = results.iter().find(|(kind, _)| *kind == Kind::Baseline).map(|(_, r)| r);
-                println!("{}", echo_row(scenario.title, kind, &result, baseline));
-                results.push((kind, result));
-            }
+            let results = echo_scenario(options, scenario.name, scenario, &timing, ServerProcess::start).await?;
             targets.note_echo(scenario.name, &results);
             echo_figures.push(chart::EchoFigures::new("ws", scenario.name, &results));
         }
@@ -373,6 +363,29 @@ interval, divided by the requests answered in it; B/req: the bytes they asked fo
     "allocs/req, B/req: not counted in this build (counting costs the servers 10-20% CPU per request); \
 --features count-allocations counts every heap allocation in the server's process during the measured interval"
 };
+
+/// Runs one echo scenario against each server `start` starts, printing a row for each
+/// (its ratios to the baseline, which runs first); `name` names it in errors.
+pub(crate) async fn echo_scenario(
+    options: &Options,
+    name: &str,
+    scenario: &EchoScenario,
+    timing: &Timing,
+    start: impl Fn(Kind) -> Result<ServerProcess, String>,
+) -> Result<Vec<(Kind, EchoResult)>, String> {
+    let mut results: Vec<(Kind, EchoResult)> = Vec::new();
+    for &kind in &options.servers {
+        let server = start(kind)?;
+        let result = load::run_echo(&server, &scenario.load, timing)
+            .await
+            .map_err(|error| format!("{name} on {}: {error}", kind.name()))?;
+        drop(server);
+        let baseline = results.iter().find(|(kind, _)| *kind == Kind::Baseline).map(|(_, r)| r);
+        println!("{}", echo_row(scenario.title, kind, &result, baseline));
+        results.push((kind, result));
+    }
+    Ok(results)
+}
 
 fn echo_row(title: &str, kind: Kind, result: &EchoResult, baseline: Option<&EchoResult>) -> String {
     format!(

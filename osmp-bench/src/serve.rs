@@ -14,7 +14,7 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 use tokio::io::{AsyncRead, AsyncWrite};
-use tokio::net::TcpListener;
+use tokio::net::{TcpListener, TcpStream};
 use tokio_tungstenite::tungstenite::Message;
 
 use crate::Kind;
@@ -74,6 +74,15 @@ pub fn announce(port: u16) {
 // baseline: what tokio-tungstenite and serde_json allow, with no framework in between.
 
 async fn baseline(bind: &str) -> Result<(), String> {
+    accept_each(bind, |stream| {
+        tokio::spawn(baseline_connection(stream));
+    })
+    .await
+}
+
+/// Listens on `bind`, announces the port and hands every connection, with Nagle's
+/// algorithm off, to `connection`; runs until the process exits.
+pub async fn accept_each(bind: &str, mut connection: impl FnMut(TcpStream)) -> Result<(), String> {
     let listener = TcpListener::bind(bind).await.map_err(|e| e.to_string())?;
     announce(listener.local_addr().map_err(|e| e.to_string())?.port());
     loop {
@@ -82,7 +91,7 @@ async fn baseline(bind: &str) -> Result<(), String> {
             continue;
         };
         let _ = stream.set_nodelay(true);
-        tokio::spawn(baseline_connection(stream));
+        connection(stream);
     }
 }
 

@@ -6,8 +6,8 @@
 
 use crate::extra::{self, MemoryResult};
 use crate::handshakes::{self, HandshakeResult};
-use crate::load::{self, EchoResult, ServerProcess, Timing};
-use crate::{echo_row, mib, ratio, EchoScenario, Kind, Options};
+use crate::load::{EchoResult, ServerProcess, Timing};
+use crate::{mib, ratio, EchoScenario, Kind, Options};
 
 /// Each TLS echo scenario and the plain one whose load it repeats.
 const ECHO: [(&str, &str); 3] = [("wss-16x16", "16x16"), ("wss-64x4", "64x4"), ("wss-1000x1", "1000x1")];
@@ -80,18 +80,7 @@ async fn echo_table(
     println!("{}", crate::ECHO_HEADER);
     let mut all = Vec::new();
     for (name, scenario) in scenarios {
-        let mut results: Vec<(Kind, EchoResult)> = Vec::new();
-        for &kind in &options.servers {
-            let server = start_tls(kind)?;
-            let result = load::run_echo(&server, &scenario.load, timing)
-                .await
-                .map_err(|error| format!("{name} on {}: {error}", kind.name()))?;
-            drop(server);
-            let baseline = results.iter().find(|(kind, _)| *kind == Kind::Baseline).map(|(_, r)| r);
-            println!("{}", echo_row(scenario.title, kind, &result, baseline));
-            results.push((kind, result));
-        }
-        all.push((*name, results));
+        all.push((*name, crate::echo_scenario(options, name, scenario, timing, start_tls).await?));
     }
     println!();
     Ok(all)

@@ -4,31 +4,21 @@
 //! Each TLS handshake runs on the connection's own task, as osmp's does, so that a slow
 //! handshake holds up no other connection.
 
-use std::time::Duration;
-
-use tokio::net::TcpListener;
-
-use super::{announce, baseline_connection, jsonrpsee_config, jsonrpsee_methods};
+use super::{accept_each, baseline_connection, jsonrpsee_config, jsonrpsee_methods};
 use crate::tls::Identity;
 
 /// The baseline behind TLS: the same connection code as over `ws://`.
 pub async fn baseline(bind: &str) -> Result<(), String> {
     let acceptor = Identity::for_server()?.acceptor()?;
-    let listener = TcpListener::bind(bind).await.map_err(|e| e.to_string())?;
-    announce(listener.local_addr().map_err(|e| e.to_string())?.port());
-    loop {
-        let Ok((stream, _)) = listener.accept().await else {
-            tokio::time::sleep(Duration::from_millis(10)).await;
-            continue;
-        };
-        let _ = stream.set_nodelay(true);
+    accept_each(bind, |stream| {
         let acceptor = acceptor.clone();
         tokio::spawn(async move {
             if let Ok(stream) = acceptor.accept(stream).await {
                 baseline_connection(stream).await;
             }
         });
-    }
+    })
+    .await
 }
 
 /// jsonrpsee behind TLS. Its `Server` listens on TCP only, but it exports what that server
@@ -45,14 +35,7 @@ pub async fn jsonrpsee(bind: &str) -> Result<(), String> {
     let services = Server::builder().set_config(jsonrpsee_config()).to_service_builder();
     // Held until the process exits: dropping the handle would stop every session.
     let (stop, _handle) = stop_channel();
-    let listener = TcpListener::bind(bind).await.map_err(|e| e.to_string())?;
-    announce(listener.local_addr().map_err(|e| e.to_string())?.port());
-    loop {
-        let Ok((stream, _)) = listener.accept().await else {
-            tokio::time::sleep(Duration::from_millis(10)).await;
-            continue;
-        };
-        let _ = stream.set_nodelay(true);
+    accept_each(bind, |stream| {
         let acceptor = acceptor.clone();
         // One service per connection, as `Server::start` makes one: it numbers the
         // connection and shares the connection limit.
@@ -62,5 +45,6 @@ pub async fn jsonrpsee(bind: &str) -> Result<(), String> {
                 let _ = serve(stream, service).await;
             }
         });
-    }
+    })
+    .await
 }
