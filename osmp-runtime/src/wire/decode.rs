@@ -16,7 +16,8 @@ use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqA
 use serde::Deserialize;
 
 use super::message::{
-    Cancel, CancelTarget, Command, Event, EventBody, EventItem, Message, Nr, Response, Status, StreamMessage,
+    Cancel, CancelTarget, Command, Event, EventBody, EventItem, Message, MessageKind, Nr, Response, Status,
+    StreamMessage,
 };
 use super::Payload;
 
@@ -120,7 +121,7 @@ fn check_depth(json: &str) -> Result<(), DecodeError> {
 #[derive(Default)]
 struct Envelope {
     nr: Option<Nr>,
-    kind: Option<Kind>,
+    kind: Option<TypeField>,
     id: Option<String>,
     data: Option<Payload>,
     cmd_nr: Option<Nr>,
@@ -131,10 +132,11 @@ struct Envelope {
 
 impl Envelope {
     fn into_message(self) -> Result<Message, DecodeError> {
-        let kind = self.kind.ok_or(DecodeError::MissingField { field: "type", kind: "any" })?;
+        let TypeField(kind) = self.kind.ok_or(DecodeError::MissingField { field: "type", kind: "any" })?;
+        let kind = kind.map_err(DecodeError::UnknownType)?;
         let nr = self.nr.unwrap_or(0);
         match kind {
-            Kind::Cmd => Ok(Message::Cmd(Command {
+            MessageKind::Cmd => Ok(Message::Cmd(Command {
                 nr: self.nr.ok_or(DecodeError::MissingField { field: "nr", kind: "cmd" })?,
                 id: match self.id {
                     Some(id) if !id.is_empty() => id,
@@ -142,7 +144,7 @@ impl Envelope {
                 },
                 data: self.data.filter(|data| !data.is_null()),
             })),
-            Kind::Response => Ok(Message::Response(Response {
+            MessageKind::Response => Ok(Message::Response(Response {
                 nr,
                 id: self.id,
                 cmd_nr: self.cmd_nr.ok_or(DecodeError::MissingField { field: "cmd-nr", kind: "response" })?,
@@ -156,19 +158,18 @@ impl Envelope {
                 result: self.result.or(self.reason),
                 data: self.data.filter(|data| !data.is_null()),
             })),
-            Kind::Stream => Ok(Message::Stream(StreamMessage {
+            MessageKind::Stream => Ok(Message::Stream(StreamMessage {
                 nr,
                 cmd_nr: self.cmd_nr.ok_or(DecodeError::MissingField { field: "cmd-nr", kind: "stream" })?,
                 id: self.id,
                 data: self.data.filter(|data| !data.is_null()),
             })),
-            Kind::Event => Ok(Message::Event(Event { nr, body: event_body(self.id, self.data)? })),
-            Kind::Cancel => {
+            MessageKind::Event => Ok(Message::Event(Event { nr, body: event_body(self.id, self.data)? })),
+            MessageKind::Cancel => {
                 let data = self.data.ok_or(DecodeError::MissingField { field: "data", kind: "cancel" })?;
                 let CancelData { cmds } = data.decode()?;
                 Ok(Message::Cancel(Cancel { nr, target: cmds }))
             }
-            Kind::Unknown(kind) => Err(DecodeError::UnknownType(kind)),
         }
     }
 }
@@ -271,32 +272,14 @@ impl<'de> Deserialize<'de> for LenientText {
     }
 }
 
-/// The `type` of a message, matched without regard to ASCII case and read without copying
-/// (it is read for every message).
-enum Kind {
-    Cmd,
-    Response,
-    Stream,
-    Event,
-    Cancel,
-    /// What the peer wrote, for the error.
-    Unknown(String),
-}
+/// The `type` field as read, without copying it (it is read for every message): a known
+/// kind, or what the peer wrote, for the error.
+struct TypeField(Result<MessageKind, String>);
 
-impl<'de> Deserialize<'de> for Kind {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Kind, D::Error> {
-        const KINDS: [(&str, Kind); 5] = [
-            ("cmd", Kind::Cmd),
-            ("response", Kind::Response),
-            ("stream", Kind::Stream),
-            ("event", Kind::Event),
-            ("cancel", Kind::Cancel),
-        ];
+impl<'de> Deserialize<'de> for TypeField {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<TypeField, D::Error> {
         let CowStr(text) = CowStr::deserialize(deserializer)?;
-        Ok(KINDS
-            .into_iter()
-            .find(|(name, _)| name.eq_ignore_ascii_case(&text))
-            .map_or_else(|| Kind::Unknown(text.into_owned()), |(_, kind)| kind))
+        Ok(TypeField(MessageKind::parse(&text).ok_or_else(|| text.into_owned())))
     }
 }
 

@@ -125,6 +125,14 @@ pub enum MessageKind {
 }
 
 impl MessageKind {
+    const ALL: [MessageKind; 5] =
+        [MessageKind::Cmd, MessageKind::Response, MessageKind::Stream, MessageKind::Event, MessageKind::Cancel];
+
+    /// The kind a wire name names, ignoring ASCII case (Json.NET peers may write `"CMD"`).
+    pub(crate) fn parse(name: &str) -> Option<MessageKind> {
+        MessageKind::ALL.into_iter().find(|kind| kind.as_str().eq_ignore_ascii_case(name))
+    }
+
     /// The wire name.
     pub fn as_str(self) -> &'static str {
         match self {
