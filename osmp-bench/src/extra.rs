@@ -59,12 +59,12 @@ pub async fn memory(server: &ServerProcess, sessions: usize) -> Result<MemoryRes
 // Event fan-out: one event to many subscribed sessions; then a sustained storm.
 
 pub struct FanOutResult {
-    pub sessions: usize,
     /// For each emitted event: microseconds from the emit until the last session had it.
     pub last_delivery: Vec<f64>,
     /// For each emitted event: the median session's delay, in microseconds.
     pub median_delivery: Vec<f64>,
-    pub storm: StormResult,
+    /// osmp only: the baseline does not batch events.
+    pub storm: Option<StormResult>,
 }
 
 pub struct StormResult {
@@ -82,11 +82,13 @@ struct Counters {
     messages: AtomicU64,
 }
 
+/// Subscribes `sessions` clients to `tick`, fires `repeats` single events and measures when
+/// each session had each; then, for osmp, a storm of events for `storm_seconds`.
 pub async fn fan_out(
     server: &ServerProcess,
     sessions: usize,
     repeats: usize,
-    storm_seconds: f64,
+    storm_seconds: Option<f64>,
 ) -> Result<FanOutResult, String> {
     let mut subscribers = connect_many(server, sessions).await?;
     subscribe_all(&mut subscribers, "tick").await?;
@@ -108,7 +110,7 @@ pub async fn fan_out(
         // goes out at once, as a single event.
         tokio::time::sleep(Duration::from_millis(300)).await;
         nr += 1;
-        call(&mut trigger, Kind::Osmp, command(nr, "fire", &json!({"seq": seq})), nr).await?;
+        call(&mut trigger, server.kind, command(nr, "fire", &json!({"seq": seq})), nr).await?;
         let mut samples = Vec::with_capacity(sessions);
         while samples.len() < sessions {
             match tokio::time::timeout(Duration::from_secs(10), delays.recv()).await {
@@ -122,13 +124,29 @@ pub async fn fan_out(
         median_delivery.push(samples[samples.len() / 2] as f64);
     }
 
+    let storm = match storm_seconds {
+        Some(seconds) => Some(storm(server, &mut trigger, nr + 1, &counters, seconds).await?),
+        None => None,
+    };
+    receivers.iter().for_each(|task| task.abort());
+    Ok(FanOutResult { last_delivery, median_delivery, storm })
+}
+
+/// Has the server emit events back to back for `seconds` (command `nr`, on `trigger`) and
+/// counts what the subscribed sessions receive until the count stops moving.
+async fn storm(
+    server: &ServerProcess,
+    trigger: &mut Ws,
+    nr: u64,
+    counters: &Counters,
+    seconds: f64,
+) -> Result<StormResult, String> {
     tokio::time::sleep(Duration::from_millis(300)).await;
     counters.events.store(0, Ordering::Relaxed);
     counters.messages.store(0, Ordering::Relaxed);
     let cpu_before = server.cpu();
     let start = Instant::now();
-    nr += 1;
-    let reply = call(&mut trigger, Kind::Osmp, command(nr, "storm", &json!({"seconds": storm_seconds})), nr).await?;
+    let reply = call(trigger, Kind::Osmp, command(nr, "storm", &json!({ "seconds": seconds })), nr).await?;
     let emitted = serde_json::from_str::<serde_json::Value>(&reply).map_err(|e| e.to_string())?["data"]["events"]
         .as_u64()
         .unwrap_or(0);
@@ -145,19 +163,16 @@ pub async fn fan_out(
             break;
         }
     }
-    let server_cpu = server.cpu().saturating_sub(cpu_before);
-    let storm = StormResult {
+    Ok(StormResult {
         seconds: last_change.as_secs_f64(),
         emitted,
         delivered,
         messages: counters.messages.load(Ordering::Relaxed),
-        server_cpu,
-    };
-    receivers.iter().for_each(|task| task.abort());
-    Ok(FanOutResult { sessions, last_delivery, median_delivery, storm })
+        server_cpu: server.cpu().saturating_sub(cpu_before),
+    })
 }
 
-/// Subscribes each OSMP session to `event` (with command number 1), 128 at a time.
+/// Subscribes each session (osmp's or the baseline's) to `event` (with command number 1), 128 at a time.
 pub async fn subscribe_all(sessions: &mut [Ws], event: &str) -> Result<(), String> {
     let subscribe = json!({ "event": event });
     futures_util::stream::iter(sessions.iter_mut())

@@ -267,31 +267,8 @@ async fn run(options: &Options) -> Result<(), String> {
     let wss = wss::run(options, &scenarios, &timing, memory_sessions).await?;
     note_wss(&wss, &mut targets, &mut echo_figures);
 
-    if options.wants("fanout") && options.servers.contains(&Kind::Osmp) {
-        let (sessions, repeats, storm) = if options.quick { (1_000, 3, 1.0) } else { (1_000, 10, 3.0) };
-        let server = ServerProcess::start(Kind::Osmp)?;
-        let result = extra::fan_out(&server, sessions, repeats, storm).await.map_err(|e| format!("fan-out: {e}"))?;
-        drop(server);
-        let last = &result.last_delivery;
-        println!("## event fan-out (osmp): {} subscribed sessions, {} single events", result.sessions, last.len());
-        println!(
-            "emit → last session:   median {:.1} ms, worst {:.1} ms   (emit → median session: {:.1} ms)",
-            median(last) / 1e3,
-            last.iter().copied().fold(0.0, f64::max) / 1e3,
-            median(&result.median_delivery) / 1e3
-        );
-        let storm = &result.storm;
-        println!(
-            "storm, 200 ms batching: {:.0} events/s emitted, {:.0} deliveries/s in {:.0} messages/s ({:.1}% of \
-             emitted×sessions), server CPU {:.2} µs per delivery",
-            storm.emitted as f64 / storm.seconds,
-            storm.delivered as f64 / storm.seconds,
-            storm.messages as f64 / storm.seconds,
-            100.0 * storm.delivered as f64 / (storm.emitted * result.sessions as u64).max(1) as f64,
-            storm.server_cpu.as_secs_f64() * 1e6 / storm.delivered.max(1) as f64
-        );
-        println!();
-        targets.note_fan_out(median(last));
+    if options.wants("fanout") {
+        fan_out(options, &mut targets).await?;
     }
 
     // Only when named: it needs a RabbitMQ broker.
@@ -424,6 +401,47 @@ fn median(values: &[f64]) -> f64 {
     let mut sorted = values.to_vec();
     sorted.sort_by(f64::total_cmp);
     sorted.get(sorted.len() / 2).copied().unwrap_or(f64::NAN)
+}
+
+/// Event fan-out to 1,000 sessions: the baseline's broadcast, then osmp's (with its storm).
+async fn fan_out(options: &Options, targets: &mut Targets) -> Result<(), String> {
+    let (sessions, repeats, storm) = if options.quick { (1_000, 3, 1.0) } else { (1_000, 10, 3.0) };
+    let mut baseline_last = None;
+    for kind in [Kind::Baseline, Kind::Osmp] {
+        if !options.servers.contains(&kind) {
+            continue;
+        }
+        let server = ServerProcess::start(kind)?;
+        let storm = (kind == Kind::Osmp).then_some(storm);
+        let result = extra::fan_out(&server, sessions, repeats, storm).await.map_err(|e| format!("fan-out: {e}"))?;
+        drop(server);
+        let last = median(&result.last_delivery);
+        println!("## event fan-out ({}): {} subscribed sessions, {} single events", kind.name(), sessions, repeats);
+        println!(
+            "emit → last session:   median {:.1} ms, worst {:.1} ms   (emit → median session: {:.1} ms){}",
+            last / 1e3,
+            result.last_delivery.iter().copied().fold(0.0, f64::max) / 1e3,
+            median(&result.median_delivery) / 1e3,
+            baseline_last.map(|baseline| format!("   {:.2}× the baseline's", last / baseline)).unwrap_or_default()
+        );
+        if let Some(storm) = &result.storm {
+            println!(
+                "storm, 200 ms batching: {:.0} events/s emitted, {:.0} deliveries/s in {:.0} messages/s ({:.1}% of \
+                 emitted×sessions), server CPU {:.2} µs per delivery",
+                storm.emitted as f64 / storm.seconds,
+                storm.delivered as f64 / storm.seconds,
+                storm.messages as f64 / storm.seconds,
+                100.0 * storm.delivered as f64 / (storm.emitted * sessions as u64).max(1) as f64,
+                storm.server_cpu.as_secs_f64() * 1e6 / storm.delivered.max(1) as f64
+            );
+        }
+        println!();
+        match kind {
+            Kind::Baseline => baseline_last = Some(last),
+            _ => targets.note_fan_out(last, baseline_last),
+        }
+    }
+    Ok(())
 }
 
 /// What the `wss://` scenarios measured, for the targets and the chart.

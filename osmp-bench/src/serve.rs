@@ -6,6 +6,7 @@
 
 mod wss;
 
+use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use futures_util::{FutureExt, SinkExt, StreamExt};
@@ -15,7 +16,9 @@ use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::mpsc;
 use tokio_tungstenite::tungstenite::Message;
+use tokio_tungstenite::WebSocketStream;
 
 use crate::Kind;
 
@@ -96,55 +99,134 @@ pub async fn accept_each(bind: &str, mut connection: impl FnMut(TcpStream)) -> R
 }
 
 /// Parses each text frame into a `serde_json::Value` and answers it. Replies to every
-/// frame that is already readable go out together: fed one by one, flushed once.
+/// frame that is already readable go out together: fed one by one, flushed once. A
+/// connection that subscribed (`event-subscribe`) also writes the events `fire` broadcasts.
 async fn baseline_connection<S: AsyncRead + AsyncWrite + Unpin>(stream: S) {
     let Ok(mut ws) = tokio_tungstenite::accept_async(stream).await else { return };
-    let mut nr = 0u64;
-    while let Some(mut message) = ws.next().await {
-        loop {
-            match message {
-                Ok(Message::Text(text)) => {
-                    for reply in baseline_replies(&text, &mut nr) {
-                        if ws.feed(Message::text(reply)).await.is_err() {
-                            return;
-                        }
-                    }
-                }
-                Ok(Message::Close(_)) | Err(_) => return,
-                Ok(_) => {}
-            }
-            match ws.next().now_or_never() {
-                Some(Some(next)) => message = next,
-                Some(None) => return,
-                None => break,
-            }
-        }
-        if ws.flush().await.is_err() {
+    let mut session = BaselineSession::default();
+    loop {
+        let incoming = match session.events.as_mut() {
+            None => Incoming::Frame(ws.next().await),
+            Some(events) => tokio::select! {
+                frame = ws.next() => Incoming::Frame(frame),
+                Some(data) = events.recv() => Incoming::Event(data),
+            },
+        };
+        let written = match incoming {
+            Incoming::Frame(None) => return,
+            Incoming::Frame(Some(message)) => baseline_answer(&mut ws, &mut session, message).await,
+            Incoming::Event(data) => baseline_events(&mut ws, &mut session, data).await,
+        };
+        if !written || ws.flush().await.is_err() {
             return;
         }
     }
 }
 
-/// `echo` answers its data; `flood` answers `count` stream messages, then a response.
-fn baseline_replies(text: &str, nr: &mut u64) -> Vec<String> {
+/// What a baseline connection keeps between frames.
+#[derive(Default)]
+struct BaselineSession {
+    /// The last message number it sent.
+    nr: u64,
+    /// The events broadcast to it, once it subscribed.
+    events: Option<mpsc::UnboundedReceiver<Arc<str>>>,
+}
+
+/// What a baseline connection woke up for.
+enum Incoming {
+    Frame(Option<Result<Message, tokio_tungstenite::tungstenite::Error>>),
+    Event(Arc<str>),
+}
+
+/// The connections that subscribed, for `fire` to broadcast to: what a server without a
+/// framework would keep.
+static BASELINE_SUBSCRIBERS: Mutex<Vec<mpsc::UnboundedSender<Arc<str>>>> = Mutex::new(Vec::new());
+
+/// Feeds the replies to `message` and to every frame already readable after it; false when
+/// the connection is done.
+async fn baseline_answer<S: AsyncRead + AsyncWrite + Unpin>(
+    ws: &mut WebSocketStream<S>,
+    session: &mut BaselineSession,
+    mut message: Result<Message, tokio_tungstenite::tungstenite::Error>,
+) -> bool {
+    loop {
+        match message {
+            Ok(Message::Text(text)) => {
+                for reply in baseline_replies(&text, session) {
+                    if ws.feed(Message::text(reply)).await.is_err() {
+                        return false;
+                    }
+                }
+            }
+            Ok(Message::Close(_)) | Err(_) => return false,
+            Ok(_) => {}
+        }
+        match ws.next().now_or_never() {
+            Some(Some(next)) => message = next,
+            Some(None) => return false,
+            None => return true,
+        }
+    }
+}
+
+/// Feeds the `tick` event with `data`, and every other one already waiting.
+async fn baseline_events<S: AsyncRead + AsyncWrite + Unpin>(
+    ws: &mut WebSocketStream<S>,
+    session: &mut BaselineSession,
+    mut data: Arc<str>,
+) -> bool {
+    loop {
+        session.nr += 1;
+        let event = format!(r#"{{"type":"event","id":"tick","nr":{},"data":{data}}}"#, session.nr);
+        if ws.feed(Message::text(event)).await.is_err() {
+            return false;
+        }
+        match session.events.as_mut().map(mpsc::UnboundedReceiver::try_recv) {
+            Some(Ok(next)) => data = next,
+            _ => return true,
+        }
+    }
+}
+
+/// `echo` answers its data; `flood` answers `count` stream messages, then a response;
+/// `event-subscribe` subscribes the connection to every event; `fire` broadcasts a `tick`
+/// event stamped with the server's clock to the subscribed connections.
+fn baseline_replies(text: &str, session: &mut BaselineSession) -> Vec<String> {
     let Ok(mut command) = serde_json::from_str::<Value>(text) else { return Vec::new() };
     let cmd_nr = command["nr"].take();
     let id = command["id"].take();
-    let data = command["data"].take();
+    let mut data = command["data"].take();
     let mut replies = Vec::new();
     if id == "flood" {
         let total = data["count"].as_u64().unwrap_or(0);
         for value in 1..=total {
-            *nr += 1;
+            session.nr += 1;
             let data = json!({"type": "progress", "value": value, "total": total});
-            replies.push(json!({"type": "stream", "id": id, "nr": *nr, "cmd-nr": cmd_nr, "data": data}).to_string());
+            replies.push(
+                json!({"type": "stream", "id": id, "nr": session.nr, "cmd-nr": cmd_nr, "data": data}).to_string(),
+            );
         }
+    } else if id == "event-subscribe" && session.events.is_none() {
+        let (sender, events) = mpsc::unbounded_channel();
+        lock(&BASELINE_SUBSCRIBERS).push(sender);
+        session.events = Some(events);
+    } else if id == "fire" {
+        let tick: Arc<str> = json!({"micros": unix_micros(), "seq": data["seq"]}).to_string().into();
+        let mut subscribers = lock(&BASELINE_SUBSCRIBERS);
+        subscribers.retain(|subscriber| subscriber.send(tick.clone()).is_ok());
+        data = json!({"events": 1, "deliveries": subscribers.len()});
     }
-    *nr += 1;
+    session.nr += 1;
     replies.push(
-        json!({"type": "response", "id": id, "nr": *nr, "cmd-nr": cmd_nr, "status": "OK", "data": data}).to_string(),
+        json!({"type": "response", "id": id, "nr": session.nr, "cmd-nr": cmd_nr, "status": "OK", "data": data})
+            .to_string(),
     );
     replies
+}
+
+/// The subscriber list, also after a connection panicked while holding it.
+fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
 // ---------------------------------------------------------------------------------------
