@@ -1,10 +1,11 @@
 //! From a connection ready for a session to a running session: the `session-initiated`
 //! greeting, the event bus, then the engine.
 
+use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::Arc;
 
-use futures_util::{Sink, Stream};
+use futures_util::{FutureExt, Sink, Stream};
 use tracing::Instrument;
 
 use super::ServerShared;
@@ -17,24 +18,31 @@ use crate::wire::{EventItem, Payload, Timestamp};
 
 /// Runs the session of a connection the transport upgraded; its slot is given back when
 /// the session ends.
-pub(super) async fn serve_upgraded(shared: Arc<ServerShared>, upgraded: Upgraded) {
+///
+/// Not an `async fn`, and neither is [`run_session`]: an async function keeps its
+/// arguments in its future beside the future it awaits, so every layer between the
+/// connection's task and the engine would hold its own copy of the transport's halves for
+/// the whole session. Set up here, the returned future holds the engine's and little else.
+pub(super) fn serve_upgraded(shared: Arc<ServerShared>, upgraded: Upgraded) -> impl Future<Output = ()> + Send {
     let Upgraded { reader, writer, peer, slot } = upgraded;
     let account = Some(reader.account().clone());
-    run_session(&shared, reader, writer, Some(peer), account).await;
-    drop(slot);
+    // `map`, not an `async` block awaiting it: awaiting a captured future moves it into a
+    // second slot of the block's own future, which would double the session's task.
+    run_session(&shared, reader, writer, Some(peer), account).map(move |_reason| drop(slot))
 }
 
 /// Runs one session of the server over any transport: greets the peer, attaches the
-/// session to the event bus and runs the engine until the session ends. Returns why.
-pub(super) async fn run_session<R, W>(
+/// session to the event bus and runs the engine until the session ends. The future
+/// resolves to why it ended.
+pub(super) fn run_session<R, W>(
     shared: &ServerShared,
     reader: R,
     writer: W,
     peer: Option<SocketAddr>,
     account: Option<Arc<Account>>,
-) -> String
+) -> impl Future<Output = String> + Send + 'static
 where
-    R: Stream<Item = Result<Frame, CloseReason>> + Send,
+    R: Stream<Item = Result<Frame, CloseReason>> + Send + 'static,
     W: Sink<Frame> + Send + Unpin + 'static,
     W::Error: std::fmt::Display,
 {
@@ -47,17 +55,21 @@ where
     };
     let session = SessionShared::new(setup);
     let span = tracing::info_span!("session", id = %session.id);
-    async move {
+    let attached = span.in_scope(|| {
         tracing::info!("session started");
-        let _attached = shared.events.attach(&session);
+        let attached = shared.events.attach(&session);
         send_session_initiated(&session, shared.auth.as_deref());
-        let handler = Arc::new(shared.handler.for_session());
-        let reason = session::run(Session(session), handler, reader, writer, shared.shutdown.child_token()).await;
-        tracing::info!(%reason, "session ended");
-        reason
-    }
-    .instrument(span)
-    .await
+        attached
+    });
+    let handler = Arc::new(shared.handler.for_session());
+    let engine = session::run(Session(session), handler, reader, writer, shared.shutdown.child_token());
+    engine
+        .map(move |reason| {
+            drop(attached);
+            tracing::info!(%reason, "session ended");
+            reason
+        })
+        .instrument(span)
 }
 
 /// Runs the commands forwarded from a session elsewhere (see `ServerRef::serve_forwarded`):
