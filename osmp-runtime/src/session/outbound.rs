@@ -66,6 +66,10 @@ pub(crate) enum Overflow {
     DroppedOldest,
 }
 
+/// The most messages an idle session's queue keeps room for: after a burst the rest is
+/// given back, so that a burst long ago costs an idle session nothing.
+const RETAINED_QUEUE_CAPACITY: usize = 16;
+
 /// What the writer should do next.
 pub(crate) enum WriterTask {
     /// Write the messages swapped into the writer's batch, then flush.
@@ -258,7 +262,8 @@ impl Outbound {
     }
 
     /// Hands the writer its next task. Queued messages are swapped into `batch` (which the
-    /// writer has emptied), so the two buffers are reused instead of reallocated.
+    /// writer has emptied), so the buffers are reused instead of reallocated; before a wait
+    /// the writer's is handed back (see `State::keep_one_buffer`).
     pub(crate) fn next_task(&self, batch: &mut VecDeque<Message>) -> WriterTask {
         let mut state = lock(&self.state);
         let now = Instant::now();
@@ -279,6 +284,7 @@ impl Outbound {
         if let Some(reason) = state.close.clone() {
             return WriterTask::Close(reason);
         }
+        state.keep_one_buffer(batch);
         WriterTask::Wait(if state.events.is_empty() { None } else { state.window_until })
     }
 
@@ -332,6 +338,22 @@ pub(crate) struct QueueSizes {
 }
 
 impl State {
+    /// The writer is about to wait with its batch written (`batch` is empty): of the two
+    /// buffers the queue and the batch trade on every write, an idle session keeps one,
+    /// and no bigger than [`RETAINED_QUEUE_CAPACITY`] messages. The buffer goes back to the
+    /// queue, which then needs no allocation for what comes next; it is freed only if the
+    /// queue got one of its own meanwhile (messages queued while the writer wrote).
+    fn keep_one_buffer(&mut self, batch: &mut VecDeque<Message>) {
+        debug_assert!(batch.is_empty());
+        if self.queue.capacity() == 0 {
+            batch.shrink_to(RETAINED_QUEUE_CAPACITY);
+            std::mem::swap(&mut self.queue, batch);
+        } else {
+            *batch = VecDeque::new();
+            self.queue.shrink_to(RETAINED_QUEUE_CAPACITY);
+        }
+    }
+
     fn enqueue(&mut self, message: Message) {
         self.queue_bytes += message.size_estimate();
         self.queue.push_back(message);
@@ -378,6 +400,53 @@ mod tests {
             WriterTask::Write => batch.into(),
             _ => Vec::new(),
         }
+    }
+
+    /// The writer's loop, one turn: swap what is queued into `batch` and "write" it.
+    fn write_turn(outbound: &Outbound, batch: &mut VecDeque<Message>) -> usize {
+        match outbound.next_task(batch) {
+            WriterTask::Write => batch.drain(..).count(),
+            _ => 0,
+        }
+    }
+
+    fn buffers(outbound: &Outbound, batch: &VecDeque<Message>) -> (usize, usize) {
+        (lock(&outbound.state).queue.capacity(), batch.capacity())
+    }
+
+    #[test]
+    fn an_idle_writer_keeps_one_small_buffer() {
+        let outbound = Outbound::new(&SessionConfig::default(), &Limits::default());
+        let mut batch = VecDeque::new();
+        // A burst, written in one turn, then a turn with nothing to do.
+        for _ in 0..100 {
+            outbound.push_protocol_event(event("x")).unwrap();
+        }
+        assert_eq!(write_turn(&outbound, &mut batch), 100);
+        assert!(matches!(outbound.next_task(&mut batch), WriterTask::Wait(None)));
+        let (queue, writer) = buffers(&outbound, &batch);
+        assert_eq!(writer, 0, "the writer's buffer went back to the queue");
+        assert!((1..=RETAINED_QUEUE_CAPACITY).contains(&queue), "kept {queue} slots after the burst");
+
+        // Messages queued while the writer wrote: the queue got a buffer of its own, so the
+        // writer's is freed when it waits.
+        outbound.push_protocol_event(event("y")).unwrap();
+        assert!(matches!(outbound.next_task(&mut batch), WriterTask::Write));
+        outbound.push_protocol_event(event("z")).unwrap();
+        batch.clear();
+        assert_eq!(write_turn(&outbound, &mut batch), 1);
+        batch.clear();
+        assert!(matches!(outbound.next_task(&mut batch), WriterTask::Wait(None)));
+        let (queue, writer) = buffers(&outbound, &batch);
+        assert_eq!(writer, 0);
+        assert!(queue >= 1);
+
+        // And nothing is lost or reordered on the way.
+        for _ in 0..3 {
+            outbound.push_protocol_event(event("w")).unwrap();
+        }
+        let nrs: Vec<Nr> = take(&outbound).iter().map(Message::nr).collect();
+        assert_eq!(nrs, vec![103, 104, 105]);
     }
 
     #[test]
