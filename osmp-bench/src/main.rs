@@ -68,6 +68,12 @@ impl Kind {
     }
 }
 
+/// Locks `mutex`, also after a task panicked while holding it (the suite's shared tallies
+/// and lists stay usable).
+fn lock<T>(mutex: &std::sync::Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
 /// The start of a message, for error reports.
 fn excerpt(text: &str) -> &str {
     let cut = (0..=text.len().min(200)).rev().find(|&index| text.is_char_boundary(index)).unwrap_or(0);

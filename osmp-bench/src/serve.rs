@@ -6,7 +6,7 @@
 
 mod wss;
 
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use futures_util::{FutureExt, SinkExt, StreamExt};
@@ -20,7 +20,7 @@ use tokio::sync::mpsc;
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::WebSocketStream;
 
-use crate::Kind;
+use crate::{lock, Kind};
 
 /// Sessions every server accepts: the memory scenario holds 10,000.
 const MAX_CONNECTIONS: u32 = 20_000;
@@ -222,11 +222,6 @@ fn baseline_replies(text: &str, session: &mut BaselineSession) -> Vec<String> {
             .to_string(),
     );
     replies
-}
-
-/// The subscriber list, also after a connection panicked while holding it.
-fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
-    mutex.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
 // ---------------------------------------------------------------------------------------

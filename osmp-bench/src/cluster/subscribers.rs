@@ -2,7 +2,7 @@
 //! subscribed to `tick` on one node, each tallying what one step of the emitter sent: ticks
 //! received, frames, ticks out of order, and the latency of each from its emit.
 
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::{Arc, Mutex};
 
 use futures_util::StreamExt;
 use serde::Deserialize;
@@ -11,6 +11,7 @@ use tokio::task::JoinHandle;
 use tokio_tungstenite::tungstenite::Message;
 
 use crate::load::Ws;
+use crate::lock;
 use crate::serve::unix_micros;
 
 /// Ticks of step `k` are numbered from `k × STEP`: a tick says which step it belongs to.
@@ -118,10 +119,6 @@ impl Drop for Subscribers {
             task.abort();
         }
     }
-}
-
-fn lock(tally: &Mutex<Tally>) -> std::sync::MutexGuard<'_, Tally> {
-    tally.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
 #[derive(Deserialize)]
