@@ -1,61 +1,32 @@
-//! Counts every heap allocation of the process, for the suite's allocations per request,
-//! when built with the `count-allocations` feature.
+//! Counts the heap allocations of a server child between two questions of the load
+//! generator, for the suite's allocations per request.
 //!
-//! The counter wraps the system allocator of the whole binary, so the three servers under
-//! test (each a child process running this binary) and the load generator all carry it. It
-//! is not free: stats_alloc adds two locked atomic additions to every allocation and every
-//! free, which on the 2-core machine cost the servers 10-20% more CPU per echo request (up
-//! to 45% for osmp at 64×4) and so distort the throughput and CPU figures. Hence a feature,
-//! off by default: one build for timing, one for counting (the counts do not depend on it).
+//! Every process of the suite runs on the system allocator behind taktora-bounded-alloc's
+//! `CountingAllocator`, which counts only while its switch is on. Switched off (always in
+//! the load generator, and in a server child outside a counting interval) it costs each
+//! allocation one relaxed load of a flag that nobody writes, so the timing figures are the
+//! system allocator's. Switched on it adds a locked atomic addition to every allocation,
+//! which on two shared cores costs the servers 10-20% CPU per request: the load generator
+//! therefore counts in an interval of its own after the timed one (`crate::load::run_echo`).
 
-#[cfg(feature = "count-allocations")]
-use std::alloc::System;
-use std::ops::Sub;
+use taktora_bounded_alloc::CountingAllocator;
 
-#[cfg(feature = "count-allocations")]
-use stats_alloc::{StatsAlloc, INSTRUMENTED_SYSTEM};
-
-// stats_alloc holds the `unsafe impl GlobalAlloc`; this crate forbids unsafe code.
-#[cfg(feature = "count-allocations")]
+// The crate holds the `unsafe impl GlobalAlloc`; this crate forbids unsafe code.
 #[global_allocator]
-static GLOBAL: &StatsAlloc<System> = &INSTRUMENTED_SYSTEM;
+static GLOBAL: CountingAllocator = CountingAllocator::new();
 
-/// Whether this build counts allocations.
-pub const COUNTING: bool = cfg!(feature = "count-allocations");
-
-/// What the allocator has handed out since the process started (or between two readings).
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct Allocations {
-    /// Calls that obtained memory: `alloc`, `alloc_zeroed` and `realloc` (which may move).
-    pub count: u64,
-    /// Bytes those calls asked for (a `realloc` counts what it grew by).
-    pub bytes: u64,
+/// Sets the count to zero and starts counting this process's allocations: `alloc`,
+/// `alloc_zeroed` and `realloc` (which may move) calls, on any thread.
+pub fn start() {
+    GLOBAL.set_tracking(false);
+    GLOBAL.reset();
+    GLOBAL.set_tracking(true);
 }
 
-impl Allocations {
-    /// The process's totals so far; `None` in a build that does not count.
-    #[cfg(feature = "count-allocations")]
-    pub fn now() -> Option<Allocations> {
-        let stats = GLOBAL.stats();
-        Some(Allocations {
-            count: (stats.allocations + stats.reallocations) as u64,
-            bytes: stats.bytes_allocated as u64,
-        })
-    }
-
-    /// The process's totals so far; `None` in a build that does not count.
-    #[cfg(not(feature = "count-allocations"))]
-    pub fn now() -> Option<Allocations> {
-        None
-    }
-}
-
-impl Sub for Allocations {
-    type Output = Allocations;
-
-    fn sub(self, earlier: Allocations) -> Allocations {
-        Allocations { count: self.count.saturating_sub(earlier.count), bytes: self.bytes.saturating_sub(earlier.bytes) }
-    }
+/// Stops counting and returns the allocations made since [`start`].
+pub fn stop() -> u64 {
+    GLOBAL.set_tracking(false);
+    GLOBAL.alloc_count() as u64
 }
 
 #[cfg(test)]
@@ -63,17 +34,14 @@ mod tests {
     use super::*;
 
     #[test]
-    fn counts_only_when_built_to() {
-        let before = Allocations::now();
-        let buffer = std::hint::black_box(vec![1u8; 1000]);
-        let after = Allocations::now();
-        drop(buffer);
-        match after.zip(before) {
-            Some((after, before)) => {
-                let grown = after - before;
-                assert!(grown.count >= 1 && grown.bytes >= 1000, "{grown:?}");
-            }
-            None => assert!(!COUNTING && before.is_none()),
-        }
+    fn counts_between_start_and_stop_only() {
+        start();
+        let buffers: Vec<Vec<u8>> = (0..100).map(|i| std::hint::black_box(vec![1u8; 100 + i])).collect();
+        let counted = stop();
+        drop(buffers);
+        // The 100 buffers and the vector holding them; other tests' threads may add theirs.
+        assert!(counted >= 101, "{counted}");
+        let _ = std::hint::black_box(vec![1u8; 1000]);
+        assert_eq!(GLOBAL.alloc_count() as u64, counted, "counted after stop");
     }
 }

@@ -17,7 +17,6 @@ use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::{Connector, MaybeTlsStream, WebSocketStream};
 
-use crate::counting::Allocations;
 use crate::Kind;
 
 /// A client's WebSocket, over TLS when its server runs with `--tls`.
@@ -100,14 +99,27 @@ impl ServerProcess {
         crate::sys::rss_bytes(self.pid())
     }
 
-    /// The server's allocator totals since it started, `None` in a build that does not
-    /// count them. Blocks for the child's answer, a matter of microseconds: its standard
-    /// input is read by a thread outside its runtime.
-    pub fn allocations(&self) -> Result<Option<Allocations>, String> {
+    /// Asks the server to start counting its heap allocations (`crate::counting`). Blocks
+    /// for the child's answer, a matter of microseconds: its standard input is read by a
+    /// thread outside its runtime.
+    pub fn start_counting(&self) -> Result<(), String> {
+        self.with_control(crate::control::start_counting)
+    }
+
+    /// The heap allocations the server made since [`ServerProcess::start_counting`], which
+    /// stops the count.
+    pub fn allocations(&self) -> Result<u64, String> {
+        self.with_control(crate::control::ask_allocations)
+    }
+
+    /// Runs one question of `crate::control` on the child's pipes.
+    fn with_control<T>(
+        &self,
+        question: impl FnOnce(&mut ChildStdin, &mut BufReader<ChildStdout>) -> Result<T, String>,
+    ) -> Result<T, String> {
         let mut control = self.control.lock().map_err(|_| "the server's control pipe is poisoned")?;
         let (stdin, stdout) = control.as_mut().ok_or("the server's control pipe is closed")?;
-        crate::control::ask_allocations(stdin, stdout)
-            .map_err(|e| format!("{} server allocations: {e}", self.kind.name()))
+        question(stdin, stdout).map_err(|e| format!("{} server allocations: {e}", self.kind.name()))
     }
 
     /// Kills the server with SIGKILL, as a crash would: it closes nothing gracefully.
@@ -266,7 +278,8 @@ pub async fn call(ws: &mut Ws, kind: Kind, request: String, id: u64) -> Result<S
 
 const WARMING: u8 = 0;
 const MEASURING: u8 = 1;
-const STOPPING: u8 = 2;
+const COUNTING: u8 = 2;
+const STOPPING: u8 = 3;
 
 pub struct EchoLoad {
     pub connections: usize,
@@ -276,7 +289,10 @@ pub struct EchoLoad {
 
 pub struct Timing {
     pub warm_up: Duration,
+    /// The timed interval: throughput, latency and CPU.
     pub measure: Duration,
+    /// The interval after it in which the server counts its allocations.
+    pub count: Duration,
 }
 
 /// What one echo run measured.
@@ -286,8 +302,10 @@ pub struct EchoResult {
     /// Round-trip times in microseconds, sorted.
     pub latencies: Vec<u32>,
     pub server_cpu: Duration,
-    /// What the server allocated during the measured interval (`None`: not counted).
-    pub server_allocations: Option<Allocations>,
+    /// The heap allocations of the server's process in the counting interval that follows
+    /// the timed one, and the requests answered in it.
+    pub server_allocations: u64,
+    pub counted_requests: u64,
 }
 
 impl EchoResult {
@@ -303,12 +321,10 @@ impl EchoResult {
         self.server_cpu.as_secs_f64() * 1e6 / self.requests.max(1) as f64
     }
 
+    /// Heap allocations per request in the server's process (`None` if the counting
+    /// interval answered no request).
     pub fn allocations_per_request(&self) -> Option<f64> {
-        self.server_allocations.map(|a| a.count as f64 / self.requests.max(1) as f64)
-    }
-
-    pub fn bytes_per_request(&self) -> Option<f64> {
-        self.server_allocations.map(|a| a.bytes as f64 / self.requests.max(1) as f64)
+        (self.counted_requests > 0).then(|| self.server_allocations as f64 / self.counted_requests as f64)
     }
 }
 
@@ -331,25 +347,39 @@ pub async fn run_echo(server: &ServerProcess, load: &EchoLoad, timing: &Timing) 
         .collect();
 
     tokio::time::sleep(timing.warm_up).await;
-    let allocations_before = server.allocations()?;
     let cpu_before = server.cpu();
     let start = Instant::now();
     phase.store(MEASURING, Ordering::Relaxed);
     tokio::time::sleep(timing.measure).await;
-    phase.store(STOPPING, Ordering::Relaxed);
     let elapsed = start.elapsed();
     let server_cpu = server.cpu().saturating_sub(cpu_before);
-    let server_allocations = server.allocations()?.zip(allocations_before).map(|(after, before)| after - before);
+
+    // Counting slows the server down, so it has an interval of its own.
+    server.start_counting()?;
+    phase.store(COUNTING, Ordering::Relaxed);
+    tokio::time::sleep(timing.count).await;
+    phase.store(STOPPING, Ordering::Relaxed);
+    let server_allocations = server.allocations()?;
 
     let mut requests = 0;
+    let mut counted_requests = 0;
     let mut latencies = Vec::new();
     for task in tasks {
-        let (count, samples) = task.await.map_err(|e| e.to_string())??;
-        requests += count;
-        latencies.extend(samples);
+        let tally = task.await.map_err(|e| e.to_string())??;
+        requests += tally.measured;
+        counted_requests += tally.counted;
+        latencies.extend(tally.latencies);
     }
     latencies.sort_unstable();
-    Ok(EchoResult { requests, elapsed, latencies, server_cpu, server_allocations })
+    Ok(EchoResult { requests, elapsed, latencies, server_cpu, server_allocations, counted_requests })
+}
+
+/// What one connection of the echo load answered: in the timed interval (with the round
+/// trip of each) and in the counting one.
+struct Tally {
+    measured: u64,
+    latencies: Vec<u32>,
+    counted: u64,
 }
 
 /// Keeps `in_flight` requests outstanding on one connection. Replies that arrive together
@@ -360,11 +390,10 @@ async fn drive(
     in_flight: usize,
     token: Arc<str>,
     phase: Arc<AtomicU8>,
-) -> Result<(u64, Vec<u32>), String> {
+) -> Result<Tally, String> {
     let mut sent: HashMap<u64, Instant> = HashMap::with_capacity(in_flight * 2);
     let mut next_id = 1;
-    let mut completed = 0u64;
-    let mut latencies = Vec::new();
+    let mut tally = Tally { measured: 0, latencies: Vec::new(), counted: 0 };
     let mut checked = false;
     let mut to_send = in_flight;
     loop {
@@ -392,9 +421,13 @@ async fn drive(
                             return Err(format!("echo lost its token: {}", crate::excerpt(&text)));
                         }
                     }
-                    if phase.load(Ordering::Relaxed) == MEASURING {
-                        completed += 1;
-                        latencies.push(u32::try_from(started.elapsed().as_micros()).unwrap_or(u32::MAX));
+                    match phase.load(Ordering::Relaxed) {
+                        MEASURING => {
+                            tally.measured += 1;
+                            tally.latencies.push(u32::try_from(started.elapsed().as_micros()).unwrap_or(u32::MAX));
+                        }
+                        COUNTING => tally.counted += 1,
+                        _ => {}
                     }
                     to_send += 1;
                 }
@@ -406,7 +439,7 @@ async fn drive(
             }
         }
         if phase.load(Ordering::Relaxed) == STOPPING {
-            return Ok((completed, latencies));
+            return Ok(tally);
         }
     }
 }

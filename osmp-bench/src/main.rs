@@ -36,11 +36,8 @@ use load::{EchoLoad, EchoResult, ServerProcess, Timing};
 use targets::Targets;
 
 /// The allocator the suite's processes use (the servers under test are among them).
-const ALLOCATOR_NAME: &str = if counting::COUNTING {
-    "the system's (glibc malloc on Linux), counted by stats_alloc"
-} else {
-    "the system's (glibc malloc on Linux)"
-};
+const ALLOCATOR_NAME: &str =
+    "the system's (glibc malloc on Linux), behind a counter that is off outside the counting intervals";
 /// Where the chart goes without `--chart`.
 const DEFAULT_CHART: &str = "target/osmp-bench.svg";
 
@@ -198,15 +195,21 @@ struct EchoScenario {
 async fn run(options: &Options) -> Result<(), String> {
     let started = Instant::now();
     let timing = if options.quick {
-        Timing { warm_up: Duration::from_millis(300), measure: Duration::from_secs(1) }
+        Timing {
+            warm_up: Duration::from_millis(300),
+            measure: Duration::from_secs(1),
+            count: Duration::from_millis(300),
+        }
     } else {
-        Timing { warm_up: Duration::from_secs(1), measure: Duration::from_secs(4) }
+        Timing { warm_up: Duration::from_secs(1), measure: Duration::from_secs(4), count: Duration::from_secs(1) }
     };
     println!("{}", machine_description());
     println!(
-        "warm-up {:.1} s, then {:.1} s measured per server and scenario; server CPU from /proc/<pid>/stat\n",
+        "warm-up {:.1} s, then {:.1} s measured per server and scenario (server CPU from /proc/<pid>/stat), \
+         then {:.1} s counting the server's allocations\n",
         timing.warm_up.as_secs_f64(),
-        timing.measure.as_secs_f64()
+        timing.measure.as_secs_f64(),
+        timing.count.as_secs_f64()
     );
 
     let scenarios = [
@@ -335,17 +338,12 @@ async fn run(options: &Options) -> Result<(), String> {
     Ok(())
 }
 
-pub(crate) const ECHO_HEADER: &str = "scenario                 server         req/s   p50 µs   p99 µs  CPU µs/r allocs/req    B/req   ×req/s     ×p50     ×CPU";
+pub(crate) const ECHO_HEADER: &str = "scenario                 server         req/s   p50 µs   p99 µs  CPU µs/r allocs/req   ×req/s     ×p50     ×CPU  ×allocs";
 
-/// What the allocation columns count, or how to get them.
-const ALLOCATIONS_NOTE: &str = if counting::COUNTING {
-    "allocs/req: every heap allocation (alloc or realloc call) in the server's process during the measured \
-interval, divided by the requests answered in it; B/req: the bytes they asked for. Counting costs the servers \
-10-20% CPU per request: take req/s, latency and CPU from a build without --features count-allocations"
-} else {
-    "allocs/req, B/req: not counted in this build (counting costs the servers 10-20% CPU per request); \
---features count-allocations counts every heap allocation in the server's process during the measured interval"
-};
+/// What the allocation columns count.
+const ALLOCATIONS_NOTE: &str = "allocs/req: every heap allocation (alloc or realloc call) of the server's process, on \
+any of its threads, in an interval after the timed one, divided by the requests answered in that interval. Counting \
+costs the servers 10-20% CPU per request, so req/s, latency and CPU come from the timed interval, which counts nothing";
 
 /// Runs one echo scenario against each server `start` starts, printing a row for each
 /// (its ratios to the baseline, which runs first); `name` names it in errors.
@@ -380,10 +378,10 @@ fn echo_row(title: &str, kind: Kind, result: &EchoResult, baseline: Option<&Echo
         result.percentile(0.99),
         result.cpu_per_request(),
         fixed(result.allocations_per_request(), 1),
-        fixed(result.bytes_per_request(), 0),
         ratio(Some(result.rate()), baseline.map(EchoResult::rate)),
         ratio(Some(result.percentile(0.5)), baseline.map(|b| b.percentile(0.5))),
         ratio(Some(result.cpu_per_request()), baseline.map(EchoResult::cpu_per_request)),
+        ratio(result.allocations_per_request(), baseline.and_then(EchoResult::allocations_per_request)),
     )
 }
 
