@@ -4,9 +4,10 @@
 //! Every process of the suite runs on the system allocator behind taktora-bounded-alloc's
 //! `CountingAllocator`, which counts only while its switch is on. Switched off (always in
 //! the load generator, and in a server child outside a counting interval) it costs each
-//! allocation one relaxed load of a flag that nobody writes, so the timing figures are the
-//! system allocator's. Switched on it adds a locked atomic addition to every allocation,
-//! which on two shared cores costs the servers 10-20% CPU per request: the load generator
+//! allocation and each free one relaxed load of a flag that is not being written, so the
+//! timing figures are the system allocator's. Switched on it adds a locked atomic addition
+//! to every allocation and every free, shared by all threads, which on two shared cores
+//! costs the servers 10-20% CPU per request: the load generator
 //! therefore counts in an interval of its own after the timed one (`crate::load::run_echo`).
 
 use taktora_bounded_alloc::CountingAllocator;
