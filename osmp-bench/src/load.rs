@@ -366,7 +366,7 @@ pub async fn run_echo(server: &ServerProcess, load: &EchoLoad, timing: &Timing) 
     let mut latencies = Vec::new();
     for task in tasks {
         let tally = task.await.map_err(|e| e.to_string())??;
-        requests += tally.measured;
+        requests += tally.latencies.len() as u64;
         counted_requests += tally.counted;
         latencies.extend(tally.latencies);
     }
@@ -374,10 +374,9 @@ pub async fn run_echo(server: &ServerProcess, load: &EchoLoad, timing: &Timing) 
     Ok(EchoResult { requests, elapsed, latencies, server_cpu, server_allocations, counted_requests })
 }
 
-/// What one connection of the echo load answered: in the timed interval (with the round
-/// trip of each) and in the counting one.
+/// What one connection of the echo load answered: the round trip of each request of the
+/// timed interval, and how many requests it answered in the counting one.
 struct Tally {
-    measured: u64,
     latencies: Vec<u32>,
     counted: u64,
 }
@@ -393,7 +392,7 @@ async fn drive(
 ) -> Result<Tally, String> {
     let mut sent: HashMap<u64, Instant> = HashMap::with_capacity(in_flight * 2);
     let mut next_id = 1;
-    let mut tally = Tally { measured: 0, latencies: Vec::new(), counted: 0 };
+    let mut tally = Tally { latencies: Vec::new(), counted: 0 };
     let mut checked = false;
     let mut to_send = in_flight;
     loop {
@@ -423,8 +422,7 @@ async fn drive(
                     }
                     match phase.load(Ordering::Relaxed) {
                         MEASURING => {
-                            tally.measured += 1;
-                            tally.latencies.push(u32::try_from(started.elapsed().as_micros()).unwrap_or(u32::MAX));
+                            tally.latencies.push(u32::try_from(started.elapsed().as_micros()).unwrap_or(u32::MAX))
                         }
                         COUNTING => tally.counted += 1,
                         _ => {}
