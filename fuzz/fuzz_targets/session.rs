@@ -38,7 +38,7 @@ fuzz_target!(|data: &[u8]| {
         let session = tokio::spawn(server.serve_transport(reader, writer, None));
         let feed = async move {
             for line in text.lines() {
-                if to_server.send(Ok(Frame::Text(line.to_owned()))).await.is_err() {
+                if to_server.send(Ok(Frame::Text(line.into()))).await.is_err() {
                     break;
                 }
             }

@@ -63,7 +63,7 @@ impl RunningCalls {
             _ => return,
         };
         if let Some(feed) = self.feeds().get(call) {
-            let _ = feed.unbounded_send(Ok(Frame::Text(message.to_json())));
+            let _ = feed.unbounded_send(Ok(Frame::Text(message.to_json().into())));
         }
     }
 
@@ -122,7 +122,7 @@ impl Node {
         let (feed, reader) = mpsc::unbounded();
         let (writer, mut output) = mpsc::channel::<Frame>(64);
         let first = Message::Cmd(WireCommand { nr: COMMAND_NR, id: command.command, data: command.data });
-        let _ = feed.unbounded_send(Ok(Frame::Text(first.to_json())));
+        let _ = feed.unbounded_send(Ok(Frame::Text(first.to_json().into())));
         self.running.feeds().insert(call.to_string(), feed);
         let session = tokio::spawn(self.server.serve_forwarded(command.caller.map(Into::into), reader, writer));
 

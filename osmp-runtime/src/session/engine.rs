@@ -373,7 +373,7 @@ where
         match shared.outbound.next_task(&mut batch) {
             WriterTask::Write => {
                 for message in batch.drain(..) {
-                    watched(shared, sink.feed(Frame::Text(message.to_json()))).await?;
+                    watched(shared, sink.feed(Frame::Text(message.to_json().into()))).await?;
                 }
                 watched(shared, sink.flush()).await?;
                 shared.outbound.wrote();

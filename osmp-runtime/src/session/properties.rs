@@ -104,10 +104,10 @@ fn drive(ops: &[Op]) -> (Vec<Value>, bool) {
         let (writer, mut from_engine) = mpsc::channel(1024);
         let engine = tokio::spawn(run(session.clone(), Arc::new(Handler), reader, writer, CancellationToken::new()));
         for (sequence, op) in ops.iter().enumerate() {
-            to_engine.send(Ok(Frame::Text(text(op, 1000 + sequence as u64)))).await.expect("engine reads");
+            to_engine.send(Ok(Frame::Text(text(op, 1000 + sequence as u64).into()))).await.expect("engine reads");
         }
         // End everything still running, then read until nothing more comes.
-        to_engine.send(Ok(Frame::Text(text(&Op::CancelAll, 9999)))).await.expect("engine reads");
+        to_engine.send(Ok(Frame::Text(text(&Op::CancelAll, 9999).into()))).await.expect("engine reads");
         let mut written = Vec::new();
         while let Ok(Some(frame)) = tokio::time::timeout(Duration::from_secs(60), from_engine.next()).await {
             if let Frame::Text(text) = frame {

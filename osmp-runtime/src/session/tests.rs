@@ -89,7 +89,7 @@ impl Harness {
     }
 
     async fn send(&mut self, text: &str) {
-        self.to_engine.send(Ok(Frame::Text(text.to_owned()))).await.unwrap();
+        self.to_engine.send(Ok(Frame::Text(text.into()))).await.unwrap();
     }
 
     async fn recv(&mut self) -> Value {
@@ -303,7 +303,7 @@ impl PeerHandler for Sluggish {
 async fn the_replies_to_what_one_read_brought_leave_in_one_write() {
     let (mut to_engine, reader) = mpsc::channel(64);
     for nr in 1..=16 {
-        to_engine.send(Ok(Frame::Text(format!(r#"{{"nr":{nr},"type":"cmd","id":"echo"}}"#)))).await.unwrap();
+        to_engine.send(Ok(Frame::Text(format!(r#"{{"nr":{nr},"type":"cmd","id":"echo"}}"#).into()))).await.unwrap();
     }
     let (frames, mut written) = mpsc::unbounded();
     let flushes = Arc::new(std::sync::atomic::AtomicUsize::new(0));

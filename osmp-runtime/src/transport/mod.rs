@@ -19,7 +19,7 @@ mod upgrade;
 pub(crate) mod websocket;
 
 pub use connect::ClientError;
-pub use frame::{CloseReason, Frame};
+pub use frame::{CloseReason, Frame, Text};
 
 pub(crate) use socket::Socket;
 

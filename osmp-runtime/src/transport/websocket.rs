@@ -18,7 +18,7 @@ use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::WebSocketStream;
 
 use super::budget::Account;
-use super::{CloseReason, Frame, Socket};
+use super::{CloseReason, Frame, Socket, Text};
 use crate::limits::Limits;
 
 /// The WebSocket configuration the limits call for.
@@ -79,7 +79,7 @@ impl Stream for FrameStream {
             }
             let frame = match message {
                 None => return Poll::Ready(None),
-                Some(Ok(Message::Text(text))) => Frame::Text(text.as_str().to_owned()),
+                Some(Ok(Message::Text(text))) => Frame::Text(Text::from_utf8_bytes(text)),
                 Some(Ok(Message::Binary(data))) => Frame::Binary(data.to_vec()),
                 Some(Ok(Message::Ping(data))) => Frame::Ping(data.to_vec()),
                 Some(Ok(Message::Pong(data))) => Frame::Pong(data.to_vec()),
@@ -145,7 +145,7 @@ impl Sink<Frame> for FrameSink {
 
 fn to_message(frame: Frame) -> Message {
     match frame {
-        Frame::Text(text) => Message::Text(text.into()),
+        Frame::Text(text) => Message::Text(text.into_utf8_bytes()),
         Frame::Binary(data) => Message::Binary(data.into()),
         Frame::Ping(data) => Message::Ping(data.into()),
         Frame::Pong(data) => Message::Pong(data.into()),
