@@ -29,7 +29,7 @@ pub enum Frame {
 /// A message read from a WebSocket stays in the buffer it was read into, and a message
 /// written is handed to the socket as it was serialized: neither is copied on its way
 /// between the transport and the session. Build one from a `String` or a `&str`, read it as
-/// a `&str`. A text read from a WebSocket keeps the part of the read buffer it occupies for
+/// a `&str`. A text read from a WebSocket keeps the read buffer it was read into allocated for
 /// as long as it lives (the session drops it as soon as the message is handled): keep a
 /// `String` of it (`String::from(text)`) rather than the text itself for longer.
 ///
