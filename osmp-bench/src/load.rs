@@ -297,9 +297,8 @@ pub struct Timing {
 
 /// What one echo run measured.
 pub struct EchoResult {
-    pub requests: u64,
     pub elapsed: Duration,
-    /// Round-trip times in microseconds, sorted.
+    /// Round-trip times in microseconds, sorted: one for each request of the timed interval.
     pub latencies: Vec<u32>,
     pub server_cpu: Duration,
     /// The heap allocations of the server's process in the counting interval that follows
@@ -309,8 +308,13 @@ pub struct EchoResult {
 }
 
 impl EchoResult {
+    /// The requests answered in the timed interval.
+    pub fn requests(&self) -> u64 {
+        self.latencies.len() as u64
+    }
+
     pub fn rate(&self) -> f64 {
-        self.requests as f64 / self.elapsed.as_secs_f64()
+        self.requests() as f64 / self.elapsed.as_secs_f64()
     }
 
     pub fn percentile(&self, p: f64) -> f64 {
@@ -318,7 +322,7 @@ impl EchoResult {
     }
 
     pub fn cpu_per_request(&self) -> f64 {
-        self.server_cpu.as_secs_f64() * 1e6 / self.requests.max(1) as f64
+        self.server_cpu.as_secs_f64() * 1e6 / self.requests().max(1) as f64
     }
 
     /// Heap allocations per request in the server's process (`None` if the counting
@@ -361,17 +365,15 @@ pub async fn run_echo(server: &ServerProcess, load: &EchoLoad, timing: &Timing) 
     phase.store(STOPPING, Ordering::Relaxed);
     let server_allocations = server.allocations()?;
 
-    let mut requests = 0;
     let mut counted_requests = 0;
     let mut latencies = Vec::new();
     for task in tasks {
         let tally = task.await.map_err(|e| e.to_string())??;
-        requests += tally.latencies.len() as u64;
         counted_requests += tally.counted;
         latencies.extend(tally.latencies);
     }
     latencies.sort_unstable();
-    Ok(EchoResult { requests, elapsed, latencies, server_cpu, server_allocations, counted_requests })
+    Ok(EchoResult { elapsed, latencies, server_cpu, server_allocations, counted_requests })
 }
 
 /// What one connection of the echo load answered: the round trip of each request of the

@@ -264,7 +264,6 @@ mod tests {
     /// 1,000 requests in a second at `p50` µs, `cpu_ms` of server CPU and `allocs` allocations each.
     fn echo(p50: u32, cpu_ms: u64, allocs: u64) -> EchoResult {
         EchoResult {
-            requests: 1_000,
             elapsed: Duration::from_secs(1),
             latencies: vec![p50; 1_000],
             server_cpu: Duration::from_millis(cpu_ms),
